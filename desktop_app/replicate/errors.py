@@ -1,0 +1,209 @@
+"""One exception hierarchy for everything that can go wrong talking to Replicate."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+EXCERPT_LENGTH = 200
+
+
+class ReplicateError(Exception):
+    """Base of every error the core raises; ``str()`` is one sentence fit for a user."""
+
+    exit_code = 3
+
+
+class ConfigurationError(ReplicateError):
+    """The request cannot be made as configured (token, model name, prompt)."""
+
+
+class MissingTokenError(ConfigurationError):
+    def __init__(self) -> None:
+        super().__init__(
+            "No Replicate API token is set. Create one at https://replicate.com/account/api-tokens "
+            "and set REPLICATE_API_TOKEN (or paste it in Settings)."
+        )
+
+
+class UnknownModelError(ConfigurationError):
+    """The model name is neither an alias nor an ``owner/name[:version]`` reference."""
+
+
+class EmptyPromptError(ConfigurationError):
+    def __init__(self) -> None:
+        super().__init__("The prompt is empty: type something for the model to work on.")
+
+
+class UnsafeOutputURLError(ReplicateError):
+    """An output location uses a scheme or host the app refuses to fetch."""
+
+
+class UnexpectedResponse(ReplicateError):
+    """The server answered with something that is not the JSON the API promises."""
+
+    def __init__(self, message: str, *, status: int | None = None, excerpt: str = "") -> None:
+        self.status = status
+        self.excerpt = excerpt
+        super().__init__(message)
+
+
+class NetworkError(ReplicateError):
+    """The server could not be reached, or the connection dropped."""
+
+
+class APIError(ReplicateError):
+    """An HTTP error answered by the API as problem details (title / detail / status)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        title: str | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.body: Mapping[str, Any] = body or {}
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        return f"Replicate answered {self.status}: {self.detail}"
+
+
+class AuthenticationError(APIError):
+    def _message(self) -> str:
+        return f"Your Replicate API token was refused ({self.detail}). Check the token in Settings."
+
+
+class BillingRequiredError(APIError):
+    def _message(self) -> str:
+        return f"Replicate needs billing set up before it runs this model: {self.detail}"
+
+
+class NotFoundError(APIError):
+    def _message(self) -> str:
+        return f"Not found on Replicate: {self.detail}"
+
+
+class ValidationError(APIError):
+    """422: the input was rejected; ``invalid_fields`` names the culprits."""
+
+    @property
+    def invalid_fields(self) -> list[str]:
+        fields = self.body.get("invalid_fields")
+        if not isinstance(fields, list):
+            return []
+        return [str(item.get("field", "")) for item in fields if isinstance(item, dict)]
+
+    def _message(self) -> str:
+        fields = [name for name in self.invalid_fields if name]
+        suffix = f" (fields: {', '.join(fields)})" if fields else ""
+        return f"Replicate rejected the input: {self.detail}{suffix}"
+
+
+class RateLimitedError(APIError):
+    def __init__(self, status: int, detail: str, *, retry_after: float | None = None, **kw: Any) -> None:
+        self.retry_after = retry_after
+        super().__init__(status, detail, **kw)
+
+    def _message(self) -> str:
+        return f"Replicate is throttling requests: {self.detail}"
+
+
+class ServerError(APIError):
+    def _message(self) -> str:
+        return f"Replicate had a server error ({self.status}): {self.detail}"
+
+
+class PredictionError(ReplicateError):
+    """The prediction ended without success."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, prediction_id: str | None = None, logs: str = "") -> None:
+        self.prediction_id = prediction_id
+        self.logs = logs
+        super().__init__(message)
+
+
+class PredictionFailed(PredictionError):
+    def __init__(self, model_error: str, *, prediction_id: str | None = None, logs: str = "") -> None:
+        self.model_error = model_error
+        super().__init__(f"The model failed: {model_error}", prediction_id=prediction_id, logs=logs)
+
+
+class PredictionCanceled(PredictionError):
+    def __init__(self, *, prediction_id: str | None = None) -> None:
+        super().__init__("The prediction was canceled.", prediction_id=prediction_id)
+
+
+class PredictionAborted(PredictionError):
+    def __init__(self, *, prediction_id: str | None = None) -> None:
+        super().__init__(
+            "The prediction was aborted before it started (its deadline passed).", prediction_id=prediction_id
+        )
+
+
+class PredictionTimeout(PredictionError):
+    exit_code = 5
+
+    def __init__(self, attempts: int, delay: float, *, prediction_id: str | None = None) -> None:
+        self.attempts = attempts
+        self.delay = delay
+        super().__init__(
+            f"No result after {attempts} attempts × {delay:g} s = {attempts * delay:g} s; "
+            "the prediction may still finish on Replicate.",
+            prediction_id=prediction_id,
+        )
+
+
+def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
+    """A short single-line excerpt of a response body for error messages."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def api_error_from_response(status: int, body_text: str, headers: Mapping[str, str]) -> ReplicateError:
+    """Builds the matching exception from an HTTP error response."""
+    try:
+        body = json.loads(body_text) if body_text else {}
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        return UnexpectedResponse(
+            f"Replicate answered {status} with a body that is not JSON: {excerpt(body_text)!r}",
+            status=status,
+            excerpt=excerpt(body_text),
+        )
+    detail = str(body.get("detail") or body.get("title") or f"HTTP {status}")
+    title = body.get("title")
+    kwargs: dict[str, Any] = {"title": str(title) if title is not None else None, "body": body}
+    if status == 401:
+        return AuthenticationError(status, detail, **kwargs)
+    if status == 402:
+        return BillingRequiredError(status, detail, **kwargs)
+    if status == 404:
+        return NotFoundError(status, detail, **kwargs)
+    if status == 422:
+        return ValidationError(status, detail, **kwargs)
+    if status == 429:
+        return RateLimitedError(status, detail, retry_after=retry_after_seconds(headers, body), **kwargs)
+    if status >= 500:
+        return ServerError(status, detail, **kwargs)
+    return APIError(status, detail, **kwargs)
+
+
+def retry_after_seconds(headers: Mapping[str, str], body: Mapping[str, Any]) -> float | None:
+    """Reads ``Retry-After`` (seconds) from the header, else ``retry_after`` from the body."""
+    for raw in (headers.get("Retry-After"), body.get("retry_after")):
+        if raw is None:
+            continue
+        try:
+            return max(0.0, float(raw))
+        except (TypeError, ValueError):
+            continue
+    return None

@@ -1,0 +1,54 @@
+"""Progress from the tqdm bars that diffusion models print into their logs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TQDM = re.compile(r"^\s*(\d+)%\s*\|.+?\|\s*(\d+)/(\d+)")
+_RATE = re.compile(r"([\d.]+)\s*(it/s|s/it)")
+
+
+@dataclass(frozen=True)
+class LogProgress:
+    """The last tqdm bar in the logs: fraction done, step counts and speed when printed."""
+
+    percentage: float
+    current: int
+    total: int
+    steps_per_second: float | None = None
+
+    def seconds_left(self) -> float | None:
+        """Estimated seconds until the bar completes, from the printed rate."""
+        if not self.steps_per_second or self.total <= 0:
+            return None
+        return max(0.0, (self.total - self.current) / self.steps_per_second)
+
+
+def parse_progress(logs: str | None) -> LogProgress | None:
+    """Reads the last tqdm line of ``logs`` (scanning from the end), or ``None``."""
+    if not logs:
+        return None
+    for line in reversed(logs.replace("\r", "\n").split("\n")):
+        match = _TQDM.match(line.strip())
+        if match is None:
+            continue
+        pct, current, total = (int(group) for group in match.groups())
+        rate = None
+        rate_match = _RATE.search(line)
+        if rate_match:
+            value = float(rate_match[1])
+            if value > 0:
+                rate = value if rate_match[2] == "it/s" else 1.0 / value
+        return LogProgress(pct / 100.0, current, total, rate)
+    return None
+
+
+def last_log_line(logs: str | None) -> str | None:
+    """The last non-empty line of the logs, stripped."""
+    if not logs:
+        return None
+    for line in reversed(logs.replace("\r", "\n").split("\n")):
+        if line.strip():
+            return line.strip()
+    return None

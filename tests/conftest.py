@@ -1,0 +1,47 @@
+"""Shared test configuration: offscreen Qt, and an aioresponses shim for aiohttp ≥ 3.14."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import aiohttp
+import aioresponses.core
+import pytest
+
+
+def _aiohttp_version() -> tuple[int, ...]:
+    return tuple(int(part) for part in aiohttp.__version__.split(".")[:2] if part.isdigit())
+
+
+class _ResponseWithStreamWriter(aiohttp.ClientResponse):
+    """aioresponses 0.7.9 builds responses without the ``stream_writer`` that aiohttp 3.14 requires
+    (upstream aioresponses#289). Remove once a fixed aioresponses is released."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("stream_writer", _NoStreamWriter())
+        super().__init__(*args, **kwargs)
+
+
+class _NoStreamWriter:
+    output_size = 0
+
+
+if _aiohttp_version() >= (3, 14):
+    aioresponses.core.ClientResponse = _ResponseWithStreamWriter  # type: ignore[misc]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keeps every test away from the real user's config, data, keyring and token."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
+    monkeypatch.delenv("REPLICATE_API_BASE_URL", raising=False)

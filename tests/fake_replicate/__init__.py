@@ -1,0 +1,1 @@
+"""A local stand-in for the Replicate HTTP API, faithful to docs/replicate-api.md."""
