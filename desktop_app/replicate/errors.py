@@ -30,8 +30,12 @@ class MissingTokenError(ConfigurationError):
 class UnknownModelError(ConfigurationError):
     """The model name is neither an alias nor an ``owner/name[:version]`` reference."""
 
+    exit_code = 2
+
 
 class EmptyPromptError(ConfigurationError):
+    exit_code = 2
+
     def __init__(self) -> None:
         super().__init__("The prompt is empty: type something for the model to work on.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -16,6 +17,7 @@ from .errors import NetworkError, ReplicateError, UnexpectedResponse, UnsafeOutp
 
 DownloadProgress = Callable[[int, int | None], None]
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ def check_output_url(url: str) -> str:
 def is_file_output(value: object) -> bool:
     """Whether an output value looks like a file location rather than text."""
     return isinstance(value, str) and value.startswith(("https://", "http://", "data:"))
+
+
+def looks_like_location(value: object) -> bool:
+    """Whether an output value is a URL of any scheme (to be checked before fetching)."""
+    return isinstance(value, str) and bool(_SCHEME.match(value)) and ("://" in value or value.startswith("data:"))
 
 
 def decode_data_uri(url: str) -> DownloadedFile:

@@ -22,7 +22,7 @@ from .errors import (
     UnexpectedResponse,
 )
 from .events import Completed, FollowMode, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
-from .files import check_output_url, is_file_output
+from .files import check_output_url, is_file_output, looks_like_location
 from .models import ModelKind, ModelRef
 from .progress import last_log_line, parse_progress
 from .sse import SSEDecoder, iter_sse
@@ -337,11 +337,11 @@ def _classify(output: Any) -> ModelKind:
 
 def _file_urls(output: Any) -> list[str]:
     if isinstance(output, str):
-        return [output] if is_file_output(output) else []
+        return [output] if looks_like_location(output) else []
     if isinstance(output, list):
-        return [item for item in output if is_file_output(item)]
+        return [item for item in output if looks_like_location(item)]
     if isinstance(output, dict):
-        return [value for value in output.values() if is_file_output(value)]
+        return [value for value in output.values() if looks_like_location(value)]
     return []
 
 

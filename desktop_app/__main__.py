@@ -1,0 +1,59 @@
+"""Command line entry: ``replicate-desktop [--model M]`` opens the window; ``generate`` runs headless."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="replicate-desktop",
+        description="Chat with text models and generate images with models hosted on Replicate.",
+        epilog="Headless: replicate-desktop generate MODEL PROMPT [-i key=value ...] [--out DIR] [--json] "
+        "(see 'replicate-desktop generate --help'). Environment: REPLICATE_API_TOKEN, REPLICATE_API_BASE_URL.",
+    )
+    parser.add_argument("--model", help="open with this model chosen (alias or owner/name[:version])")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--smoke-test", action="store_true", help="open the window, paint once and exit")
+    parser.add_argument("--verbose", action="store_true", help="log debug details to stderr")
+    return parser
+
+
+def display_problem() -> str | None:
+    """Why no window can open here, or ``None`` when one can."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "No display found (neither DISPLAY nor WAYLAND_DISPLAY is set), so the window cannot open. "
+        "Run it inside a desktop session, or under a virtual display: xvfb-run make run. "
+        "For headless use: replicate-desktop generate MODEL PROMPT."
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["generate"]:
+        from .cli import run_generate
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return run_generate(args_list[1:])
+    args = build_parser().parse_args(args_list)
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    from .app import run_app
+
+    return run_app(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

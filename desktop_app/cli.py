@@ -1,0 +1,205 @@
+"""Headless ``replicate-desktop generate``: one prediction on the same core, for scripts and terminals."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import aiohttp
+
+from .replicate import (
+    APP_POLICY,
+    Completed,
+    FollowPolicy,
+    ImageResponse,
+    LogsAppended,
+    Progress,
+    ReplicateClient,
+    ReplicateError,
+    Started,
+    TextDelta,
+    download_output,
+    generate,
+)
+from .storage.outputs import (
+    OutputWriteError,
+    default_output_name,
+    extension_for_content_type,
+    sniff_image_extension,
+    unique_path,
+    write_bytes_atomically,
+)
+
+EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="replicate-desktop generate",
+        description="Run one prediction on Replicate: text streams to stdout, images are saved to --out.",
+    )
+    parser.add_argument("model", help="an alias (e.g. flux-schnell, llama-3-70b) or owner/name[:version]")
+    parser.add_argument("prompt", help="the prompt")
+    parser.add_argument("-i", "--input", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra model input; VALUE is parsed as JSON when it parses, else kept as text")
+    parser.add_argument("--out", type=Path, default=Path("."), help="folder for images (default: current)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per event to stdout")
+    parser.add_argument("--max-attempts", type=int, default=APP_POLICY.max_attempts, help="polling attempts")
+    parser.add_argument("--delay", type=float, default=APP_POLICY.delay, help="seconds between polls")
+    return parser
+
+
+def parse_inputs(pairs: Sequence[str]) -> dict[str, Any]:
+    """``key=value`` pairs; values that parse as JSON (numbers, booleans, lists) are decoded."""
+    result: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"-i expects KEY=VALUE, got {pair!r}")
+        try:
+            result[key.strip()] = json.loads(raw)
+        except ValueError:
+            result[key.strip()] = raw
+    return result
+
+
+def run_generate(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code else EXIT_OK
+    try:
+        extra = parse_inputs(args.input)
+        policy = FollowPolicy(max_attempts=args.max_attempts, delay=args.delay)
+    except ValueError as error:
+        print(f"replicate-desktop generate: {error}", file=stderr)
+        return EXIT_USAGE
+    reporter = Reporter(stdout, stderr, as_json=args.json)
+    try:
+        return asyncio.run(_generate(args, extra, policy, reporter))
+    except KeyboardInterrupt:
+        reporter.error("Interrupted; the prediction was canceled.", EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
+
+
+async def _generate(args: argparse.Namespace, extra: dict[str, Any], policy: FollowPolicy, out: Reporter) -> int:
+    token = os.environ.get("REPLICATE_API_TOKEN") or _stored_token()
+    async with aiohttp.ClientSession() as session:
+        client = ReplicateClient.from_env(session, token=token)
+        events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy)
+        try:
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    if isinstance(event, ImageResponse):
+                        for index, url in enumerate(event.images):
+                            await _save_image(client, url, index, len(event.images), args, out)
+                    else:
+                        out.event(event)
+        except ReplicateError as error:
+            out.error(str(error), error.exit_code)
+            return error.exit_code
+        except OutputWriteError as error:
+            out.error(str(error), EXIT_FAILED)
+            return EXIT_FAILED
+    return EXIT_OK
+
+
+async def _save_image(
+    client: ReplicateClient, url: str, index: int, count: int, args: argparse.Namespace, out: Reporter
+) -> None:
+    downloaded = await download_output(client, url)
+    extension = (
+        extension_for_content_type(downloaded.content_type or "") or sniff_image_extension(downloaded.data) or "bin"
+    )
+    name = default_output_name(args.prompt, datetime.now(), index + 1 if count > 1 else None, extension)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = unique_path(args.out, name)
+    write_bytes_atomically(path, downloaded.data)
+    out.saved(url, path, len(downloaded.data))
+
+
+def _stored_token() -> str | None:
+    try:
+        from .storage import AppPaths, TokenStore
+
+        token, _source = TokenStore(AppPaths.default().config_dir).resolve({})
+        return token
+    except Exception:  # a broken keyring must not stop a run that has no token anyway
+        return None
+
+
+class Reporter:
+    """Writes events: text to stdout, progress to stderr, or JSON lines with ``--json``."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO, *, as_json: bool) -> None:
+        self.stdout, self.stderr, self.as_json = stdout, stderr, as_json
+        self._last_progress = ""
+        self._text_open = False
+
+    def event(self, event: object) -> None:
+        if self.as_json:
+            self._json({"event": type(event).__name__.lower(), **_plain(event)})
+            return
+        if isinstance(event, TextDelta):
+            self.stdout.write(event.text)
+            self.stdout.flush()
+            self._text_open = True
+        elif isinstance(event, Started):
+            self._err(f"Started {event.model} ({event.prediction_id})")
+        elif isinstance(event, Progress):
+            self._progress(event)
+        elif isinstance(event, Completed):
+            if self._text_open:
+                self.stdout.write("\n")
+                self.stdout.flush()
+            timing = f" in {event.predict_time:.1f} s of model time" if event.predict_time is not None else ""
+            self._err(f"Done{timing}.")
+        elif isinstance(event, LogsAppended):
+            pass  # the latest log line is part of the progress line
+
+    def saved(self, url: str, path: Path, size: int) -> None:
+        if self.as_json:
+            self._json({"event": "image_saved", "url": url if not url.startswith("data:") else "data:…",
+                        "path": str(path), "bytes": size})
+        else:
+            self.stdout.write(f"{path}\n")
+            self.stdout.flush()
+
+    def error(self, message: str, code: int) -> None:
+        if self.as_json:
+            self._json({"event": "error", "message": message, "exit_code": code})
+        self._err(f"Error: {message}")
+
+    def _progress(self, event: Progress) -> None:
+        if event.percent is not None:
+            line = f"{event.status}: {event.percent:.0f} %"
+        elif event.mode == "poll":
+            line = f"{event.status}: poll {event.attempt}/{event.max_attempts}"
+        else:
+            line = f"{event.status}…"
+        if line != self._last_progress:
+            self._last_progress = line
+            self._err(line)
+
+    def _err(self, line: str) -> None:
+        print(line, file=self.stderr, flush=True)
+
+    def _json(self, payload: dict[str, Any]) -> None:
+        self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        self.stdout.flush()
+
+
+def _plain(event: object) -> dict[str, Any]:
+    if is_dataclass(event) and not isinstance(event, type):
+        return asdict(event)
+    return {"value": str(event)}
