@@ -1,34 +1,103 @@
-"""The Qt-free core that runs predictions on Replicate and yields typed events."""
+"""The Qt-free core that runs predictions on Replicate and yields typed events.
 
-from .client import DEFAULT_BASE_URL, ReplicateClient
-from .errors import (
-    APIError,
-    AuthenticationError,
-    BillingRequiredError,
-    ConfigurationError,
-    EmptyPromptError,
-    MissingTokenError,
-    NetworkError,
-    NotFoundError,
-    PredictionAborted,
-    PredictionCanceled,
-    PredictionError,
-    PredictionFailed,
-    PredictionTimeout,
-    RateLimitedError,
-    ReplicateError,
-    ServerError,
-    UnexpectedResponse,
-    UnknownModelError,
-    UnsafeOutputURLError,
-    ValidationError,
-)
-from .events import Completed, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
-from .files import DownloadedFile, download_output
-from .generator import AsyncResult, ReplicateHome, generate
-from .models import ALIASES, BUILTIN_MODELS, ModelInfo, ModelRef, get_model, known_kind, parse_model
-from .predictions import APP_POLICY, FollowPolicy, run_prediction
-from .prompts import Message, build_prompt, format_prompt
+Names are imported lazily, so that the window can paint before aiohttp is loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .client import DEFAULT_BASE_URL, ReplicateClient
+    from .errors import (
+        APIError,
+        AuthenticationError,
+        BillingRequiredError,
+        ConfigurationError,
+        EmptyPromptError,
+        MissingTokenError,
+        NetworkError,
+        NotFoundError,
+        PredictionAborted,
+        PredictionCanceled,
+        PredictionError,
+        PredictionFailed,
+        PredictionTimeout,
+        RateLimitedError,
+        ReplicateError,
+        ServerError,
+        UnexpectedResponse,
+        UnknownModelError,
+        UnsafeOutputURLError,
+        ValidationError,
+    )
+    from .events import Completed, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
+    from .files import DownloadedFile, download_output
+    from .generator import AsyncResult, ReplicateHome, generate
+    from .models import ALIASES, BUILTIN_MODELS, ModelInfo, ModelRef, get_model, known_kind, parse_model
+    from .predictions import APP_POLICY, FollowPolicy, run_prediction
+    from .prompts import Message, build_prompt, format_prompt
+
+_LAZY: dict[str, str] = {
+    "ALIASES": "models",
+    "APIError": "errors",
+    "APP_POLICY": "predictions",
+    "AsyncResult": "generator",
+    "AuthenticationError": "errors",
+    "BUILTIN_MODELS": "models",
+    "BillingRequiredError": "errors",
+    "Completed": "events",
+    "ConfigurationError": "errors",
+    "DEFAULT_BASE_URL": "client",
+    "DownloadedFile": "files",
+    "EmptyPromptError": "errors",
+    "FollowPolicy": "predictions",
+    "ImageResponse": "events",
+    "LogsAppended": "events",
+    "Message": "prompts",
+    "MissingTokenError": "errors",
+    "ModelInfo": "models",
+    "ModelRef": "models",
+    "NetworkError": "errors",
+    "NotFoundError": "errors",
+    "PredictionAborted": "errors",
+    "PredictionCanceled": "errors",
+    "PredictionError": "errors",
+    "PredictionEvent": "events",
+    "PredictionFailed": "errors",
+    "PredictionTimeout": "errors",
+    "Progress": "events",
+    "RateLimitedError": "errors",
+    "ReplicateClient": "client",
+    "ReplicateError": "errors",
+    "ReplicateHome": "generator",
+    "ServerError": "errors",
+    "Started": "events",
+    "TextDelta": "events",
+    "UnexpectedResponse": "errors",
+    "UnknownModelError": "errors",
+    "UnsafeOutputURLError": "errors",
+    "ValidationError": "errors",
+    "build_prompt": "prompts",
+    "download_output": "files",
+    "format_prompt": "prompts",
+    "generate": "generator",
+    "get_model": "models",
+    "known_kind": "models",
+    "parse_model": "models",
+    "run_prediction": "predictions",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ALIASES",

@@ -27,7 +27,6 @@ _CONTENT_TYPES = {
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
-    getattr(errno, "EDQUOT", errno.ENOSPC): "the disk quota is exceeded",
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
     errno.EROFS: "the disk is read-only",
@@ -36,6 +35,8 @@ _REASONS = {
     errno.ENAMETOOLONG: "the file name is too long",
     errno.EIO: "the disk reported an input/output error",
 }
+if hasattr(errno, "EDQUOT"):  # not defined on Windows
+    _REASONS[errno.EDQUOT] = "the disk quota is exceeded"
 
 # Letters NFKD cannot reduce to ASCII, transliterated best effort: Russian, Ukrainian, a few Latin.
 _TRANSLITERATION = str.maketrans({

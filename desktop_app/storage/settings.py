@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from .atomic import write_atomically
-from .validation import coerce_field, looks_like_token, safe_repr
+from .validation import coerce_field, looks_like_token, mask_tokens, safe_repr
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +107,17 @@ class SettingsStore:
             raw = json.loads(text)
         except json.JSONDecodeError as error:
             return self._recover(f"is not valid JSON ({error.msg} at line {error.lineno})")
+        except (ValueError, RecursionError) as error:
+            return self._recover(f"is not valid JSON ({type(error).__name__})")
         if not isinstance(raw, dict):
             return self._recover("does not contain a JSON object")
 
         warnings: list[str] = []
-        raw = self._migrate(raw, warnings)
+        try:
+            raw = self._migrate(raw, warnings)
+        except Exception as error:  # a buggy upgrade must not keep the app from starting
+            log.exception("Settings migration failed")
+            return self._recover(f"could not be upgraded ({type(error).__name__}: {mask_tokens(str(error))})")
         settings, field_warnings = validate_settings(raw)
         warnings.extend(field_warnings)
         known = {item.name for item in fields(Settings)}

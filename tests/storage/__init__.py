@@ -1,0 +1,1 @@
+"""Tests of the Qt-free storage layer: paths, settings, the token store and output files."""
