@@ -11,6 +11,8 @@ import aiohttp
 import aioresponses.core
 import pytest
 
+pytest_plugins = ["tests.fake_replicate.pytest_plugin"]
+
 
 def _aiohttp_version() -> tuple[int, ...]:
     return tuple(int(part) for part in aiohttp.__version__.split(".")[:2] if part.isdigit())
