@@ -45,7 +45,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         return run_generate(args_list[1:])
-    args = build_parser().parse_args(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.model:
+        from .replicate.errors import UnknownModelError
+        from .replicate.models import get_model
+
+        try:
+            get_model(args.model)
+        except UnknownModelError as error:
+            parser.error(str(error))
     problem = display_problem()
     if problem:
         print(problem, file=sys.stderr)

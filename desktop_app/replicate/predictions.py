@@ -12,6 +12,7 @@ from typing import Any
 
 from .client import JSON, ReplicateClient, Sleep
 from .errors import (
+    APIError,
     NetworkError,
     NotFoundError,
     PredictionAborted,
@@ -68,6 +69,7 @@ class _State:
     prediction: JSON
     kind: ModelKind | None
     text_sent: str = ""
+    stream_text: str = ""  # the text received over the stream, which a GET may have shown already
     logs_sent: str = ""
     started_at: float = 0.0
     attempt: int = 0
@@ -205,7 +207,7 @@ async def _follow_stream(
                     elif sse.event == "done":
                         saw_done = True
                         break
-        except (NetworkError, UnexpectedResponse) as error:
+        except (NetworkError, UnexpectedResponse, APIError) as error:
             log.warning("Stream for %s failed (%s); confirming with a GET", state.id, error)
         await _refresh(client, state)
         async for event in _emit_new(state, "stream", policy, clock):
@@ -226,8 +228,12 @@ async def _on_stream_output(
         state.stream_urls.append(data)
         return
     state.kind = state.kind or "text"
-    state.text_sent += data
-    yield TextDelta(data)
+    state.stream_text += data
+    if len(state.stream_text) <= len(state.text_sent):
+        return  # a resumed stream replays what a confirming GET has already shown
+    tail = state.stream_text[len(state.text_sent):]
+    state.text_sent = state.stream_text
+    yield TextDelta(tail)
 
 
 async def _follow_polling(

@@ -1,0 +1,96 @@
+"""Composition root: builds the window, then the session, client and stores, and runs until the window closes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Mapping
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from . import __version__
+from .storage.paths import AppPaths
+from .storage.secrets import TokenStore
+from .storage.settings import SettingsStore
+from .ui.main_window import MainWindow
+from .ui.theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+
+def run_app(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, paths: AppPaths | None = None) -> int:
+    """Opens the window at once (before aiohttp is even imported) and runs the app on a qasync loop."""
+    import qasync
+
+    env = dict(os.environ if env is None else env)
+    paths = paths or AppPaths.default()
+    app, window, settings_store = open_window(paths)
+    runner = asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app))
+    try:
+        return runner.run(main(app, window, args, env, paths, settings_store))
+    finally:
+        runner.close()
+
+
+def open_window(paths: AppPaths) -> tuple[QApplication, MainWindow, SettingsStore]:
+    """Creates the application and shows the main window with the saved theme."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Replicate Desktop")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("replicate-desktop")
+    app.setQuitOnLastWindowClosed(False)  # the awaited shutdown path decides when the loop ends
+
+    settings_store = SettingsStore(paths.settings_file)
+    settings = settings_store.load()
+    apply_theme(app, settings.theme)
+    window = MainWindow()
+    window.show()
+    if settings_store.last_warning:
+        window.statusBar().showMessage(settings_store.last_warning, 15000)
+    return app, window, settings_store
+
+
+async def main(
+    app: QApplication,
+    window: MainWindow,
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    paths: AppPaths,
+    settings_store: SettingsStore,
+) -> int:
+    """Builds the session, client and controller, then runs until the window is closed."""
+    closed = asyncio.Event()
+    window.close_requested.connect(closed.set)
+    if getattr(args, "smoke_test", False):
+        QTimer.singleShot(0, window.close)
+    await asyncio.sleep(0)  # let the first paint happen before the heavier imports below
+
+    import aiohttp
+
+    from .replicate.client import ReplicateClient
+    from .ui.controller import AppController
+
+    async with aiohttp.ClientSession() as session:
+
+        def make_client(token: str | None, base_url: str, proxy: str | None) -> ReplicateClient:
+            return ReplicateClient(session, token=token, base_url=base_url, proxy=proxy)
+
+        controller = AppController(
+            window,
+            settings=settings_store.load(),
+            settings_store=settings_store,
+            token_store=TokenStore(paths.config_dir),
+            make_client=make_client,
+            env=env,
+            initial_model=getattr(args, "model", None),
+        )
+        await controller.start()
+        await closed.wait()
+        await controller.shutdown()
+    window.deleteLater()
+    return 0

@@ -1,0 +1,381 @@
+"""The window's application logic: turns user actions into core calls and core events into widget updates."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import AsyncGenerator, Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtWidgets import QApplication
+
+from ..replicate import (
+    FollowPolicy,
+    Message,
+    MissingTokenError,
+    ReplicateClient,
+    download_output,
+    generate,
+    get_model,
+    known_kind,
+)
+from ..replicate.events import PredictionEvent
+from ..storage.secrets import TokenStore
+from ..storage.settings import Settings, SettingsStore
+from .main_window import MainWindow
+from .runners import CallRunner, ImageLoader, PredictionRunner
+from .settings_dialog import SettingsDialog
+from .theme import apply_theme
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str | None, str, str | None], ReplicateClient]
+
+
+@dataclasses.dataclass
+class _Run:
+    """The generation in flight: which turn it fills and what it was asked."""
+
+    model: str
+    kind: str | None
+    prompt: str
+    messages: list[Message]
+    turn_id: int
+    images_shown: int = 0
+
+
+class AppController(QObject):
+    """Connects the window to the core, the settings and the token store."""
+
+    def __init__(
+        self,
+        window: MainWindow,
+        *,
+        settings: Settings,
+        settings_store: SettingsStore,
+        token_store: TokenStore,
+        make_client: ClientFactory,
+        env: Mapping[str, str],
+        initial_model: str | None = None,
+    ) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = settings
+        self.settings_store = settings_store
+        self.token_store = token_store
+        self.make_client = make_client
+        self.env = env
+        self.token: str | None = None
+        self.token_source = "not set"
+        self.client = make_client(None, self.base_url, settings.proxy)
+        self.runner = PredictionRunner(self)
+        self.images = ImageLoader(self._download, self)
+        self.calls = CallRunner(self)
+        self._run: _Run | None = None
+        self._last_request: tuple[str, str | None, list[Message], str] | None = None
+        self._connect()
+        self._restore(initial_model)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def base_url(self) -> str:
+        return self.env.get("REPLICATE_API_BASE_URL") or self.settings.base_url
+
+    async def start(self) -> None:
+        """Loads the token (keyring calls may block, so off the GUI thread) and checks it."""
+        token, source = await asyncio.to_thread(self.token_store.resolve, self.env)
+        self._use_token(token, source)
+        if token:
+            self._check_account(token, store=False)
+        else:
+            self.window.token_panel.show_missing()
+            self.window.set_account(self.tr("Not connected"))
+
+    async def shutdown(self) -> None:
+        """Stops running work (canceling predictions on the server) and saves the layout."""
+        self.save_layout()
+        self.runner.stop()
+        self.images.cancel()
+        self.calls.cancel_all()
+        await self.runner.wait()
+        await self.images.wait()
+        await self.calls.wait_all()
+
+    def save_layout(self) -> None:
+        geometry, state, sizes = self.window.saved_layout()
+        self._save_settings(dataclasses.replace(self.settings, window_geometry=geometry, window_state=state,
+                                                splitter_sizes=sizes))
+
+    # ------------------------------------------------------------------ wiring
+
+    def _connect(self) -> None:
+        w = self.window
+        w.chat.prompt_submitted.connect(self._on_chat_prompt_submitted)
+        w.chat.stop_requested.connect(self.runner.stop)
+        w.chat.retry_requested.connect(self._on_chat_retry_requested)
+        w.chat.regenerate_requested.connect(self._on_chat_regenerate_requested)
+        w.chat.settings_requested.connect(self._on_window_settings_requested)
+        w.chat.link_clicked.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
+        w.chat.image_clicked.connect(lambda _turn, index: w.viewer.select(index))
+        w.viewer.retry_requested.connect(self._on_chat_retry_requested)
+        w.viewer.save_dir_changed.connect(self._on_viewer_save_dir_changed)
+        w.viewer.image_shown.connect(self._on_viewer_image_shown)
+        w.viewer.image_failed.connect(self._on_viewer_image_failed)
+        w.viewer.save_failed.connect(lambda message: w.statusBar().showMessage(message, 8000))
+        w.viewer.image_saved.connect(lambda path: w.statusBar().showMessage(self.tr("Saved {}").format(path), 5000))
+        w.model_picker.model_selected.connect(self._on_picker_model_selected)
+        w.model_picker.custom_models_changed.connect(self._on_picker_custom_models_changed)
+        w.token_panel.token_submitted.connect(self._on_token_panel_token_submitted)
+        w.settings_requested.connect(self._on_window_settings_requested)
+        w.new_chat_requested.connect(self._on_window_new_chat_requested)
+
+        r = self.runner
+        r.text_received.connect(self._on_runner_text_received)
+        r.progressed.connect(w.progress.update_progress)
+        r.logs_appended.connect(w.progress.append_logs)
+        r.images_received.connect(self._on_runner_images_received)
+        r.completed.connect(self._on_runner_completed)
+        r.failed.connect(self._on_runner_failed)
+        r.stopped.connect(self._on_runner_stopped)
+        r.finished.connect(self._on_runner_finished)
+
+        self.images.download_started.connect(lambda i, url: w.viewer.begin_download(i, url, None))
+        self.images.download_progressed.connect(w.viewer.download_progress)
+        self.images.downloaded.connect(
+            lambda i, data, ctype, url: w.viewer.set_image_bytes(i, data, content_type=ctype, source_url=url)
+        )
+        self.images.download_failed.connect(self._on_images_download_failed)
+        self.calls.succeeded.connect(self._on_calls_succeeded)
+        self.calls.failed.connect(self._on_calls_failed)
+
+    def _restore(self, initial_model: str | None) -> None:
+        s = self.settings
+        self.window.model_picker.set_custom_models(list(s.custom_models))
+        chosen = False
+        if initial_model:
+            chosen = self.window.model_picker.set_current_model(initial_model)
+        if not chosen:
+            self.window.model_picker.set_current_model(s.last_model)
+        self.window.restore_layout(s.window_geometry, s.window_state, list(s.splitter_sizes))
+        if s.last_save_dir:
+            self.window.viewer.set_last_save_dir(s.last_save_dir)
+        elif s.output_dir:
+            self.window.viewer.set_last_save_dir(s.output_dir)
+
+    # ------------------------------------------------------------------ running predictions
+
+    def _on_chat_prompt_submitted(self, text: str) -> None:
+        if self.runner.running:
+            return
+        model = self.window.model_picker.current_model()
+        kind = self.window.model_picker.current_kind() or known_kind_safe(model)
+        self.window.chat.add_user_turn(text, model)
+        history = [Message(t.role, t.text) for t in self.window.chat.turns()
+                   if t.role in ("user", "assistant") and t.text.strip() and t.state != "failed"]
+        self._begin(model, kind, history, text)
+
+    def _on_chat_retry_requested(self) -> None:
+        if self._last_request and not self.runner.running:
+            model, kind, history, prompt = self._last_request
+            self._begin(model, kind, history, prompt)
+
+    def _on_chat_regenerate_requested(self) -> None:
+        if self.runner.running:
+            return
+        turns = self.window.chat.turns()
+        if turns and turns[-1].role == "assistant":
+            self.window.chat.remove_turn(turns[-1].turn_id)
+        self._on_chat_retry_requested()
+
+    def _begin(self, model: str, kind: str | None, history: list[Message], prompt: str) -> None:
+        self._last_request = (model, kind, history, prompt)
+        chat = self.window.chat
+        if self.token is None:
+            chat.show_error(None, str(MissingTokenError()), auth=True)
+            self.window.token_panel.show_missing()
+            return
+        turn_id = chat.begin_assistant_turn(model)
+        self._run = _Run(model, kind, prompt, history, turn_id)
+        chat.set_busy(True)
+        self.window.progress.start(model)
+        if kind == "image":
+            self.window.viewer.begin_generation(prompt)
+        policy = FollowPolicy(max_attempts=self.settings.max_attempts, delay=self.settings.poll_delay,
+                              wait_seconds=self.settings.wait_seconds)
+        client = self.client
+
+        def source() -> AsyncGenerator[PredictionEvent, None]:
+            return generate(client, model, history, policy=policy)
+
+        self.runner.start(source)
+
+    def _on_runner_text_received(self, chunk: str) -> None:
+        if self._run:
+            self.window.chat.append_text(self._run.turn_id, chunk)
+
+    def _on_runner_images_received(self, urls: list[str], alt: str) -> None:
+        if self._run is None:
+            return
+        if self._run.kind != "image":
+            self.window.viewer.begin_generation(alt)
+        self.window.viewer.begin_generation(alt, len(urls))
+        self.images.load(urls)
+
+    def _on_runner_completed(self, status: str, predict_time: float | None) -> None:
+        self.window.progress.finish(status, predict_time)
+        if self._run:
+            self.window.chat.finish_turn(self._run.turn_id, predict_time=predict_time)
+
+    def _on_runner_failed(self, message: str, kind: str) -> None:
+        self.window.progress.fail(message)
+        turn_id = self._run.turn_id if self._run else None
+        self.window.chat.show_error(turn_id, message, auth=kind == "auth")
+        if self._run and self._run.kind == "image":
+            self.window.viewer.show_error(None, message)
+        if kind == "auth":
+            self.window.token_panel.show_problem(message)
+
+    def _on_runner_stopped(self) -> None:
+        self.window.progress.fail(self.tr("Stopped; the prediction was canceled on Replicate."))
+        if self._run:
+            self.window.chat.mark_stopped(self._run.turn_id)
+
+    def _on_runner_finished(self) -> None:
+        self.window.chat.set_busy(False)
+
+    def _on_viewer_image_shown(self, index: int) -> None:
+        image = self.window.viewer.current_image() if self.window.viewer.current_index() == index else None
+        if self._run and image is not None:
+            self.window.chat.add_image_turn(self._run.turn_id, image, index)
+        elif self._run:
+            self._thumbnail_later(index)
+
+    def _thumbnail_later(self, index: int) -> None:
+        viewer = self.window.viewer
+        previous = viewer.current_index()
+        viewer.select(index)
+        image: QImage | None = viewer.current_image()
+        viewer.select(previous)
+        if image is not None and self._run:
+            self.window.chat.add_image_turn(self._run.turn_id, image, index)
+
+    def _on_viewer_image_failed(self, index: int, message: str) -> None:
+        self.window.statusBar().showMessage(message, 8000)
+
+    def _on_images_download_failed(self, index: int, message: str) -> None:
+        self.window.viewer.show_error(index, message)
+
+    async def _download(self, url: str, progress: Callable[[int, int | None], None]) -> tuple[bytes, str | None]:
+        downloaded = await download_output(self.client, url, on_progress=progress)
+        return downloaded.data, downloaded.content_type
+
+    # ------------------------------------------------------------------ models
+
+    def _on_picker_model_selected(self, model: str) -> None:
+        self._save_settings(dataclasses.replace(self.settings, last_model=model))
+        if any(t.role in ("user", "assistant") for t in self.window.chat.turns()):
+            self.window.chat.add_note(self.tr("Model changed to {}").format(model))
+
+    def _on_picker_custom_models_changed(self, models: list[str]) -> None:
+        self._save_settings(dataclasses.replace(self.settings, custom_models=list(models)))
+
+    def _on_window_new_chat_requested(self) -> None:
+        self.runner.stop()
+        self.window.chat.clear()
+        self.window.progress.reset()
+        self._last_request = None
+        self.window.chat.focus_prompt()
+
+    def _on_viewer_save_dir_changed(self, directory: str) -> None:
+        self._save_settings(dataclasses.replace(self.settings, last_save_dir=directory))
+
+    # ------------------------------------------------------------------ token and settings
+
+    def _use_token(self, token: str | None, source: str) -> None:
+        self.token = token
+        self.token_source = source
+        self.client = self.make_client(token, self.base_url, self.settings.proxy)
+
+    def _check_account(self, token: str, *, store: bool) -> None:
+        client = self.make_client(token, self.base_url, self.settings.proxy)
+        self.window.set_account(self.tr("Checking token…"))
+
+        async def check() -> tuple[str, Any, bool]:
+            account = await client.get_json("account")
+            return token, account, store
+
+        self.calls.run("account", check)
+
+    def _on_token_panel_token_submitted(self, token: str) -> None:
+        self._check_account(token, store=True)
+
+    def _on_calls_succeeded(self, name: str, result: Any) -> None:
+        if name != "account":
+            return
+        token, account, store = result
+        if store:
+            self.calls.run("store-token", lambda: asyncio.to_thread(self.token_store.set, token))
+            self._use_token(token, self.tr("saved in {}").format(self.token_store.backend_description))
+        username = account.get("username") or account.get("name") or "?"
+        self.window.set_account(self.tr("Signed in as {}").format(username))
+        self.window.token_panel.hide()
+
+    def _on_calls_failed(self, name: str, message: str, kind: str) -> None:
+        if name == "store-token":
+            self.window.statusBar().showMessage(self.tr("The token could not be stored: {}").format(message), 10000)
+            return
+        if name != "account":
+            return
+        if kind == "auth":
+            self.window.set_account(self.tr("Token refused"))
+            self.window.token_panel.show_problem(message)
+        else:
+            self.window.set_account(self.tr("Could not check the token"))
+            self.window.statusBar().showMessage(message, 10000)
+
+    def _on_window_settings_requested(self) -> None:
+        dialog = SettingsDialog(self.settings, token_backend=self.token_store.backend_description,
+                                token_source=self.token_source, parent=self.window)
+        dialog.settings_accepted.connect(self._on_settings_accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def _on_settings_accepted(self, settings: Settings, token: str | None) -> None:
+        self._save_settings(settings)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, settings.theme)
+        if settings.output_dir and not settings.last_save_dir:
+            self.window.viewer.set_last_save_dir(settings.output_dir)
+        if token == "":
+            self.calls.run("store-token", lambda: asyncio.to_thread(self.token_store.clear))
+            env_token = self.env.get("REPLICATE_API_TOKEN")
+            self._use_token(env_token, "environment variable REPLICATE_API_TOKEN" if env_token else "not set")
+            if not env_token:
+                self.window.set_account(self.tr("Not connected"))
+                self.window.token_panel.show_missing()
+        elif token:
+            self._check_account(token, store=True)
+        else:
+            self._use_token(self.token, self.token_source)
+
+    def _save_settings(self, settings: Settings) -> None:
+        try:
+            self.settings = self.settings_store.save(settings)
+        except (OSError, ValueError) as error:
+            self.settings = settings
+            log.warning("Settings not saved: %s", error)
+            self.window.statusBar().showMessage(self.tr("Settings could not be saved: {}").format(error), 10000)
+
+
+def known_kind_safe(model: str) -> str | None:
+    try:
+        get_model(model)
+    except Exception:
+        return None
+    return known_kind(model)
+

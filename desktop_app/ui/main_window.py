@@ -1,0 +1,156 @@
+"""The main window: model picker, chat pane, image viewer, progress and the menus around them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .chat_pane import ChatPane
+from .image_viewer import ImageViewer
+from .model_picker import ModelPicker
+from .progress import ProgressPanel
+from .token_panel import TokenPanel
+from .widgets import named
+
+
+class MainWindow(QMainWindow):
+    """Lays out the widgets and owns the window-wide actions; holds no application logic.
+
+    Signals:
+        close_requested() — the user closed the window (the app shuts down cleanly after it)
+        settings_requested()
+        new_chat_requested()
+    """
+
+    close_requested = Signal()
+    settings_requested = Signal()
+    new_chat_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._setup_ui()
+
+    def restore_layout(self, geometry: str | None, state: str | None, splitter_sizes: list[int]) -> None:
+        """Restores size, position and splitter sizes saved by :meth:`saved_layout`."""
+        if geometry:
+            self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
+        if state:
+            self.restoreState(QByteArray.fromBase64(state.encode("ascii")))
+        if len(splitter_sizes) == 2 and all(size >= 0 for size in splitter_sizes):
+            self.splitter.setSizes(splitter_sizes)
+
+    def saved_layout(self) -> tuple[str, str, list[int]]:
+        geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
+        state = bytes(self.saveState().toBase64().data()).decode("ascii")
+        return geometry, state, list(self.splitter.sizes())
+
+    def set_account(self, text: str) -> None:
+        self.account_label.setText(text)
+
+    def _setup_ui(self) -> None:
+        self.setWindowTitle(self.tr("Replicate Desktop"))
+        self.setObjectName("mainWindow")
+        self.resize(1280, 800)
+        self.setMinimumSize(760, 520)
+
+        self.model_picker = ModelPicker()
+        self.model_picker.setMinimumWidth(360)
+        self.chat = ChatPane()
+        self.viewer = ImageViewer()
+        self.progress = ProgressPanel()
+        self.token_panel = TokenPanel()
+        self.token_panel.hide()
+
+        model_label = named(QLabel(self.tr("Model")), "modelLabel")
+        model_label.setBuddy(self.model_picker)
+        self.account_label = named(QLabel(), "accountLabel")
+        self.account_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        settings_button = named(QToolButton(), "settingsButton")
+        settings_button.setText(self.tr("Settings"))
+        settings_button.setAccessibleName(self.tr("Settings"))
+        settings_button.clicked.connect(self.settings_requested)
+
+        header = QHBoxLayout()
+        header.setContentsMargins(12, 8, 12, 4)
+        header.addWidget(model_label)
+        header.addWidget(self.model_picker, 0)
+        header.addStretch(1)
+        header.addWidget(self.account_label)
+        header.addWidget(settings_button)
+
+        self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter")
+        self.splitter.addWidget(self.chat)
+        self.splitter.addWidget(self.viewer)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([620, 620])
+
+        central = named(QWidget(), "centralWidget")
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(header)
+        token_row = QHBoxLayout()
+        token_row.setContentsMargins(12, 0, 12, 0)
+        token_row.addWidget(self.token_panel)
+        layout.addLayout(token_row)
+        layout.addWidget(self.splitter, 1)
+        progress_row = QHBoxLayout()
+        progress_row.setContentsMargins(12, 0, 12, 8)
+        progress_row.addWidget(self.progress)
+        layout.addLayout(progress_row)
+        self.setCentralWidget(central)
+        self._setup_actions()
+
+    def _setup_actions(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.new_chat_action = self._action(self.tr("&New chat"), QKeySequence.StandardKey.New, "document-new")
+        self.new_chat_action.triggered.connect(self.new_chat_requested)
+        self.save_action, self.save_all_action = self.viewer.window_actions()
+        self.quit_action = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, "application-exit")
+        self.quit_action.triggered.connect(self.close)
+        for action in (self.new_chat_action, self.save_action, self.save_all_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        self.copy_image_action = self._action(self.tr("&Copy image"), None, "edit-copy")
+        self.copy_image_action.triggered.connect(self.viewer.copy_current)
+        self.settings_action = self._action(self.tr("&Settings…"), QKeySequence.StandardKey.Preferences, None)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.triggered.connect(self.settings_requested)
+        edit_menu.addAction(self.copy_image_action)
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.settings_action)
+
+        self.stop_action = self._action(self.tr("Stop"), QKeySequence(Qt.Key.Key_Escape), None)
+        self.stop_action.triggered.connect(self.chat.stop_requested)
+        self.focus_prompt_action = self._action(self.tr("Focus prompt"), QKeySequence("Ctrl+L"), None)
+        self.focus_prompt_action.triggered.connect(self.chat.focus_prompt)
+        self.addAction(self.stop_action)
+        self.addAction(self.focus_prompt_action)
+
+    def _action(self, text: str, keys: QKeySequence | QKeySequence.StandardKey | None, icon: str | None) -> QAction:
+        action = QAction(text, self)
+        if icon:
+            action.setIcon(QIcon.fromTheme(icon))
+        if keys is not None:
+            action.setShortcut(keys if isinstance(keys, QKeySequence) else QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        return action
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.close_requested.emit()
+        super().closeEvent(event)
