@@ -7,7 +7,16 @@ from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .transcript import ACTION_SCHEME, ChatTurn, Role, TranscriptView, TurnRecord, TurnState
 
@@ -196,9 +205,12 @@ class ChatPane(QWidget):
         self._hint.setObjectName("chat_prompt_hint")
         self._hint.hide()
 
+        # The button stretches to the prompt box's height, so the two read as one composer.
+        self._send_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
         composer = QHBoxLayout()
+        composer.setSpacing(6)
         composer.addWidget(self._prompt, 1)
-        composer.addWidget(self._send_button, 0, Qt.AlignmentFlag.AlignBottom)
+        composer.addWidget(self._send_button, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)

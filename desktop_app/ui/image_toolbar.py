@@ -118,5 +118,6 @@ class ImageToolbar(QWidget):
     def _separator(self) -> QFrame:
         line = QFrame(self)
         line.setFrameShape(QFrame.Shape.VLine)
-        line.setFrameShadow(QFrame.Shadow.Sunken)
+        line.setFrameShadow(QFrame.Shadow.Plain)
+        line.setStyleSheet("color: palette(mid);")  # a sunken line glares white on dark palettes
         return line

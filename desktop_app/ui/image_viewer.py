@@ -277,7 +277,8 @@ class ImageViewer(QWidget):
         layout.addWidget(self._toolbar)
         layout.addWidget(self._stack, 1)
         self._strip_rule.setFrameShape(QFrame.Shape.HLine)
-        self._strip_rule.setFrameShadow(QFrame.Shadow.Sunken)
+        self._strip_rule.setFrameShadow(QFrame.Shadow.Plain)
+        self._strip_rule.setStyleSheet("color: palette(mid);")
         layout.addWidget(self._strip_rule)
         layout.addWidget(self._strip)
         toolbar = self._toolbar

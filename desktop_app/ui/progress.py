@@ -172,6 +172,7 @@ class ProgressPanel(QWidget):
         self._bar.setObjectName("progress_bar")
         self._bar.setTextVisible(True)
         self._bar.setMinimumWidth(160)
+        self._bar.setMaximumHeight(self._bar.fontMetrics().height() + 6)
         self._detail = QLabel(self)
         self._detail.setObjectName("progress_detail")
         self._detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)

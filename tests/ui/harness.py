@@ -1,0 +1,101 @@
+"""A real window and controller wired to a real aiohttp session and the fake Replicate server."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import aiohttp
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QPlainTextEdit, QPushButton
+
+from desktop_app.replicate.client import ReplicateClient
+from desktop_app.storage.paths import AppPaths
+from desktop_app.storage.secrets import TokenStore
+from desktop_app.storage.settings import Settings, SettingsStore
+from desktop_app.ui.controller import AppController
+from desktop_app.ui.main_window import MainWindow
+from tests.fake_replicate import FakeReplicate
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 8.0, message: str = "") -> None:
+    """Awaits (letting Qt and asyncio run) until ``predicate()`` holds; never a nested Qt loop."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {message or predicate}")
+        await asyncio.sleep(0.01)
+
+
+@dataclasses.dataclass
+class Harness:
+    fake: FakeReplicate
+    window: MainWindow
+    controller: AppController
+    session: aiohttp.ClientSession
+    paths: AppPaths
+
+    @property
+    def prompt_box(self) -> QPlainTextEdit:
+        box = self.window.findChild(QPlainTextEdit, "chat_prompt")
+        assert box is not None
+        return box
+
+    @property
+    def send_button(self) -> QPushButton:
+        button = self.window.findChild(QPushButton, "chat_send_button")
+        assert button is not None
+        return button
+
+    def choose(self, model: str) -> None:
+        assert self.window.model_picker.set_current_model(model), model
+
+    def send(self, text: str) -> None:
+        self.prompt_box.setFocus()
+        self.prompt_box.setPlainText(text)
+        QTest.keyClick(self.prompt_box, Qt.Key.Key_Return)
+
+    def last_turn(self):  # type: ignore[no-untyped-def]
+        return self.window.chat.turns()[-1]
+
+    async def wait_idle(self) -> None:
+        await until(lambda: not self.controller.runner.running and not self.window.chat.is_busy(),
+                    message="the prediction to end")
+
+    async def close(self) -> None:
+        await self.controller.shutdown()
+        await self.session.close()
+        self.window.hide()
+        self.window.deleteLater()
+
+
+async def make_harness(
+    fake: FakeReplicate,
+    tmp_path: Path,
+    *,
+    token: str | None = "valid",
+    settings: Settings | None = None,
+) -> Harness:
+    paths = AppPaths.under(tmp_path / "user")
+    store = SettingsStore(paths.settings_file)
+    base = settings or Settings()
+    store.save(dataclasses.replace(base, poll_delay=min(base.poll_delay, 0.1)))
+    window = MainWindow()
+    window.resize(1280, 800)
+    window.show()
+    session = aiohttp.ClientSession()
+
+    def make_client(tok: str | None, base_url: str, proxy: str | None) -> ReplicateClient:
+        return ReplicateClient(session, token=tok, base_url=base_url, proxy=proxy)
+
+    env = {"REPLICATE_API_BASE_URL": fake.base_url}
+    if token is not None:
+        env["REPLICATE_API_TOKEN"] = fake.token if token == "valid" else token
+    controller = AppController(window, settings=store.load(), settings_store=store,
+                               token_store=TokenStore(paths.config_dir), make_client=make_client, env=env)
+    await controller.start()
+    return Harness(fake, window, controller, session, paths)
