@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from PySide6.QtCore import Qt
@@ -52,7 +53,7 @@ def _luminance(image: QImage, x: int, y: int) -> float:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.usefixtures("restore_light_theme")
 async def test_real_app_chats_generates_and_shuts_down(fake_replicate: FakeReplicate, tmp_path: Path,
-                                                       theme: str) -> None:
+                                                       theme: Literal["light", "dark"]) -> None:
     fake_replicate.set_script(LLAMA, Script(kind="text", chunks=_tokens(REPLY), token_interval=0.002))
     fake_replicate.set_script(FLUX, Script(kind="image", images=[("webp", 768, 768), ("png", 768, 768)],
                                            steps=4, stream=True))

@@ -6,9 +6,10 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
@@ -16,15 +17,25 @@ from desktop_app.replicate.client import ReplicateClient
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import TokenStore
 from desktop_app.storage.settings import Settings, SettingsStore
+from desktop_app.ui.chat_pane import ChatTurn
 from desktop_app.ui.controller import AppController
 from desktop_app.ui.main_window import MainWindow
 from tests.fake_replicate import FakeReplicate
 
+T = TypeVar("T", bound=QObject)
 
-async def until(predicate: Callable[[], bool], timeout: float = 8.0, message: str = "") -> None:
+
+def child(parent: QObject, kind: type[T], name: str) -> T:
+    """The named child widget, which must exist."""
+    found = parent.findChild(kind, name)
+    assert found is not None, name
+    return found
+
+
+async def until(predicate: Callable[[], bool], limit: float = 8.0, message: str = "") -> None:
     """Awaits (letting Qt and asyncio run) until ``predicate()`` holds; never a nested Qt loop."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + limit
     while not predicate():
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {message or predicate}")
@@ -59,7 +70,7 @@ class Harness:
         self.prompt_box.setPlainText(text)
         QTest.keyClick(self.prompt_box, Qt.Key.Key_Return)
 
-    def last_turn(self):  # type: ignore[no-untyped-def]
+    def last_turn(self) -> ChatTurn:
         return self.window.chat.turns()[-1]
 
     async def wait_idle(self) -> None:
@@ -82,7 +93,7 @@ async def make_harness(
 ) -> Harness:
     paths = AppPaths.under(tmp_path / "user")
     store = SettingsStore(paths.settings_file)
-    base = settings or Settings()
+    base = settings or (store.load() if paths.settings_file.exists() else Settings())
     store.save(dataclasses.replace(base, poll_delay=min(base.poll_delay, 0.1)))
     window = MainWindow()
     window.resize(1280, 800)

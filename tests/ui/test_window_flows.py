@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QLabel, QTextEdit
 
 from desktop_app.storage.settings import Settings
 from tests.fake_replicate import FakeReplicate, Script
-from tests.ui.harness import Harness, make_harness, until
+from tests.ui.harness import Harness, child, make_harness, until
 
 LLAMA = "meta/meta-llama-3-70b-instruct"
 FLUX = "black-forest-labs/flux-schnell"
@@ -36,7 +37,7 @@ async def test_text_reply_streams_in_progressively(harness: Harness) -> None:
     await until(lambda: harness.last_turn().text == "Hello there,", message="the first three chunks")
     assert harness.last_turn().state == "streaming"
     assert harness.window.chat.is_busy()
-    await until(lambda: "Hello there," in harness.window.chat.findChild(object, "chat_view").toPlainText())
+    await until(lambda: "Hello there," in child(harness.window.chat, QTextEdit, "chat_view").toPlainText())
 
     gate.set()
     await harness.wait_idle()
@@ -44,6 +45,7 @@ async def test_text_reply_streams_in_progressively(harness: Harness) -> None:
     assert (turn.role, turn.text, turn.state) == ("assistant", "".join(CHUNKS), "done")
     assert harness.window.progress.status_text().lower().startswith("succeeded")
     (create,) = harness.fake.requests_to("POST", f"/v1/models/{LLAMA}/predictions")
+    assert create.json is not None
     assert create.json["input"]["prompt"] == "User: Say hello\nAssistant:"
 
 
@@ -55,6 +57,7 @@ async def test_second_turn_sends_the_whole_transcript(harness: Harness) -> None:
     harness.send("Another one")
     await harness.wait_idle()
     creates = harness.fake.requests_to("POST", f"/v1/models/{LLAMA}/predictions")
+    assert creates[-1].json is not None
     assert creates[-1].json["input"]["prompt"] == (
         "User: Name a colour\nAssistant: Blue.\nUser: Another one\nAssistant:"
     )
@@ -204,7 +207,7 @@ async def test_first_run_without_token_shows_the_panel_and_accepts_a_token(
     try:
         panel = h.window.token_panel
         assert panel.isVisible()
-        assert "replicate.com/account/api-tokens" in panel.findChild(object, "tokenPanelHelp").text()
+        assert "replicate.com/account/api-tokens" in child(panel, QLabel, "tokenPanelHelp").text()
         h.choose("llama-3-70b")
         h.send("hi")
         assert fake_replicate.requests_to("POST", "/v1/") == []  # nothing is sent without a token
