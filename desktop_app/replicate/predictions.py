@@ -70,6 +70,7 @@ class _State:
     kind: ModelKind | None
     text_sent: str = ""
     stream_text: str = ""  # the text received over the stream, which a GET may have shown already
+    stream_logs: str = ""  # likewise for the logs (a stream opened late replays them from the start)
     logs_sent: str = ""
     started_at: float = 0.0
     attempt: int = 0
@@ -199,7 +200,10 @@ async def _follow_stream(
                         async for event in _on_stream_output(state, sse.data, policy, clock):
                             yield event
                     elif sse.event == "logs":
-                        state.prediction["logs"] = str(state.prediction.get("logs") or "") + sse.data + "\n"
+                        state.stream_logs += sse.data + "\n"
+                        if len(state.stream_logs) <= len(str(state.prediction.get("logs") or "")):
+                            continue  # replayed lines that the create or a GET has already shown
+                        state.prediction["logs"] = state.stream_logs
                         async for event in _emit_new(state, "stream", policy, clock):
                             yield event
                     elif sse.event == "error":

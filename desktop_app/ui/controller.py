@@ -9,7 +9,7 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
-from PySide6.QtGui import QDesktopServices, QImage
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 
 from ..replicate import (
@@ -248,19 +248,8 @@ class AppController(QObject):
         self.window.chat.set_busy(False)
 
     def _on_viewer_image_shown(self, index: int) -> None:
-        image = self.window.viewer.current_image() if self.window.viewer.current_index() == index else None
+        image = self.window.viewer.image_at(index)
         if self._run and image is not None:
-            self.window.chat.add_image_turn(self._run.turn_id, image, index)
-        elif self._run:
-            self._thumbnail_later(index)
-
-    def _thumbnail_later(self, index: int) -> None:
-        viewer = self.window.viewer
-        previous = viewer.current_index()
-        viewer.select(index)
-        image: QImage | None = viewer.current_image()
-        viewer.select(previous)
-        if image is not None and self._run:
             self.window.chat.add_image_turn(self._run.turn_id, image, index)
 
     def _on_viewer_image_failed(self, index: int, message: str) -> None:

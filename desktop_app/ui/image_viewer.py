@@ -152,6 +152,13 @@ class ImageViewer(QWidget):
         decoded = self._current_decoded()
         return decoded.image if decoded else None
 
+    def image_at(self, index: int) -> QImage | None:
+        """The decoded image of slot ``index``, or None while it is loading, failed or absent."""
+        if not 0 <= index < len(self._slots):
+            return None
+        decoded = self._slots[index].image
+        return decoded.image if decoded else None
+
     def select(self, index: int) -> None:
         """Shows slot ``index`` in the main area."""
         self._slots[index]  # raises IndexError for a slot that does not exist

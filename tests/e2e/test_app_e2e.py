@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -104,7 +105,7 @@ async def test_real_app_chats_generates_and_shuts_down(fake_replicate: FakeRepli
 
 @pytest.mark.e2e
 async def test_closing_while_a_prediction_runs_cancels_it_and_exits_cleanly(
-    fake_replicate: FakeReplicate, tmp_path: Path
+    fake_replicate: FakeReplicate, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     gate = asyncio.Event()
     fake_replicate.set_script(LLAMA, Script(kind="text", chunks=_tokens(REPLY), gate=gate, gate_after=3))
@@ -126,3 +127,7 @@ async def test_closing_while_a_prediction_runs_cancels_it_and_exits_cleanly(
     assert fake_replicate.requests_to("POST", f"/v1/predictions/{prediction_id}/cancel")
     assert fake_replicate.predictions[prediction_id].status == "canceled"
     gate.set()
+    gc.collect()
+    await asyncio.sleep(0)
+    problems = [r.getMessage() for r in caplog.records if r.name == "asyncio" or "destroyed" in r.getMessage()]
+    assert problems == []
