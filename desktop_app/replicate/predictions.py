@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,15 +41,16 @@ class FollowPolicy:
 
     ``max_attempts`` × ``delay`` bound polling (the seed's knobs). ``wait_seconds`` is the
     ``Prefer: wait`` hold on create for image models; text models stream instead. When the
-    logs tell how fast a run goes, polls move up to the predicted end, never closer together
-    than ``min_interval`` (10 requests a second at most).
+    logs tell how fast a run goes, polls move up to the predicted end and then come every
+    ``min_interval``, never more than ``max_rate`` requests in any one second.
     """
 
     max_attempts: int = 30
     delay: float = 5.0
     wait_seconds: int | None = 60
     use_stream: bool = True
-    min_interval: float = 0.1
+    min_interval: float = 0.05
+    max_rate: int = 10
     cancel_timeout: float = 5.0
 
     def __post_init__(self) -> None:
@@ -75,6 +77,7 @@ class _State:
     started_at: float = 0.0
     attempt: int = 0
     stream_urls: list[str] = field(default_factory=list)
+    poll_times: deque[float] = field(default_factory=deque)
 
     @property
     def id(self) -> str:
@@ -244,8 +247,9 @@ async def _follow_polling(
     client: ReplicateClient, state: _State, policy: FollowPolicy, sleep: Sleep, clock: Callable[[], float]
 ) -> AsyncGenerator[PredictionEvent, None]:
     while state.attempt < policy.max_attempts:
-        await sleep(_next_interval(state, policy))
+        await sleep(_rate_limited(_next_interval(state, policy), state.poll_times, policy, clock()))
         state.attempt += 1
+        state.poll_times.append(clock())
         await _refresh(client, state)
         async for event in _emit_new(state, "poll", policy, clock):
             yield event
@@ -255,12 +259,24 @@ async def _follow_polling(
 
 
 def _next_interval(state: _State, policy: FollowPolicy) -> float:
-    """``delay``, or sooner when the logs' tqdm rate predicts the run ends before then."""
+    """``delay``, or sooner when the logs' tqdm rate predicts the end before (or just after) the next
+    regular poll. The last log line is up to one step old, so polls start one step before the predicted
+    end and then come every ``min_interval`` until the result is there."""
     progress = parse_progress(state.prediction.get("logs"))
     left = progress.seconds_left() if progress else None
-    if left is None or state.status != "processing":
+    if left is None or state.status != "processing" or left > policy.delay + 2 * policy.min_interval:
         return policy.delay
-    return max(policy.min_interval, min(policy.delay, left))
+    step = 1.0 / progress.steps_per_second if progress and progress.steps_per_second else 0.0
+    return max(policy.min_interval, left - step)
+
+
+def _rate_limited(interval: float, poll_times: deque[float], policy: FollowPolicy, now: float) -> float:
+    """Stretches ``interval`` so that no one-second window holds more than ``max_rate`` polls."""
+    while poll_times and poll_times[0] <= now + interval - 1.0:
+        poll_times.popleft()
+    if len(poll_times) < policy.max_rate:
+        return interval
+    return max(interval, poll_times[-policy.max_rate] + 1.0 - now)
 
 
 async def _refresh(client: ReplicateClient, state: _State) -> None:
