@@ -1,5 +1,17 @@
-"""Qt-free storage: app folders, typed settings, the API token and saved output files."""
+"""Qt-free storage: app folders, typed settings, the API token, saved output files and the history."""
 
+from .history import HistoryStore
+from .history_records import (
+    Conversation,
+    Generation,
+    GenerationStatus,
+    HistoryEntry,
+    HistoryError,
+    NotFoundError,
+    OutputRecord,
+    Turn,
+)
+from .image_metadata import MetadataError, embed_metadata, read_metadata
 from .outputs import (
     OutputWriteError,
     default_output_name,
@@ -19,14 +31,26 @@ __all__ = [
     "CURRENT_SCHEMA_VERSION",
     "MIGRATIONS",
     "AppPaths",
+    "Conversation",
+    "Generation",
+    "GenerationStatus",
+    "HistoryEntry",
+    "HistoryError",
+    "HistoryStore",
+    "MetadataError",
+    "NotFoundError",
+    "OutputRecord",
     "OutputWriteError",
     "Settings",
     "SettingsStore",
     "TokenStore",
+    "Turn",
     "clean_token",
     "default_output_name",
+    "embed_metadata",
     "extension_for_content_type",
     "looks_like_token",
+    "read_metadata",
     "save_output",
     "slugify",
     "sniff_image_extension",

@@ -58,6 +58,16 @@ class AppPaths:
         """The JSON file :class:`~desktop_app.storage.settings.SettingsStore` reads and writes."""
         return self.config_dir / "settings.json"
 
+    @property
+    def history_db(self) -> Path:
+        """The SQLite database :class:`~desktop_app.storage.history.HistoryStore` keeps conversations in."""
+        return self.data_dir / "history.db"
+
+    @property
+    def library_dir(self) -> Path:
+        """Where the history keeps every output it saved, named by content (``ab/abcd….png``)."""
+        return self.data_dir / "library"
+
     def ensure(self) -> None:
         """Creates every folder that is missing; the config folder (it may hold the token) is owner-only."""
         for field in fields(self):
