@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -14,7 +13,6 @@ from PySide6.QtWidgets import QApplication
 
 from . import __version__
 from .storage.paths import AppPaths
-from .storage.secrets import TokenStore
 from .storage.settings import SettingsStore
 from .ui.main_window import MainWindow
 from .ui.theme import apply_theme
@@ -24,20 +22,27 @@ log = logging.getLogger(__name__)
 
 def run_app(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, paths: AppPaths | None = None) -> int:
     """Opens the window at once (before aiohttp is even imported) and runs the app on a qasync loop."""
-    import qasync
-
     env = dict(os.environ if env is None else env)
     paths = paths or AppPaths.default()
-    app, window, settings_store = open_window(paths)
-    runner = asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app))
+    app, window, settings_store = open_window(paths, defer_panes=True)
+    # The first paint, before asyncio, qasync, aiohttp and the heavier panes load; the second pass
+    # finishes what the first one posted (layout requests, deferred updates).
+    app.processEvents()
+    app.processEvents()
+    import asyncio
+
+    from .ui.event_loop import AppEventLoop
+
+    runner = asyncio.Runner(loop_factory=lambda: AppEventLoop(app))
     try:
         return runner.run(main(app, window, args, env, paths, settings_store))
     finally:
         runner.close()
 
 
-def open_window(paths: AppPaths) -> tuple[QApplication, MainWindow, SettingsStore]:
-    """Creates the application and shows the main window with the saved theme."""
+def open_window(paths: AppPaths, *, defer_panes: bool = False) -> tuple[QApplication, MainWindow, SettingsStore]:
+    """Creates the application and shows the main window with the saved theme (its chat and image panes
+    are built later with ``defer_panes``, once the window has painted)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("Replicate Desktop")
@@ -48,7 +53,7 @@ def open_window(paths: AppPaths) -> tuple[QApplication, MainWindow, SettingsStor
     settings_store = SettingsStore(paths.settings_file)
     settings = settings_store.load()
     apply_theme(app, settings.theme)
-    window = MainWindow()
+    window = MainWindow(defer_panes=defer_panes)
     window.show()
     if settings_store.last_warning:
         window.statusBar().showMessage(settings_store.last_warning, 15000)
@@ -63,7 +68,10 @@ async def main(
     paths: AppPaths,
     settings_store: SettingsStore,
 ) -> int:
-    """Builds the session, client and controller, then runs until the window is closed."""
+    """Builds the panes, session, client and controller, then runs until the window is closed."""
+    import asyncio
+
+    window.build_panes()
     closed = asyncio.Event()
     window.close_requested.connect(closed.set)
     if getattr(args, "smoke_test", False):
@@ -73,6 +81,7 @@ async def main(
     import aiohttp
 
     from .replicate.client import ReplicateClient
+    from .storage.secrets import TokenStore
     from .ui.controller import AppController
 
     async with aiohttp.ClientSession() as session:

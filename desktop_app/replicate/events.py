@@ -18,6 +18,7 @@ class Started:
     kind: str  # "text" or "image"
     status: str
     web_url: str | None = None
+    version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -70,8 +70,9 @@ class _State:
 
     prediction: JSON
     kind: ModelKind | None
-    text_sent: str = ""
-    stream_text: str = ""  # the text received over the stream, which a GET may have shown already
+    sent: list[str] = field(default_factory=list)  # text passed on so far, in pieces (joining per token is quadratic)
+    sent_len: int = 0
+    stream_len: int = 0  # characters received over the stream, which a GET may have shown already
     stream_logs: str = ""  # likewise for the logs (a stream opened late replays them from the start)
     logs_sent: str = ""
     started_at: float = 0.0
@@ -160,7 +161,7 @@ async def run_prediction(
     finished = False
     try:
         yield Started(state.id, str(created.get("model") or ref.full_name), kind or "unknown", state.status,
-                      _web_url(created))
+                      _web_url(created), _version(created))
         async for event in _follow(client, state, policy, sleep, clock):
             yield event
         finished = True
@@ -169,6 +170,30 @@ async def run_prediction(
     finally:
         if not finished and state.status not in TERMINAL:
             await _cancel_quietly(client, state.prediction, policy.cancel_timeout)
+
+
+async def resume_prediction(
+    client: ReplicateClient,
+    prediction_id: str,
+    *,
+    kind: ModelKind | None,
+    alt: str = "",
+    policy: FollowPolicy = APP_POLICY,
+    sleep: Sleep = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncGenerator[PredictionEvent, None]:
+    """Picks up a prediction created earlier (e.g. before the app was closed) and follows it to its end.
+
+    Unlike :func:`run_prediction`, leaving early does not cancel it: the user did not ask for that.
+    """
+    client.require_token()
+    state = _State(await client.get_json(f"predictions/{prediction_id}"), kind, started_at=clock())
+    yield Started(state.id, str(state.prediction.get("model") or ""), kind or "unknown", state.status,
+                  _web_url(state.prediction), _version(state.prediction))
+    async for event in _follow(client, state, policy, sleep, clock):
+        yield event
+    async for event in _finish(state, alt):
+        yield event
 
 
 async def _follow(
@@ -235,12 +260,18 @@ async def _on_stream_output(
         state.stream_urls.append(data)
         return
     state.kind = state.kind or "text"
-    state.stream_text += data
-    if len(state.stream_text) <= len(state.text_sent):
+    start = state.stream_len
+    state.stream_len += len(data)
+    if state.stream_len <= state.sent_len:
         return  # a resumed stream replays what a confirming GET has already shown
-    tail = state.stream_text[len(state.text_sent):]
-    state.text_sent = state.stream_text
+    tail = data[max(0, state.sent_len - start):]
+    _record_sent(state, tail)
     yield TextDelta(tail)
+
+
+def _record_sent(state: _State, text: str) -> None:
+    state.sent.append(text)
+    state.sent_len += len(text)
 
 
 async def _follow_polling(
@@ -298,13 +329,13 @@ async def _emit_new(
         state.kind = _classify(output)
     if state.kind == "text" and output is not None and state.status not in {"failed", "canceled", "aborted"}:
         full = _join_text(output)
-        if full.startswith(state.text_sent):
-            tail = full[len(state.text_sent):]
-            if tail:
-                state.text_sent = full
+        if len(full) > state.sent_len:
+            if full.startswith("".join(state.sent)):
+                tail = full[state.sent_len:]
+                _record_sent(state, tail)
                 yield TextDelta(tail)
-        else:
-            log.warning("Output of %s no longer extends what was shown; keeping the shown text", state.id)
+            else:
+                log.warning("Output of %s no longer extends what was shown; keeping the shown text", state.id)
     logs = str(prediction.get("logs") or "")
     if logs.startswith(state.logs_sent) and len(logs) > len(state.logs_sent):
         yield LogsAppended(logs[len(state.logs_sent):])
@@ -383,6 +414,11 @@ def _stream_url(prediction: JSON) -> str | None:
     urls = prediction.get("urls")
     value = urls.get("stream") if isinstance(urls, dict) else None
     return value if isinstance(value, str) and value else None
+
+
+def _version(prediction: JSON) -> str | None:
+    value = prediction.get("version")
+    return value if isinstance(value, str) and value and value != "hidden" else None
 
 
 def _web_url(prediction: JSON) -> str | None:

@@ -1,31 +1,82 @@
-"""Qt-free storage: app folders, typed settings, the API token, saved output files and the history."""
+"""Qt-free storage: app folders, typed settings, the API token, saved output files and the history.
 
-from .history import HistoryStore
-from .history_records import (
-    Conversation,
-    Generation,
-    GenerationStatus,
-    HistoryEntry,
-    HistoryError,
-    NotFoundError,
-    OutputRecord,
-    Turn,
-)
-from .image_metadata import MetadataError, embed_metadata, read_metadata
-from .outputs import (
-    OutputWriteError,
-    default_output_name,
-    extension_for_content_type,
-    save_output,
-    slugify,
-    sniff_image_extension,
-    unique_path,
-    write_bytes_atomically,
-)
-from .paths import AppPaths
-from .secrets import TokenStore, clean_token
-from .settings import CURRENT_SCHEMA_VERSION, MIGRATIONS, Settings, SettingsStore, validate_settings
-from .validation import looks_like_token
+Names are imported lazily: the window's first paint needs only the settings, not SQLite or the keyring.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .history import HistoryStore
+    from .history_records import (
+        Conversation,
+        Generation,
+        GenerationStatus,
+        HistoryEntry,
+        HistoryError,
+        NotFoundError,
+        OutputRecord,
+        Turn,
+    )
+    from .image_metadata import MetadataError, embed_metadata, read_metadata
+    from .outputs import (
+        OutputWriteError,
+        default_output_name,
+        extension_for_content_type,
+        save_output,
+        slugify,
+        sniff_image_extension,
+        unique_path,
+        write_bytes_atomically,
+    )
+    from .paths import AppPaths
+    from .secrets import TokenStore, clean_token
+    from .settings import CURRENT_SCHEMA_VERSION, MIGRATIONS, Settings, SettingsStore, validate_settings
+    from .validation import looks_like_token
+
+_LAZY: dict[str, str] = {
+    "AppPaths": "paths",
+    "CURRENT_SCHEMA_VERSION": "settings",
+    "Conversation": "history_records",
+    "Generation": "history_records",
+    "GenerationStatus": "history_records",
+    "HistoryEntry": "history_records",
+    "HistoryError": "history_records",
+    "HistoryStore": "history",
+    "MIGRATIONS": "settings",
+    "MetadataError": "image_metadata",
+    "NotFoundError": "history_records",
+    "OutputRecord": "history_records",
+    "OutputWriteError": "outputs",
+    "Settings": "settings",
+    "SettingsStore": "settings",
+    "TokenStore": "secrets",
+    "Turn": "history_records",
+    "clean_token": "secrets",
+    "default_output_name": "outputs",
+    "embed_metadata": "image_metadata",
+    "extension_for_content_type": "outputs",
+    "looks_like_token": "validation",
+    "read_metadata": "image_metadata",
+    "save_output": "outputs",
+    "slugify": "outputs",
+    "sniff_image_extension": "outputs",
+    "unique_path": "outputs",
+    "validate_settings": "settings",
+    "write_bytes_atomically": "outputs",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CURRENT_SCHEMA_VERSION",

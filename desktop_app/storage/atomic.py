@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from pathlib import Path
 
 
@@ -15,7 +14,7 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o666) -> None:
     ``os.write`` until everything is on disk, fsynced and renamed over ``path``. On any error
     the temporary file is removed and the original exception propagates unchanged.
     """
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.urandom(8).hex()[:12]}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
         try:

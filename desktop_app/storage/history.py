@@ -215,6 +215,7 @@ class HistoryStore:
         self, generation_id: int, *, prediction_id: str | None = None, status: str | None = None,
         error: str | None = None, started_at: datetime | str | None = None,
         completed_at: datetime | str | None = None, predict_time: float | None = None,
+        version: str | None = None,
     ) -> None:
         """Sets the given fields (``None`` leaves a field as it is). Timestamps are datetimes or ISO 8601
         text; a final status without ``completed_at`` (given now or before) records the current time."""
@@ -223,7 +224,7 @@ class HistoryStore:
         changes = {name: value for name, value in {
             "prediction_id": prediction_id, "status": status, "error": None if error is None else mask_tokens(error),
             "started_at": to_timestamp(started_at), "completed_at": to_timestamp(completed_at),
-            "predict_time": predict_time,
+            "predict_time": predict_time, "version": version,
         }.items() if value is not None}
         now = self._now()
         with self._write("update a generation") as db:

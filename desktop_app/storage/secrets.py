@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import keyring
-import keyring.errors
-from keyring.backends.chainer import ChainerBackend
 
 from .atomic import write_atomically
 from .validation import mask_tokens
@@ -52,11 +49,22 @@ class TokenStore:
     Keyring calls may block (D-Bus, Keychain prompts): call them off the GUI thread.
     """
 
-    def __init__(self, config_dir: Path, *, keyring_module: Any = keyring) -> None:
+    def __init__(self, config_dir: Path, *, keyring_module: Any | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
         self._config_dir = config_dir
-        self._keyring = keyring_module
+        self._keyring_module = keyring_module
+        self._env = os.environ if env is None else env
         self._in_file = False
         self.last_warning: str | None = None
+
+    @property
+    def _keyring(self) -> Any:
+        """The keyring package, imported only where an OS keyring can exist at all."""
+        if self._keyring_module is None and system_keyring_reachable(self._env):
+            import keyring
+
+            self._keyring_module = keyring
+        return self._keyring_module
 
     def __repr__(self) -> str:
         return f"TokenStore(config_dir={str(self._config_dir)!r}, backend={self._backend_kind()!r})"
@@ -118,10 +126,11 @@ class TokenStore:
         if self._usable_backend() is not None:
             try:
                 self._keyring.delete_password(SERVICE, USERNAME)
-            except keyring.errors.PasswordDeleteError:
-                pass  # nothing was stored there
             except Exception as error:  # backends raise D-Bus and OS errors besides KeyringError
-                self._warn(f"The token could not be removed from the system keyring ({_describe(error)}).")
+                if type(error).__name__ == "PasswordDeleteError":
+                    pass  # nothing was stored there
+                else:
+                    self._warn(f"The token could not be removed from the system keyring ({_describe(error)}).")
         self._remove_file()
         self._in_file = False
 
@@ -137,8 +146,11 @@ class TokenStore:
 
     def _usable_backend(self) -> Any | None:
         """The keyring backend if it can really store secrets, else ``None``."""
+        module = self._keyring
+        if module is None:
+            return None
         try:
-            backend = self._keyring.get_keyring()
+            backend = module.get_keyring()
         except Exception as error:
             log.warning("No keyring backend could be loaded: %s", _describe(error))
             return None
@@ -175,16 +187,31 @@ class TokenStore:
         self.last_warning = message if self.last_warning is None else f"{self.last_warning} {message}"
 
 
+def system_keyring_reachable(env: Mapping[str, str], platform: str = sys.platform) -> bool:
+    """Whether an OS keyring can exist here at all. On Linux and the BSDs the Secret Service and KWallet
+    are reached over the D-Bus session bus, so without one there is nothing to talk to, and loading the
+    ``keyring`` package (about 24 MiB with its crypto) would buy nothing."""
+    if env.get("PYTHON_KEYRING_BACKEND") or platform in {"darwin", "win32", "cygwin"}:
+        return True
+    if env.get("DBUS_SESSION_BUS_ADDRESS"):
+        return True
+    return hasattr(os, "getuid") and Path(f"/run/user/{os.getuid()}/bus").exists()
+
+
+def _is_chainer(backend: Any) -> bool:
+    return type(backend).__name__ == "ChainerBackend" and hasattr(backend, "backends")
+
+
 def _is_usable(backend: Any) -> bool:
     """False for the fail and null backends and for a chainer with nothing viable to chain."""
-    if isinstance(backend, ChainerBackend):
+    if _is_chainer(backend):
         return any(_is_usable(child) for child in backend.backends)
     priority = getattr(backend, "priority", 1)
     return isinstance(priority, int | float) and priority > 0
 
 
 def _backend_name(backend: Any) -> str:
-    if isinstance(backend, ChainerBackend):
+    if _is_chainer(backend):
         return ", ".join(_backend_name(child) for child in backend.backends if _is_usable(child))
     module = type(backend).__module__
     if module in _FRIENDLY_BACKENDS:

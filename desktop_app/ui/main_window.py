@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
@@ -14,11 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .chat_pane import ChatPane
-from .image_viewer import ImageViewer
-from .model_picker import ModelPicker
-from .progress import ProgressPanel
-from .token_panel import TokenPanel
+if TYPE_CHECKING:
+    from .chat_pane import ChatPane
+    from .image_viewer import ImageViewer
+    from .model_picker import ModelPicker
+    from .progress import ProgressPanel
+    from .token_panel import TokenPanel
 from .widgets import named
 
 
@@ -35,9 +38,49 @@ class MainWindow(QMainWindow):
     settings_requested = Signal()
     new_chat_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    chat: ChatPane
+    viewer: ImageViewer
+    model_picker: ModelPicker
+    progress: ProgressPanel
+    token_panel: TokenPanel
+
+    def __init__(self, parent: QWidget | None = None, *, defer_panes: bool = False) -> None:
         super().__init__(parent)
+        self._panes_built = False
         self._setup_ui()
+        if not defer_panes:
+            self.build_panes()
+
+    def build_panes(self) -> None:
+        """Creates the model picker, chat, image viewer, progress and token panels. The app calls it right
+        after the first paint, so the window appears before their modules are even loaded; tests get them
+        at construction."""
+        if self._panes_built:
+            return
+        from .chat_pane import ChatPane
+        from .image_viewer import ImageViewer
+        from .model_picker import ModelPicker
+        from .progress import ProgressPanel
+        from .token_panel import TokenPanel
+
+        self._panes_built = True
+        self.model_picker = ModelPicker()
+        self.model_picker.setMinimumWidth(360)
+        self._header.insertWidget(1, self.model_picker, 0)
+        self._model_label.setBuddy(self.model_picker)
+        self.progress = ProgressPanel()
+        self._progress_row.addWidget(self.progress)
+        self.token_panel = TokenPanel()
+        self.token_panel.hide()
+        self._token_row.addWidget(self.token_panel)
+        self.chat = ChatPane()
+        self.viewer = ImageViewer()
+        for index, pane in enumerate((self.chat, self.viewer)):
+            placeholder = self.splitter.replaceWidget(index, pane)
+            if placeholder is not None:
+                placeholder.deleteLater()
+        self.splitter.setSizes([620, 620])
+        self._setup_pane_actions()
 
     def restore_layout(self, geometry: str | None, state: str | None, splitter_sizes: list[int]) -> None:
         """Restores size, position and splitter sizes saved by :meth:`saved_layout`."""
@@ -62,16 +105,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self.setMinimumSize(760, 520)
 
-        self.model_picker = ModelPicker()
-        self.model_picker.setMinimumWidth(360)
-        self.chat = ChatPane()
-        self.viewer = ImageViewer()
-        self.progress = ProgressPanel()
-        self.token_panel = TokenPanel()
-        self.token_panel.hide()
-
-        model_label = named(QLabel(self.tr("Model")), "modelLabel")
-        model_label.setBuddy(self.model_picker)
+        self._model_label = model_label = named(QLabel(self.tr("Model")), "modelLabel")
         self.account_label = named(QLabel(), "accountLabel")
         self.account_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         settings_button = named(QToolButton(), "settingsButton")
@@ -79,17 +113,16 @@ class MainWindow(QMainWindow):
         settings_button.setAccessibleName(self.tr("Settings"))
         settings_button.clicked.connect(self.settings_requested)
 
-        header = QHBoxLayout()
+        self._header = header = QHBoxLayout()
         header.setContentsMargins(12, 8, 12, 4)
         header.addWidget(model_label)
-        header.addWidget(self.model_picker, 0)
         header.addStretch(1)
         header.addWidget(self.account_label)
         header.addWidget(settings_button)
 
         self.splitter = named(QSplitter(Qt.Orientation.Horizontal), "mainSplitter")
-        self.splitter.addWidget(self.chat)
-        self.splitter.addWidget(self.viewer)
+        for name in ("chatPlaceholder", "viewerPlaceholder"):
+            self.splitter.addWidget(named(QWidget(), name))
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
@@ -100,17 +133,15 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         layout.addLayout(header)
-        token_row = QHBoxLayout()
+        self._token_row = token_row = QHBoxLayout()
         token_row.setContentsMargins(12, 0, 12, 0)
-        token_row.addWidget(self.token_panel)
         layout.addLayout(token_row)
         splitter_row = QHBoxLayout()
         splitter_row.setContentsMargins(8, 0, 8, 0)
         splitter_row.addWidget(self.splitter)
         layout.addLayout(splitter_row, 1)
-        progress_row = QHBoxLayout()
+        self._progress_row = progress_row = QHBoxLayout()
         progress_row.setContentsMargins(12, 0, 12, 8)
-        progress_row.addWidget(self.progress)
         layout.addLayout(progress_row)
         self.setCentralWidget(central)
         self._setup_actions()
@@ -119,17 +150,15 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         self.new_chat_action = self._action(self.tr("&New chat"), QKeySequence.StandardKey.New, "document-new")
         self.new_chat_action.triggered.connect(self.new_chat_requested)
-        self.save_action, self.save_all_action = self.viewer.window_actions()
         self.quit_action = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, "application-exit")
         self.quit_action.triggered.connect(self.close)
-        for action in (self.new_chat_action, self.save_action, self.save_all_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
+        file_menu.addAction(self.new_chat_action)
+        self._file_menu_separator = file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
+        self._file_menu = file_menu
 
         edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         self.copy_image_action = self._action(self.tr("&Copy image"), None, "edit-copy")
-        self.copy_image_action.triggered.connect(self.viewer.copy_current)
         self.settings_action = self._action(self.tr("&Settings…"), QKeySequence.StandardKey.Preferences, None)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
@@ -138,6 +167,10 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(self.settings_action)
 
+    def _setup_pane_actions(self) -> None:
+        self.save_action, self.save_all_action = self.viewer.window_actions()
+        self._file_menu.insertActions(self._file_menu_separator, [self.save_action, self.save_all_action])
+        self.copy_image_action.triggered.connect(self.viewer.copy_current)
         self.stop_action = self._action(self.tr("Stop"), QKeySequence(Qt.Key.Key_Escape), None)
         self.stop_action.triggered.connect(self.chat.stop_requested)
         self.focus_prompt_action = self._action(self.tr("Focus prompt"), QKeySequence("Ctrl+L"), None)

@@ -166,6 +166,16 @@ class TranscriptView(QTextBrowser):
         if turn.body is None:
             return
         cursor = select_range(self.document(), turn.body.firstPosition(), turn.body.lastPosition())
+        # One edit block: the document is laid out once for the whole re-render instead of after each of its
+        # edits (a long reply's markdown render otherwise lays the reply out 3-4 times in one go).
+        cursor.beginEditBlock()
+        try:
+            self._write_body(cursor, turn)
+        finally:
+            cursor.endEditBlock()
+
+    def _write_body(self, cursor: QTextCursor, turn: TurnRecord) -> None:
+        assert turn.body is not None
         cursor.removeSelectedText()
         cursor.setBlockFormat(QTextBlockFormat())
         text = turn.text

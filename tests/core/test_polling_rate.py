@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 import aiohttp
 from aioresponses import aioresponses
@@ -42,11 +43,11 @@ async def test_polls_near_the_end_never_exceed_ten_a_second() -> None:
             client = ReplicateClient(session, token="r8_x", base_url=BASE, sleep=sleep)
             original = client.get_json
 
-            async def recording_get(url: str, **kw: object) -> dict[str, object]:
+            async def recording_get(url: str, *, read_timeout: float = 30.0) -> dict[str, Any]:
                 poll_times.append(clock[0])
-                return await original(url)
+                return await original(url, read_timeout=read_timeout)
 
-            client.get_json = recording_get  # type: ignore[method-assign]
+            client.get_json = recording_get  # type: ignore[method-assign,assignment]
             policy = FollowPolicy(max_attempts=100, delay=1.0)
             events = run_prediction(client, parse_model("acme/painter"), {"prompt": "x"}, kind="image",
                                     policy=policy, sleep=sleep, clock=lambda: clock[0])

@@ -1,4 +1,4 @@
-"""Runs the async GUI tests on a qasync loop so Qt timers and signals fire while they await."""
+"""Runs the async GUI tests on the app's qasync loop so Qt timers and signals fire while they await."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
+from desktop_app.ui.event_loop import AppEventLoop
+
 
 def _qasync_loop() -> qasync.QEventLoop:
     app = QApplication.instance() or QApplication([])
-    return qasync.QEventLoop(app, already_running=False)
+    assert isinstance(app, QApplication)
+    return AppEventLoop(app)
 
 
 def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Callable[[], Any]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .catalogue import FakeCatalogue
 from .images import make_png
 from .prediction import Clock, FakePrediction
 from .recording import FailureRule, RecordedRequest, problem
@@ -64,6 +65,8 @@ class FakeReplicate:
         self.requests: list[RecordedRequest] = []
         self.predictions: dict[str, FakePrediction] = {}
         self.models: dict[str, FakeModel] = {model.full_name: model for model in builtin_models()}
+        self.max_upload_bytes = 100 * 1024 * 1024  # POST /v1/files answers 413 from this size on
+        self.catalogue = FakeCatalogue(self)  # search, collections and the Files API
         self._failures: list[FailureRule] = []
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
@@ -101,6 +104,7 @@ class FakeReplicate:
         app.router.add_get("/stream/{id}", self._stream)
         app.router.add_get("/files/{id}/{name}", self._file)
         app.router.add_get("/covers/{owner}/{name}", self._cover)
+        self.catalogue.add_routes(app.router)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()

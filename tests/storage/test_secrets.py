@@ -353,3 +353,18 @@ def test_unreadable_file_gives_none_with_a_warning(
     assert store.get() is None
     assert store.last_warning is not None
     assert "Permission denied" in store.last_warning
+
+
+def test_keyring_is_not_loaded_where_no_keyring_can_exist(tmp_path: Path) -> None:
+    from desktop_app.storage.secrets import system_keyring_reachable
+
+    assert not system_keyring_reachable({}, platform="linux") or Path(f"/run/user/{os.getuid()}/bus").exists()
+    assert system_keyring_reachable({"DBUS_SESSION_BUS_ADDRESS": "unix:path=/run/user/1000/bus"}, platform="linux")
+    assert system_keyring_reachable({}, platform="darwin")
+    assert system_keyring_reachable({"PYTHON_KEYRING_BACKEND": "x"}, platform="linux")
+    if Path(f"/run/user/{os.getuid()}/bus").exists():
+        return
+    store = TokenStore(tmp_path / "config", env={})
+    store.set("r8_" + "a" * 30)
+    assert store.token_file.read_text().strip() == "r8_" + "a" * 30
+    assert "private file" in store.backend_description

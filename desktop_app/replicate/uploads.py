@@ -1,0 +1,177 @@
+"""File inputs: small files inline as ``data:`` URIs, larger ones uploaded to ``POST /v1/files``."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import mimetypes
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from .client import ReplicateClient
+from .errors import APIError, NetworkError, ReplicateError, UnexpectedResponse, api_error_from_response, excerpt
+
+INLINE_LIMIT = 256 * 1024  # replicate-api.md §7: data URIs for files up to 256 KB
+MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the Files API refuses files of 100 MB or more
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+class UploadTooLarge(ReplicateError):
+    """The file is too big for Replicate's Files API (100 MB)."""
+
+    def __init__(self, size: int | None, *, filename: str = "", detail: str = "") -> None:
+        self.size = size
+        self.filename = filename
+        shown = f"{filename} is {size / 1_000_000:.1f} MB" if size is not None and filename else "The file is too big"
+        server = f" (Replicate said: {detail})" if detail else ""
+        super().__init__(f"{shown}: files must be less than 100 MB{server}. Use a smaller file or pass a URL.")
+
+
+class FileInputError(ReplicateError):
+    """A local file chosen as an input could not be read."""
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file stored by the Files API; ``url`` (its ``urls.get``) is what goes into a model input."""
+
+    id: str
+    url: str
+    content_type: str
+    size: int | None = None
+    expires_at: str | None = None
+
+
+async def file_input_value(
+    client: ReplicateClient,
+    source: Path | bytes,
+    *,
+    content_type: str | None = None,
+    filename: str | None = None,
+    inline_limit: int = INLINE_LIMIT,
+    metadata: Mapping[str, Any] | None = None,
+) -> str:
+    """The value to put in a ``file`` input for ``source`` (a path or bytes).
+
+    Up to ``inline_limit`` bytes: a ``data:<type>;base64,…`` URI (nothing is stored on Replicate).
+    Larger: uploaded with :func:`upload_file`, and its URL returned. The type defaults to one guessed
+    from the file name. Reading a path happens in a worker thread.
+    """
+    data, name = await _read_source(source, filename)
+    mime = content_type or guess_content_type(name)
+    if len(data) <= inline_limit:
+        return data_uri(data, mime)
+    uploaded = await upload_file(client, data, content_type=mime, filename=name, metadata=metadata)
+    return uploaded.url
+
+
+def data_uri(data: bytes, content_type: str = DEFAULT_CONTENT_TYPE) -> str:
+    return f"data:{content_type};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def guess_content_type(filename: str | None) -> str:
+    guessed = mimetypes.guess_type(filename or "", strict=False)[0]
+    return guessed or DEFAULT_CONTENT_TYPE
+
+
+async def upload_file(
+    client: ReplicateClient,
+    data: bytes,
+    *,
+    content_type: str = DEFAULT_CONTENT_TYPE,
+    filename: str = "file",
+    metadata: Mapping[str, Any] | None = None,
+    read_timeout: float = 300.0,
+) -> UploadedFile:
+    """``POST /v1/files`` as ``multipart/form-data`` (``content``, ``type``, ``metadata``).
+
+    Files of 100 MB or more are refused before sending, and a 413 from the server becomes the same
+    :class:`UploadTooLarge`. Uploads are not retried (a POST); other errors map as for any request.
+    """
+    if len(data) >= MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(len(data), filename=filename)
+    form = aiohttp.FormData()
+    form.add_field("content", data, filename=_safe_filename(filename), content_type=content_type)
+    form.add_field("type", content_type)
+    if metadata is not None:
+        form.add_field("metadata", json.dumps(dict(metadata)), content_type="application/json")
+    url = client.url_for("files")
+    timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
+    client.request_count += 1
+    try:
+        async with client.session.post(
+            url, data=form, headers=client.headers(json_body=False), proxy=client.proxy, timeout=timeout
+        ) as response:
+            text = await response.text(errors="replace")
+            if response.status == 413:
+                detail = _detail(text)
+                raise UploadTooLarge(len(data), filename=filename, detail=detail)
+            if response.status >= 400:
+                raise api_error_from_response(response.status, text, response.headers)
+            return _uploaded(text, response.status)
+    except ReplicateError:
+        raise
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise NetworkError(
+            f"Uploading {filename} to {urlsplit(url).netloc} failed: {excerpt(str(error) or type(error).__name__)}"
+        ) from error
+
+
+async def _read_source(source: Path | bytes, filename: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source), filename or "file"
+    path = Path(source)
+    try:
+        size = await asyncio.to_thread(lambda: path.stat().st_size)
+        if size >= MAX_UPLOAD_BYTES:
+            raise UploadTooLarge(size, filename=path.name)
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError as error:
+        raise FileInputError(f"Could not read {path.name}: {error.strerror or error}") from error
+    return data, filename or path.name
+
+
+def _uploaded(text: str, status: int) -> UploadedFile:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    urls = body.get("urls") if isinstance(body, dict) else None
+    url = urls.get("get") if isinstance(urls, dict) else None
+    if not isinstance(body, dict) or not isinstance(url, str) or not url:
+        raise UnexpectedResponse(
+            f"Replicate answered the upload with {status} but no file URL: {excerpt(text)!r}",
+            status=status, excerpt=excerpt(text),
+        )
+    size = body.get("size")
+    return UploadedFile(
+        id=str(body.get("id") or ""),
+        url=url,
+        content_type=str(body.get("content_type") or DEFAULT_CONTENT_TYPE),
+        size=size if isinstance(size, int) else None,
+        expires_at=str(body["expires_at"]) if body.get("expires_at") else None,
+    )
+
+
+def _detail(text: str) -> str:
+    error = api_error_from_response(413, text, {})
+    return error.detail if isinstance(error, APIError) else excerpt(text, 120)
+
+
+def _safe_filename(name: str) -> str:
+    """At most 255 bytes of UTF-8, as the Files API allows, keeping the extension."""
+    name = name.replace("/", "_").replace("\\", "_") or "file"
+    if len(name.encode("utf-8")) <= 255:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    suffix = f".{suffix}" if dot and len(suffix) <= 16 else ""
+    stem = stem if dot else name
+    while len((stem + suffix).encode("utf-8")) > 255:
+        stem = stem[:-1]
+    return stem + suffix
