@@ -37,8 +37,14 @@ REPEATS = 3  # per query with FTS5 (the median is kept); the LIKE fallback runs 
 MODELS = ("black-forest-labs/flux-schnell", "meta/meta-llama-3-70b-instruct", "stability-ai/sdxl",
           "meta/meta-llama-3-8b-instruct", "mistralai/mixtral-8x7b-instruct-v0.1")
 
-_FUNCTION = "the a of and to in is for with that on as it this be you are at by or from an your can".split()
-_CONTENT = """image photo picture portrait landscape light colour color style background detail sharp soft warm cold bright dark
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+_FUNCTION = _words("the a of and to in is for with that on as it this be you are at by or from an your can")
+_CONTENT = _words("""image photo picture portrait landscape light colour color style background detail sharp soft warm
+cold bright dark
 city street night morning sunset sunrise forest mountain river ocean sea beach lake sky cloud rain snow storm
 cat dog bird horse fox owl dragon robot castle house garden window door table chair book lamp car train ship
 woman man child girl boy old young friend family king queen knight wizard painter artist musician chef
@@ -49,7 +55,7 @@ simple clear quick careful happy sad calm quiet loud strange beautiful ancient m
 watercolour oil pencil sketch render digital film lens camera angle shot closeup wide studio lighting shadow
 travel trip holiday weekend recipe dinner bread cake coffee tea market shop museum library school office
 data table chart number price cost budget year month week day hour time first last next best new
-""".split()
+""")
 _SYLLABLES = ("ka", "lo", "mi", "ra", "ven", "tor", "sil", "qua", "bex", "dru", "fen", "gal", "hor", "jin", "lum",
               "mar", "nor", "pel", "rin", "sar", "tal", "ulm", "vor", "wex", "yal", "zen", "bri", "cor", "dal", "eth")
 

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -16,6 +17,9 @@ from .storage.paths import AppPaths
 from .storage.settings import SettingsStore
 from .ui.main_window import MainWindow
 from .ui.theme import apply_theme
+
+if TYPE_CHECKING:
+    from .storage.history import HistoryStore
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +87,17 @@ async def main(
     from .replicate.client import ReplicateClient
     from .storage.secrets import TokenStore
     from .ui.controller import AppController
+    from .ui.history_recorder import HistoryRecorder
+
+    store, history_warning = await asyncio.to_thread(open_history, paths)
+    if history_warning:
+        window.statusBar().showMessage(history_warning, 20000)
+    sidebar = None
+    if store is not None:
+        from .ui.history_sidebar import HistorySidebar
+
+        sidebar = HistorySidebar(store)
+        window.set_sidebar(sidebar)
 
     async with aiohttp.ClientSession() as session:
 
@@ -97,9 +112,32 @@ async def main(
             make_client=make_client,
             env=env,
             initial_model=getattr(args, "model", None),
+            history=HistoryRecorder(store, window),
         )
+        if sidebar is not None:
+            from .ui.history_actions import HistoryActions
+
+            HistoryActions(controller, sidebar)
         await controller.start()
         await closed.wait()
         await controller.shutdown()
+    if store is not None:
+        store.close()
     window.deleteLater()
     return 0
+
+
+def open_history(paths: AppPaths) -> tuple[HistoryStore | None, str | None]:
+    """Opens the history (marking runs that never got a prediction as interrupted); on failure the app
+    runs without it and says why, and a damaged database is moved aside, never deleted."""
+    from .storage.history import HistoryStore
+    from .storage.history_records import HistoryError
+
+    try:
+        store = HistoryStore.open(paths.history_db, library_dir=paths.library_dir)
+        store.mark_interrupted_on_start()
+        store.cleanup_orphans()
+    except (HistoryError, OSError) as error:
+        log.warning("History unavailable: %s", error)
+        return None, f"History is off for this session: {error}"
+    return store, store.last_warning

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from .atomic import write_atomically
 from .outputs import extension_for_content_type, sniff_image_extension
 
 SOFTWARE = "Replicate Desktop"
@@ -106,6 +107,20 @@ def read_metadata(path: Path) -> dict[str, str]:
         if isinstance(raw, dict):
             return {str(key): str(value) for key, value in raw.items()}
     return {}
+
+
+def copy_metadata(source: Path, dest: Path) -> bool:
+    """Gives ``dest`` (an image saved elsewhere, perhaps converted) the metadata of ``source``: embedded
+    when the format allows, else in a sidecar beside it. False when there was nothing to copy."""
+    metadata = read_metadata(source)
+    if not metadata or read_metadata(dest):
+        return False
+    data = dest.read_bytes()
+    try:
+        write_atomically(dest, embed_metadata(data, None, metadata))
+    except MetadataError:
+        write_atomically(sidecar_path(dest), sidecar_bytes(metadata))
+    return True
 
 
 # --- PNG: tEXt / iTXt chunks before IEND -------------------------------------------------------------

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
+from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -169,6 +169,11 @@ class ChatPane(QWidget):
         turn = self._turns.get(turn_id)
         if turn is not None:
             QGuiApplication.clipboard().setText(turn.text or turn.error or "")
+
+    def set_prompt(self, text: str) -> None:
+        """Puts ``text`` in the prompt box (e.g. to reuse a past prompt), cursor at the end."""
+        self._prompt.setPlainText(text)
+        self._prompt.moveCursor(QTextCursor.MoveOperation.End)
 
     def focus_prompt(self) -> None:
         self._prompt.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 from collections.abc import AsyncGenerator, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
@@ -22,9 +24,16 @@ from ..replicate import (
     get_model,
     known_kind,
 )
-from ..replicate.events import PredictionEvent
+from ..replicate.errors import ReplicateError
+from ..replicate.events import Completed, ImageResponse, PredictionEvent, TextDelta
+from ..replicate.models import ModelKind
+from ..replicate.predictions import resume_prediction
+from ..replicate.prompts import build_prompt
+from ..storage.history_records import Generation
+from ..storage.image_metadata import copy_metadata
 from ..storage.secrets import TokenStore
 from ..storage.settings import Settings, SettingsStore
+from .history_recorder import HistoryRecorder
 from .main_window import MainWindow
 from .runners import CallRunner, ImageLoader, PredictionRunner
 from .settings_dialog import SettingsDialog
@@ -39,12 +48,14 @@ ClientFactory = Callable[[str | None, str, str | None], ReplicateClient]
 class _Run:
     """The generation in flight: which turn it fills and what it was asked."""
 
+    key: int
     model: str
     kind: str | None
     prompt: str
     messages: list[Message]
     turn_id: int
-    images_shown: int = 0
+    urls: list[str] = dataclasses.field(default_factory=list)
+    library_files: dict[str, Path] = dataclasses.field(default_factory=dict)  # output URL → file kept
 
 
 class AppController(QObject):
@@ -60,6 +71,7 @@ class AppController(QObject):
         make_client: ClientFactory,
         env: Mapping[str, str],
         initial_model: str | None = None,
+        history: HistoryRecorder | None = None,
     ) -> None:
         super().__init__(window)
         self.window = window
@@ -74,7 +86,9 @@ class AppController(QObject):
         self.runner = PredictionRunner(self)
         self.images = ImageLoader(self._download, self)
         self.calls = CallRunner(self)
+        self.history = history or HistoryRecorder(None, self)
         self._run: _Run | None = None
+        self._run_keys = itertools.count(1)
         self._last_request: tuple[str, str | None, list[Message], str] | None = None
         self._connect()
         self._restore(initial_model)
@@ -91,6 +105,8 @@ class AppController(QObject):
         self._use_token(token, source)
         if token:
             self._check_account(token, store=False)
+            if self.history.enabled:
+                self.calls.run("resume", self._resume_unfinished)
         else:
             self.window.token_panel.show_missing()
             self.window.set_account(self.tr("Not connected"))
@@ -104,6 +120,7 @@ class AppController(QObject):
         await self.runner.wait()
         await self.images.wait()
         await self.calls.wait_all()
+        await self.history.close()
 
     def save_layout(self) -> None:
         geometry, state, sizes = self.window.saved_layout()
@@ -126,7 +143,7 @@ class AppController(QObject):
         w.viewer.image_shown.connect(self._on_viewer_image_shown)
         w.viewer.image_failed.connect(self._on_viewer_image_failed)
         w.viewer.save_failed.connect(lambda message: w.statusBar().showMessage(message, 8000))
-        w.viewer.image_saved.connect(lambda path: w.statusBar().showMessage(self.tr("Saved {}").format(path), 5000))
+        w.viewer.image_saved.connect(self._on_viewer_image_saved)
         w.model_picker.model_selected.connect(self._on_picker_model_selected)
         w.model_picker.custom_models_changed.connect(self._on_picker_custom_models_changed)
         w.token_panel.token_submitted.connect(self._on_token_panel_token_submitted)
@@ -142,11 +159,13 @@ class AppController(QObject):
         r.failed.connect(self._on_runner_failed)
         r.stopped.connect(self._on_runner_stopped)
         r.finished.connect(self._on_runner_finished)
+        r.started.connect(self._on_runner_started)
+        self.history.failed.connect(lambda message: w.statusBar().showMessage(message, 10000))
 
         self.images.download_started.connect(lambda i, url: w.viewer.begin_download(i, url, None))
         self.images.download_progressed.connect(w.viewer.download_progress)
         self.images.downloaded.connect(
-            lambda i, data, ctype, url: w.viewer.set_image_bytes(i, data, content_type=ctype, source_url=url)
+            lambda i, data, ctype, where: w.viewer.set_image_bytes(i, data, content_type=ctype, source_url=where)
         )
         self.images.download_failed.connect(self._on_images_download_failed)
         self.calls.succeeded.connect(self._on_calls_succeeded)
@@ -174,6 +193,7 @@ class AppController(QObject):
         model = self.window.model_picker.current_model()
         kind = self.window.model_picker.current_kind() or known_kind_safe(model)
         self.window.chat.add_user_turn(text, model)
+        self.history.record_user_turn(text, model)
         history = [Message(t.role, t.text) for t in self.window.chat.turns()
                    if t.role in ("user", "assistant") and t.text.strip() and t.state != "failed"]
         self._begin(model, kind, history, text)
@@ -199,7 +219,9 @@ class AppController(QObject):
             self.window.token_panel.show_missing()
             return
         turn_id = chat.begin_assistant_turn(model)
-        self._run = _Run(model, kind, prompt, history, turn_id)
+        self._run = _Run(next(self._run_keys), model, kind, prompt, history, turn_id)
+        self.history.begin_generation(self._run.key, get_model(model),
+                                      {"prompt": build_prompt(kind_or_none(kind), history)})
         chat.set_busy(True)
         self.window.progress.start(model)
         if kind == "image":
@@ -223,15 +245,29 @@ class AppController(QObject):
         if self._run.kind != "image":
             self.window.viewer.begin_generation(alt)
         self.window.viewer.begin_generation(alt, len(urls))
+        self._run.urls = list(urls)
         self.images.load(urls)
+
+    def _on_runner_started(self, prediction_id: str, _model: str, _web_url: str, version: str) -> None:
+        if self._run:
+            self.history.prediction_started(self._run.key, prediction_id, version or None)
 
     def _on_runner_completed(self, status: str, predict_time: float | None) -> None:
         self.window.progress.finish(status, predict_time)
         if self._run:
             self.window.chat.finish_turn(self._run.turn_id, predict_time=predict_time)
+            self._record_end("done", status, None, predict_time)
+
+    def _record_end(self, turn_state: str, status: str, error: str | None, predict_time: float | None = None) -> None:
+        if self._run is None:
+            return
+        text = next((t.text for t in self.window.chat.turns() if t.turn_id == self._run.turn_id), "")
+        self.history.finish(self._run.key, text=text, turn_state=turn_state, status=status, error=error,
+                            predict_time=predict_time)
 
     def _on_runner_failed(self, message: str, kind: str) -> None:
         self.window.progress.fail(message)
+        self._record_end("failed", "failed", message)
         turn_id = self._run.turn_id if self._run else None
         self.window.chat.show_error(turn_id, message, auth=kind == "auth")
         if self._run and self._run.kind == "image":
@@ -243,6 +279,7 @@ class AppController(QObject):
         self.window.progress.fail(self.tr("Stopped; the prediction was canceled on Replicate."))
         if self._run:
             self.window.chat.mark_stopped(self._run.turn_id)
+            self._record_end("stopped", "canceled", None)
 
     def _on_runner_finished(self) -> None:
         self.window.chat.set_busy(False)
@@ -252,15 +289,34 @@ class AppController(QObject):
         if self._run and image is not None:
             self.window.chat.add_image_turn(self._run.turn_id, image, index)
 
+    def _on_viewer_image_saved(self, path: str) -> None:
+        self.window.statusBar().showMessage(self.tr("Saved {}").format(path), 5000)
+        run, index = self._run, self.window.viewer.current_index()
+        source = run.library_files.get(run.urls[index]) if run and index < len(run.urls) else None
+        if source is not None:  # a converted copy keeps the prompt, model and seed too
+            self.calls.run("keep-metadata", lambda: asyncio.to_thread(copy_metadata, source, Path(path)))
+
     def _on_viewer_image_failed(self, index: int, message: str) -> None:
         self.window.statusBar().showMessage(message, 8000)
 
     def _on_images_download_failed(self, index: int, message: str) -> None:
         self.window.viewer.show_error(index, message)
 
-    async def _download(self, url: str, progress: Callable[[int, int | None], None]) -> tuple[bytes, str | None]:
+    async def _download(
+        self, url: str, progress: Callable[[int, int | None], None]
+    ) -> tuple[bytes, str | None, str]:
+        """Downloads one output at once (Replicate deletes it within the hour) into the history library;
+        the viewer then shows the local file, with its metadata, never the expiring URL."""
+        run = self._run
         downloaded = await download_output(self.client, url, on_progress=progress)
-        return downloaded.data, downloaded.content_type
+        if run is None or not self.history.enabled:
+            return downloaded.data, downloaded.content_type, url
+        record = await self.history.store_output(run.key, downloaded.data, downloaded.content_type, url, {})
+        if record is None:
+            return downloaded.data, downloaded.content_type, url
+        data = await asyncio.to_thread(record.path.read_bytes)
+        run.library_files[url] = record.path
+        return data, record.content_type or downloaded.content_type, str(record.path)
 
     # ------------------------------------------------------------------ models
 
@@ -274,6 +330,7 @@ class AppController(QObject):
 
     def _on_window_new_chat_requested(self) -> None:
         self.runner.stop()
+        self.history.new_conversation()
         self.window.chat.clear()
         self.window.progress.reset()
         self._last_request = None
@@ -302,7 +359,43 @@ class AppController(QObject):
     def _on_token_panel_token_submitted(self, token: str) -> None:
         self._check_account(token, store=True)
 
+    async def _resume_unfinished(self) -> int:
+        """Follows generations that were still running when the app last closed (or was killed) to their
+        end, and keeps their outputs: a result paid for is never lost to a closed lid."""
+        recovered = 0
+        for generation in await self.history.call(lambda store: store.unfinished_generations()):
+            if generation.prediction_id and await self._resume_one(generation):
+                recovered += 1
+        return recovered
+
+    async def _resume_one(self, generation: Generation) -> bool:
+        key = next(self._run_keys)
+        self.history.adopt(key, generation.turn_id, generation.id)
+        prompt = str(generation.input.get("prompt", ""))
+        kind = kind_or_none(known_kind_safe(generation.model))
+        text: list[str] = []
+        assert generation.prediction_id is not None
+        try:
+            async for event in resume_prediction(self.client, generation.prediction_id, kind=kind, alt=prompt):
+                if isinstance(event, TextDelta):
+                    text.append(event.text)
+                elif isinstance(event, ImageResponse):
+                    for url in event.images:
+                        downloaded = await download_output(self.client, url)
+                        await self.history.store_output(key, downloaded.data, downloaded.content_type, url, {})
+                elif isinstance(event, Completed):
+                    self.history.finish(key, text="".join(text), turn_state="done", status=event.status,
+                                        predict_time=event.predict_time)
+                    return True
+        except ReplicateError as error:
+            log.warning("Could not resume prediction %s: %s", generation.prediction_id, error)
+            self.history.finish(key, text="".join(text), turn_state="failed", status="interrupted", error=str(error))
+        return False
+
     def _on_calls_succeeded(self, name: str, result: Any) -> None:
+        if name == "resume" and result:
+            self.window.statusBar().showMessage(
+                self.tr("Recovered {} result(s) that finished while the app was closed.").format(result), 15000)
         if name != "account":
             return
         token, account, store = result
@@ -359,6 +452,10 @@ class AppController(QObject):
             self.settings = settings
             log.warning("Settings not saved: %s", error)
             self.window.statusBar().showMessage(self.tr("Settings could not be saved: {}").format(error), 10000)
+
+
+def kind_or_none(kind: str | None) -> ModelKind | None:
+    return "text" if kind == "text" else "image" if kind == "image" else None
 
 
 def known_kind_safe(model: str) -> str | None:

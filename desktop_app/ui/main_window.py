@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 if TYPE_CHECKING:
     from .chat_pane import ChatPane
+    from .history_sidebar import HistorySidebar
     from .image_viewer import ImageViewer
     from .model_picker import ModelPicker
     from .progress import ProgressPanel
@@ -40,6 +41,7 @@ class MainWindow(QMainWindow):
 
     chat: ChatPane
     viewer: ImageViewer
+    sidebar: HistorySidebar
     model_picker: ModelPicker
     progress: ProgressPanel
     token_panel: TokenPanel
@@ -88,13 +90,20 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         if state:
             self.restoreState(QByteArray.fromBase64(state.encode("ascii")))
-        if len(splitter_sizes) == 2 and all(size >= 0 for size in splitter_sizes):
+        if len(splitter_sizes) == self.splitter.count() and all(size >= 0 for size in splitter_sizes):
             self.splitter.setSizes(splitter_sizes)
 
     def saved_layout(self) -> tuple[str, str, list[int]]:
         geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
         state = bytes(self.saveState().toBase64().data()).decode("ascii")
         return geometry, state, list(self.splitter.sizes())
+
+    def set_sidebar(self, sidebar: HistorySidebar) -> None:
+        """Puts the history list at the left of the chat and the viewer."""
+        self.sidebar = sidebar
+        self.splitter.insertWidget(0, sidebar)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setSizes([260, 500, 500])
 
     def set_account(self, text: str) -> None:
         self.account_label.setText(text)

@@ -82,7 +82,7 @@ class PredictionRunner(QObject):
     """Runs one prediction at a time and re-emits its events with plain payloads.
 
     Signals:
-        started(str prediction_id, str model, str web_url)
+        started(str prediction_id, str model, str web_url, str version)
         progressed(str status, str mode, int attempt, int max_attempts, float elapsed, object percent, object log_line)
         logs_appended(str text)
         text_received(str chunk)
@@ -93,7 +93,7 @@ class PredictionRunner(QObject):
         finished() — always last, whatever happened
     """
 
-    started = Signal(str, str, str)
+    started = Signal(str, str, str, str)
     progressed = Signal(str, str, int, int, float, object, object)
     logs_appended = Signal(str)
     text_received = Signal(str)
@@ -158,12 +158,13 @@ class PredictionRunner(QObject):
         elif isinstance(event, ImageResponse):
             self.images_received.emit(list(event.images), event.alt)
         elif isinstance(event, Started):
-            self.started.emit(event.prediction_id, event.model, event.web_url or "")
+            self.started.emit(event.prediction_id, event.model, event.web_url or "", event.version or "")
         elif isinstance(event, Completed):
             self.completed.emit(event.status, event.predict_time)
 
 
-Download = Callable[[str, Callable[[int, int | None], None]], Awaitable[tuple[bytes, str | None]]]
+# (url, progress) → (bytes, content type, where the bytes now live: a local file, or the url itself)
+Download = Callable[[str, Callable[[int, int | None], None]], Awaitable[tuple[bytes, str | None, str]]]
 
 
 class ImageLoader(QObject):
@@ -172,7 +173,7 @@ class ImageLoader(QObject):
     Signals:
         download_started(int index, str url)
         download_progressed(int index, int received, object total)
-        downloaded(int index, bytes data, object content_type, str url)
+        downloaded(int index, bytes data, object content_type, str location)
         download_failed(int index, str message)
     """
 
@@ -206,14 +207,14 @@ class ImageLoader(QObject):
             self.download_progressed.emit(index, received, total)
 
         try:
-            data, content_type = await self._download(url, progress)
+            data, content_type, location = await self._download(url, progress)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.warning("Download of output %d failed: %s", index, error)
             self.download_failed.emit(index, describe_error(error))
             return
-        self.downloaded.emit(index, data, content_type, url)
+        self.downloaded.emit(index, data, content_type, location)
 
 
 class CallRunner(QObject):

@@ -13,12 +13,17 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
+from desktop_app.app import open_history
 from desktop_app.replicate.client import ReplicateClient
+from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import TokenStore
 from desktop_app.storage.settings import Settings, SettingsStore
 from desktop_app.ui.chat_pane import ChatTurn
 from desktop_app.ui.controller import AppController
+from desktop_app.ui.history_actions import HistoryActions
+from desktop_app.ui.history_recorder import HistoryRecorder
+from desktop_app.ui.history_sidebar import HistorySidebar
 from desktop_app.ui.main_window import MainWindow
 from tests.fake_replicate import FakeReplicate
 
@@ -49,6 +54,7 @@ class Harness:
     controller: AppController
     session: aiohttp.ClientSession
     paths: AppPaths
+    store: HistoryStore | None = None
 
     @property
     def prompt_box(self) -> QPlainTextEdit:
@@ -80,6 +86,8 @@ class Harness:
     async def close(self) -> None:
         await self.controller.shutdown()
         await self.session.close()
+        if self.store is not None:
+            self.store.close()
         self.window.hide()
         self.window.deleteLater()
 
@@ -90,6 +98,7 @@ async def make_harness(
     *,
     token: str | None = "valid",
     settings: Settings | None = None,
+    history: bool = False,
 ) -> Harness:
     paths = AppPaths.under(tmp_path / "user")
     store = SettingsStore(paths.settings_file)
@@ -106,7 +115,17 @@ async def make_harness(
     env = {"REPLICATE_API_BASE_URL": fake.base_url}
     if token is not None:
         env["REPLICATE_API_TOKEN"] = fake.token if token == "valid" else token
+    history_store = None
+    sidebar = None
+    if history:
+        history_store, _warning = open_history(paths)
+        assert history_store is not None
+        sidebar = HistorySidebar(history_store)
+        window.set_sidebar(sidebar)
     controller = AppController(window, settings=store.load(), settings_store=store,
-                               token_store=TokenStore(paths.config_dir), make_client=make_client, env=env)
+                               token_store=TokenStore(paths.config_dir), make_client=make_client, env=env,
+                               history=HistoryRecorder(history_store, window))
+    if sidebar is not None:
+        HistoryActions(controller, sidebar)
     await controller.start()
-    return Harness(fake, window, controller, session, paths)
+    return Harness(fake, window, controller, session, paths, history_store)
