@@ -370,6 +370,13 @@ class HistoryStore:
             condition = "status IN ('starting', 'processing') AND prediction_id IS NOT NULL ORDER BY id"
             return load_generations(db, self._library.path, condition, ())
 
+    def interrupted_without_prediction(self, since: datetime) -> list[Generation]:
+        """Generations ``interrupted`` before their prediction id was known (the app died while the create
+        request was held), created after ``since``: the caller may find their prediction on the server."""
+        with self._read() as db:
+            condition = "status = 'interrupted' AND prediction_id IS NULL AND created_at >= ? ORDER BY id"
+            return load_generations(db, self._library.path, condition, (to_timestamp(since),))
+
     def mark_interrupted_on_start(self, *, turn_state: str | None = None) -> int:
         """Marks generations that never got a prediction id as ``interrupted`` (call it once at startup,
         before new predictions start); ``turn_state`` also sets their turns' state. Returns how many."""

@@ -24,17 +24,15 @@ from ..replicate import (
     get_model,
     known_kind,
 )
-from ..replicate.errors import ReplicateError
-from ..replicate.events import Completed, ImageResponse, PredictionEvent, TextDelta
+from ..replicate.events import PredictionEvent
 from ..replicate.models import ModelKind
-from ..replicate.predictions import resume_prediction
 from ..replicate.prompts import build_prompt
-from ..storage.history_records import Generation
 from ..storage.image_metadata import copy_metadata
 from ..storage.secrets import TokenStore
 from ..storage.settings import Settings, SettingsStore
 from .history_recorder import HistoryRecorder
 from .main_window import MainWindow
+from .recovery import Recovery
 from .runners import CallRunner, ImageLoader, PredictionRunner
 from .settings_dialog import SettingsDialog
 from .theme import apply_theme
@@ -106,7 +104,8 @@ class AppController(QObject):
         if token:
             self._check_account(token, store=False)
             if self.history.enabled:
-                self.calls.run("resume", self._resume_unfinished)
+                recovery = Recovery(lambda: self.client, self.history, self._run_keys)
+                self.calls.run("resume", recovery.resume_unfinished)
         else:
             self.window.token_panel.show_missing()
             self.window.set_account(self.tr("Not connected"))
@@ -358,39 +357,6 @@ class AppController(QObject):
 
     def _on_token_panel_token_submitted(self, token: str) -> None:
         self._check_account(token, store=True)
-
-    async def _resume_unfinished(self) -> int:
-        """Follows generations that were still running when the app last closed (or was killed) to their
-        end, and keeps their outputs: a result paid for is never lost to a closed lid."""
-        recovered = 0
-        for generation in await self.history.call(lambda store: store.unfinished_generations()):
-            if generation.prediction_id and await self._resume_one(generation):
-                recovered += 1
-        return recovered
-
-    async def _resume_one(self, generation: Generation) -> bool:
-        key = next(self._run_keys)
-        self.history.adopt(key, generation.turn_id, generation.id)
-        prompt = str(generation.input.get("prompt", ""))
-        kind = kind_or_none(known_kind_safe(generation.model))
-        text: list[str] = []
-        assert generation.prediction_id is not None
-        try:
-            async for event in resume_prediction(self.client, generation.prediction_id, kind=kind, alt=prompt):
-                if isinstance(event, TextDelta):
-                    text.append(event.text)
-                elif isinstance(event, ImageResponse):
-                    for url in event.images:
-                        downloaded = await download_output(self.client, url)
-                        await self.history.store_output(key, downloaded.data, downloaded.content_type, url, {})
-                elif isinstance(event, Completed):
-                    self.history.finish(key, text="".join(text), turn_state="done", status=event.status,
-                                        predict_time=event.predict_time)
-                    return True
-        except ReplicateError as error:
-            log.warning("Could not resume prediction %s: %s", generation.prediction_id, error)
-            self.history.finish(key, text="".join(text), turn_state="failed", status="interrupted", error=str(error))
-        return False
 
     def _on_calls_succeeded(self, name: str, result: Any) -> None:
         if name == "resume" and result:

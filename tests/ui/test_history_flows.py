@@ -161,6 +161,33 @@ async def test_finished_prediction_is_recovered_on_the_next_start(fake_replicate
         await h.close()
 
 
+async def test_prediction_held_when_the_app_died_is_found_and_kept(fake_replicate: FakeReplicate,
+                                                                  tmp_path: Path) -> None:
+    """The app died during a held create (``Prefer: wait``), so it never learnt the prediction id: the
+    next start finds the prediction among the recent ones by model and input, and keeps its image."""
+    paths = AppPaths.under(tmp_path / "user")
+    store, _ = open_history(paths)
+    assert store is not None
+    conversation = store.create_conversation("red kite", FLUX)
+    turn = store.add_turn(conversation, "assistant", "", FLUX, "streaming")
+    generation = store.start_generation(conversation, turn, FLUX, None, {"prompt": "red kite"})
+    store.close()
+    async with aiohttp.ClientSession() as http:
+        for prompt in ("something else", "red kite"):
+            async with http.post(f"{fake_replicate.base_url}/models/{FLUX}/predictions",
+                                 json={"input": {"prompt": prompt}},
+                                 headers={"Authorization": f"Bearer {fake_replicate.token}", "Prefer": "wait"}) as r:
+                created = await r.json()
+    h = await make_harness(fake_replicate, tmp_path, history=True)  # marks it interrupted, then recovers it
+    try:
+        await until(lambda: _store(h).get_generation(generation).status == "succeeded", message="the recovery")
+        recovered = _store(h).get_generation(generation)
+        assert recovered.prediction_id == created["id"]
+        assert len(recovered.outputs) == 1
+    finally:
+        await h.close()
+
+
 async def test_corrupt_history_is_moved_aside_with_a_message(fake_replicate: FakeReplicate, tmp_path: Path) -> None:
     paths = AppPaths.under(tmp_path / "user")
     paths.history_db.parent.mkdir(parents=True)
