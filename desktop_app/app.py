@@ -7,12 +7,14 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from . import __version__
+from .resources import APP_ID, app_icon
 from .storage.paths import AppPaths
 from .storage.settings import SettingsStore
 from .ui.main_window import MainWindow
@@ -20,6 +22,7 @@ from .ui.theme import apply_theme
 
 if TYPE_CHECKING:
     from .storage.history import HistoryStore
+    from .ui.controller import AppController
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +55,8 @@ def open_window(paths: AppPaths, *, defer_panes: bool = False) -> tuple[QApplica
     app.setApplicationName("Replicate Desktop")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("replicate-desktop")
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the awaited shutdown path decides when the loop ends
 
     settings_store = SettingsStore(paths.settings_file)
@@ -84,10 +89,21 @@ async def main(
 
     import aiohttp
 
+    from .logs import install_asyncio_handler, setup_logging, teardown_logging
     from .replicate.client import ReplicateClient
     from .storage.secrets import TokenStore
     from .ui.controller import AppController
+    from .ui.crash_dialog import CrashDialog
+    from .ui.excepthook import install_excepthook
     from .ui.history_recorder import HistoryRecorder
+
+    holder: list[AppController] = []
+    setup_logging(paths.log_dir, verbose=getattr(args, "verbose", False),
+                  secrets=lambda: [holder[0].token] if holder and holder[0].token else [])
+    log.info("Replicate Desktop %s starting (API %s)", __version__, env.get("REPLICATE_API_BASE_URL") or "default")
+    crash_dialog = CrashDialog(paths.log_dir, parent=window)
+    hook = install_excepthook(crash_dialog.report)
+    install_asyncio_handler(asyncio.get_running_loop(), report=crash_dialog.report)
 
     store, history_warning = await asyncio.to_thread(open_history, paths)
     if history_warning:
@@ -114,6 +130,9 @@ async def main(
             initial_model=getattr(args, "model", None),
             history=HistoryRecorder(store, window),
         )
+        holder.append(controller)
+        window.about_requested.connect(lambda: _show_about(window, paths))
+        window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
         if sidebar is not None:
             from .ui.history_actions import HistoryActions
 
@@ -123,8 +142,26 @@ async def main(
         await controller.shutdown()
     if store is not None:
         store.close()
+    hook.uninstall()
+    teardown_logging()
     window.deleteLater()
     return 0
+
+
+def _show_about(window: MainWindow, paths: AppPaths) -> None:
+    from .ui.about_dialog import AboutDialog
+
+    dialog = AboutDialog(paths.log_dir, parent=window)
+    dialog.finished.connect(dialog.deleteLater)
+    dialog.show()  # not window-modal: the chat stays usable
+
+
+def _open_folder(folder: Path) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    folder.mkdir(parents=True, exist_ok=True)
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
 def open_history(paths: AppPaths) -> tuple[HistoryStore | None, str | None]:

@@ -33,11 +33,15 @@ class MainWindow(QMainWindow):
         close_requested() — the user closed the window (the app shuts down cleanly after it)
         settings_requested()
         new_chat_requested()
+        about_requested()
+        log_folder_requested()
     """
 
     close_requested = Signal()
     settings_requested = Signal()
     new_chat_requested = Signal()
+    about_requested = Signal()
+    log_folder_requested = Signal()
 
     chat: ChatPane
     viewer: ImageViewer
@@ -175,6 +179,15 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.copy_image_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.settings_action)
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.log_folder_action = self._action(self.tr("Open &log folder"), None, None)
+        self.log_folder_action.triggered.connect(self.log_folder_requested)
+        self.about_action = self._action(self.tr("&About Replicate Desktop"), None, "help-about")
+        self.about_action.triggered.connect(self.about_requested)
+        help_menu.addAction(self.log_folder_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
 
     def _setup_pane_actions(self) -> None:
         self.save_action, self.save_all_action = self.viewer.window_actions()

@@ -8,18 +8,29 @@ import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..replicate.errors import (
+    APIError,
     AuthenticationError,
+    BillingRequiredError,
+    EmptyPromptError,
     MissingTokenError,
+    NotFoundError,
+    PredictionAborted,
     PredictionCanceled,
+    PredictionFailed,
+    PredictionTimeout,
+    RateLimitedError,
     ReplicateError,
+    ServerError,
+    ValidationError,
 )
 from ..replicate.events import Completed, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
 
 log = logging.getLogger(__name__)
 
+TOKEN_URL = "https://replicate.com/account/api-tokens"
 EventSource = Callable[[], AsyncGenerator[PredictionEvent, None]]
 
 
@@ -31,12 +42,54 @@ def error_kind(error: BaseException) -> str:
 
 
 def describe_error(error: BaseException) -> str:
-    """One human sentence; unexpected exceptions never show their traceback to the user."""
+    """One human sentence in the user's language; unexpected exceptions never show their traceback to the user."""
+    translate = QCoreApplication.translate
     if isinstance(error, ReplicateError):
-        return str(error)
+        return _describe_core_error(error)
     if isinstance(error, OSError):
-        return f"A system error stopped the request: {error.strerror or error}."
-    return f"Something unexpected went wrong ({type(error).__name__}). The details are in the log."
+        return translate("Errors", "A system error stopped the request: {0}.").format(error.strerror or error)
+    return translate("Errors", "Something unexpected went wrong ({0}). The details are in the log.").format(
+        type(error).__name__)
+
+
+def _describe_core_error(error: ReplicateError) -> str:
+    """The core's messages (English, Qt-free) again in the user's language, from the error's own fields; errors
+    whose details are only prose (network, unexpected answers) keep the core's sentence."""
+    translate = QCoreApplication.translate
+    if isinstance(error, MissingTokenError):
+        return translate("Errors", "No Replicate API token is set. Create one at {0} and set REPLICATE_API_TOKEN "
+                                   "(or paste it in Settings).").format(TOKEN_URL)
+    if isinstance(error, EmptyPromptError):
+        return translate("Errors", "The prompt is empty: type something for the model to work on.")
+    if isinstance(error, AuthenticationError):
+        return translate("Errors", "Your Replicate API token was refused ({0}). Check the token in Settings.").format(
+            error.detail)
+    if isinstance(error, BillingRequiredError):
+        return translate("Errors", "Replicate needs billing set up before it runs this model: {0}").format(
+            error.detail)
+    if isinstance(error, NotFoundError):
+        return translate("Errors", "Not found on Replicate: {0}").format(error.detail)
+    if isinstance(error, ValidationError):
+        fields = ", ".join(name for name in error.invalid_fields if name)
+        suffix = translate("Errors", " (fields: {0})").format(fields) if fields else ""
+        return translate("Errors", "Replicate rejected the input: {0}").format(error.detail) + suffix
+    if isinstance(error, RateLimitedError):
+        return translate("Errors", "Replicate is throttling requests: {0}").format(error.detail)
+    if isinstance(error, ServerError):
+        return translate("Errors", "Replicate had a server error ({0}): {1}").format(error.status, error.detail)
+    if type(error) is APIError:
+        return translate("Errors", "Replicate answered {0}: {1}").format(error.status, error.detail)
+    if isinstance(error, PredictionFailed):
+        return translate("Errors", "The model failed: {0}").format(error.model_error)
+    if isinstance(error, PredictionCanceled):
+        return translate("Errors", "The prediction was canceled.")
+    if isinstance(error, PredictionAborted):
+        return translate("Errors", "The prediction was aborted before it started (its deadline passed).")
+    if isinstance(error, PredictionTimeout):
+        total = error.attempts * error.delay
+        return translate("Errors", "No result after {0} attempts × {1} s = {2} s; the prediction may still finish "
+                                   "on Replicate.").format(error.attempts, f"{error.delay:g}", f"{total:g}")
+    return str(error)
 
 
 class TaskSlot:
@@ -140,7 +193,7 @@ class PredictionRunner(QObject):
             if self._stopping:
                 self.stopped.emit()
             else:
-                self.failed.emit(str(error), "error")
+                self.failed.emit(describe_error(error), "error")
         except Exception as error:  # the adapter boundary: everything becomes a message
             log.warning("Prediction failed: %s", error, exc_info=not isinstance(error, ReplicateError))
             self.failed.emit(describe_error(error), error_kind(error))
@@ -158,8 +211,10 @@ class PredictionRunner(QObject):
         elif isinstance(event, ImageResponse):
             self.images_received.emit(list(event.images), event.alt)
         elif isinstance(event, Started):
+            log.info("Prediction %s started for %s (%s)", event.prediction_id, event.model, event.status)
             self.started.emit(event.prediction_id, event.model, event.web_url or "", event.version or "")
         elif isinstance(event, Completed):
+            log.info("Prediction %s %s (model time %s s)", event.prediction_id, event.status, event.predict_time)
             self.completed.emit(event.status, event.predict_time)
 
 

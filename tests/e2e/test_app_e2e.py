@@ -18,6 +18,7 @@ from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import Settings, SettingsStore
+from desktop_app.ui.about_dialog import AboutDialog
 from desktop_app.ui.theme import apply_theme
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import until
@@ -95,8 +96,19 @@ async def test_real_app_chats_generates_and_shuts_down(fake_replicate: FakeRepli
     background = _luminance(image_shot, 5, image_shot.height() - 5)
     assert (background > 0.5) == (theme == "light"), background
 
+    window.about_action.trigger()
+    about = window.findChild(AboutDialog)
+    assert about is not None
+    assert about.isVisible()
+    assert not about.isModal()  # the chat stays usable behind it
+    about.close()
+
     window.close()
     assert await asyncio.wait_for(running, 10) == 0
+    log_text = (paths.log_dir / "replicate-desktop.log").read_text()
+    assert "Prediction" in log_text  # the run was logged, and without the token (below)
+    for path in [paths.settings_file, *paths.log_dir.glob("*"), *paths.data_dir.rglob("*.db*")]:
+        assert fake_replicate.token not in path.read_bytes().decode("latin-1"), path
     saved = SettingsStore(paths.settings_file).load()
     assert saved.last_model == "flux-schnell"
     assert saved.window_geometry
