@@ -131,6 +131,9 @@ async def main(
             history=HistoryRecorder(store, window),
         )
         holder.append(controller)
+        from .ui.catalogue_flow import CatalogueFlow
+
+        controller.catalogue = CatalogueFlow(window, lambda: controller.client, paths.cache_dir / "catalogue")
         window.about_requested.connect(lambda: _show_about(window, paths))
         window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
         if sidebar is not None:
@@ -138,6 +141,7 @@ async def main(
 
             HistoryActions(controller, sidebar)
         await controller.start()
+        controller.catalogue.load_schema(window.model_picker.current_model())
         await closed.wait()
         await controller.shutdown()
     if store is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import itertools
 import logging
@@ -30,6 +31,7 @@ from ..replicate.prompts import build_prompt
 from ..storage.image_metadata import copy_metadata
 from ..storage.secrets import TokenStore
 from ..storage.settings import Settings, SettingsStore
+from .catalogue_flow import CatalogueFlow
 from .history_recorder import HistoryRecorder
 from .main_window import MainWindow
 from .recovery import Recovery
@@ -88,6 +90,7 @@ class AppController(QObject):
         self._run: _Run | None = None
         self._run_keys = itertools.count(1)
         self._last_request: tuple[str, str | None, list[Message], str] | None = None
+        self.catalogue: CatalogueFlow | None = None  # set by the app once the form exists
         self._connect()
         self._restore(initial_model)
 
@@ -159,6 +162,7 @@ class AppController(QObject):
         r.stopped.connect(self._on_runner_stopped)
         r.finished.connect(self._on_runner_finished)
         r.started.connect(self._on_runner_started)
+        r.input_rejected.connect(self._on_runner_input_rejected)
         self.history.failed.connect(lambda message: w.statusBar().showMessage(message, 10000))
 
         self.images.download_started.connect(lambda i, url: w.viewer.begin_download(i, url, None))
@@ -191,6 +195,9 @@ class AppController(QObject):
             return
         model = self.window.model_picker.current_model()
         kind = self.window.model_picker.current_kind() or known_kind_safe(model)
+        if self._parameters() is None:
+            self.window.chat.set_prompt(text)  # the form shows what to fix; the prompt is not lost
+            return
         self.window.chat.add_user_turn(text, model)
         self.history.record_user_turn(text, model)
         history = [Message(t.role, t.text) for t in self.window.chat.turns()
@@ -210,6 +217,18 @@ class AppController(QObject):
             self.window.chat.remove_turn(turns[-1].turn_id)
         self._on_chat_retry_requested()
 
+    def _parameters(self) -> dict[str, Any] | None:
+        """The parameter form's values, or None (after showing what to fix) when they are invalid."""
+        if self.catalogue is None:
+            return {}
+        values, errors = self.catalogue.values_for_run()
+        if values is None:
+            self.window.show_parameters(True)
+            problems = "; ".join(f"{name}: {message}" for name, message in errors.items())
+            self.window.chat.show_error(None, self.tr("Some parameters need fixing first — {}").format(problems))
+            return None
+        return values
+
     def _begin(self, model: str, kind: str | None, history: list[Message], prompt: str) -> None:
         self._last_request = (model, kind, history, prompt)
         chat = self.window.chat
@@ -217,20 +236,28 @@ class AppController(QObject):
             chat.show_error(None, str(MissingTokenError()), auth=True)
             self.window.token_panel.show_missing()
             return
+        parameters = self._parameters()
+        if parameters is None:
+            return
         turn_id = chat.begin_assistant_turn(model)
         self._run = _Run(next(self._run_keys), model, kind, prompt, history, turn_id)
+        recorded = {name: str(value) if isinstance(value, Path) else value for name, value in parameters.items()}
         self.history.begin_generation(self._run.key, get_model(model),
-                                      {"prompt": build_prompt(kind_or_none(kind), history)})
+                                      {"prompt": build_prompt(kind_or_none(kind), history), **recorded})
         chat.set_busy(True)
         self.window.progress.start(model)
         if kind == "image":
             self.window.viewer.begin_generation(prompt)
         policy = FollowPolicy(max_attempts=self.settings.max_attempts, delay=self.settings.poll_delay,
                               wait_seconds=self.settings.wait_seconds)
-        client = self.client
+        client, catalogue = self.client, self.catalogue
 
-        def source() -> AsyncGenerator[PredictionEvent, None]:
-            return generate(client, model, history, policy=policy)
+        async def source() -> AsyncGenerator[PredictionEvent, None]:
+            extra = await catalogue.resolve_files(parameters) if catalogue else parameters
+            events = generate(client, model, history, extra_input=extra, policy=policy)
+            async with contextlib.aclosing(events):
+                async for event in events:
+                    yield event
 
         self.runner.start(source)
 
@@ -250,6 +277,10 @@ class AppController(QObject):
     def _on_runner_started(self, prediction_id: str, _model: str, _web_url: str, version: str) -> None:
         if self._run:
             self.history.prediction_started(self._run.key, prediction_id, version or None)
+
+    def _on_runner_input_rejected(self, fields: dict[str, str]) -> None:
+        if self.catalogue is not None and fields:
+            self.catalogue.highlight(fields)
 
     def _on_runner_completed(self, status: str, predict_time: float | None) -> None:
         self.window.progress.finish(status, predict_time)

@@ -35,6 +35,7 @@ class MainWindow(QMainWindow):
         new_chat_requested()
         about_requested()
         log_folder_requested()
+        browse_requested() — "Find models…"
     """
 
     close_requested = Signal()
@@ -42,6 +43,7 @@ class MainWindow(QMainWindow):
     new_chat_requested = Signal()
     about_requested = Signal()
     log_folder_requested = Signal()
+    browse_requested = Signal()
 
     chat: ChatPane
     viewer: ImageViewer
@@ -74,6 +76,18 @@ class MainWindow(QMainWindow):
         self.model_picker.setMinimumWidth(360)
         self._header.insertWidget(1, self.model_picker, 0)
         self._model_label.setBuddy(self.model_picker)
+        browse = named(QToolButton(), "browseModelsButton")
+        browse.setText(self.tr("Find models…"))
+        browse.setToolTip(self.tr("Search Replicate's catalogue and browse collections"))
+        browse.clicked.connect(self.browse_requested)
+        self._header.insertWidget(2, browse, 0)
+        self.parameters_button = named(QToolButton(), "parametersButton")
+        self.parameters_button.setText(self.tr("Parameters"))
+        self.parameters_button.setToolTip(self.tr("Show the model's inputs besides the prompt"))
+        self.parameters_button.setCheckable(True)
+        self.parameters_button.toggled.connect(self.show_parameters)
+        self.parameters_button.hide()
+        self._header.insertWidget(3, self.parameters_button, 0)
         self.progress = ProgressPanel()
         self._progress_row.addWidget(self.progress)
         self.token_panel = TokenPanel()
@@ -108,6 +122,22 @@ class MainWindow(QMainWindow):
         self.splitter.insertWidget(0, sidebar)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setSizes([260, 500, 500])
+
+    def set_parameters_panel(self, panel: QWidget) -> None:
+        """Adds the model's parameter form at the right, hidden until asked for."""
+        self.parameters_panel = panel
+        self.splitter.addWidget(panel)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, 0)
+        panel.hide()
+        self.parameters_button.show()
+
+    def show_parameters(self, visible: bool) -> None:
+        panel = getattr(self, "parameters_panel", None)
+        if panel is None:
+            return
+        panel.setVisible(visible)
+        if self.parameters_button.isChecked() != visible:
+            self.parameters_button.setChecked(visible)
 
     def set_account(self, text: str) -> None:
         self.account_label.setText(text)

@@ -34,6 +34,15 @@ TOKEN_URL = "https://replicate.com/account/api-tokens"
 EventSource = Callable[[], AsyncGenerator[PredictionEvent, None]]
 
 
+def invalid_fields(error: ValidationError) -> dict[str, str]:
+    """``{field: description}`` from a 422's ``invalid_fields`` (fields like ``input.steps``)."""
+    found: dict[str, str] = {}
+    for item in error.body.get("invalid_fields") or []:
+        if isinstance(item, dict) and item.get("field"):
+            found[str(item["field"])] = str(item.get("description") or error.detail)
+    return found
+
+
 def error_kind(error: BaseException) -> str:
     """``auth`` for token problems (the UI points to settings), else ``error``."""
     if isinstance(error, AuthenticationError | MissingTokenError):
@@ -142,6 +151,7 @@ class PredictionRunner(QObject):
         images_received(list urls, str alt)
         completed(str status, object predict_time)
         stopped()  — the user stopped it; the prediction was canceled on the server
+        input_rejected(dict fields) — a 422 named these inputs (field → the server's description)
         failed(str message, str kind) — kind is "auth" or "error"
         finished() — always last, whatever happened
     """
@@ -153,6 +163,7 @@ class PredictionRunner(QObject):
     images_received = Signal(list, str)
     completed = Signal(str, object)
     stopped = Signal()
+    input_rejected = Signal(dict)
     failed = Signal(str, str)
     finished = Signal()
 
@@ -196,6 +207,8 @@ class PredictionRunner(QObject):
                 self.failed.emit(describe_error(error), "error")
         except Exception as error:  # the adapter boundary: everything becomes a message
             log.warning("Prediction failed: %s", error, exc_info=not isinstance(error, ReplicateError))
+            if isinstance(error, ValidationError):
+                self.input_rejected.emit(invalid_fields(error))
             self.failed.emit(describe_error(error), error_kind(error))
         finally:
             self.finished.emit()

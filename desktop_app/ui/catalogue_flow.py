@@ -1,0 +1,109 @@
+"""Connects the model browser and the parameter form to the window: find models, and fill their inputs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QDialog, QScrollArea, QVBoxLayout
+
+from ..replicate.catalogue import CatalogueCache, ModelCard
+from ..replicate.client import ReplicateClient
+from ..replicate.errors import UnknownModelError
+from ..replicate.models import parse_model
+from ..replicate.uploads import file_input_value
+from .catalogue_runner import CatalogueRunner
+from .main_window import MainWindow
+from .model_browser import ModelBrowser
+from .parameter_form import ParameterForm
+from .widgets import named
+
+log = logging.getLogger(__name__)
+
+
+class CatalogueFlow(QObject):
+    """Owns the parameter form of the chosen model (built from its schema, cached on disk for offline
+    starts) and the model browser dialog."""
+
+    def __init__(self, window: MainWindow, client_getter: Callable[[], ReplicateClient], cache_dir: Path) -> None:
+        super().__init__(window)
+        self.window = window
+        self.client_getter = client_getter
+        self.cache = CatalogueCache(cache_dir)
+        self.form = ParameterForm()
+        scroll = named(QScrollArea(), "parametersPanel")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form)
+        window.set_parameters_panel(scroll)
+        self._schemas = CatalogueRunner(client_getter, self.cache, self)
+        self._schemas.card_loaded.connect(self._on_schemas_card_loaded)
+        self._schemas.failed.connect(self._on_schemas_failed)
+        self._pending: str | None = None
+        self._dialog: QDialog | None = None
+        window.browse_requested.connect(self.open_browser)
+        window.model_picker.model_selected.connect(self.load_schema)
+
+    def load_schema(self, model: str) -> None:
+        """Fetches (or takes from the cache) the input schema of ``model`` for the form."""
+        try:
+            ref = parse_model(model)
+        except UnknownModelError:
+            return
+        self._pending = ref.full_name
+        self._schemas.load_card(ref.owner, ref.name)
+
+    def values_for_run(self) -> tuple[dict[str, Any] | None, dict[str, str]]:
+        """The form's values to send with the prompt, or ``None`` and the problems (shown on the fields)."""
+        return self.form.values_for_run()
+
+    def highlight(self, errors: Mapping[str, str]) -> None:
+        self.window.show_parameters(True)
+        self.form.highlight_errors(errors)
+
+    async def resolve_files(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects."""
+        client = self.client_getter()
+        resolved: dict[str, Any] = {}
+        for name, value in values.items():
+            resolved[name] = await file_input_value(client, value) if isinstance(value, Path) else value
+        return resolved
+
+    def open_browser(self) -> None:
+        if self._dialog is not None:
+            self._dialog.raise_()
+            self._dialog.activateWindow()
+            return
+        dialog = QDialog(self.window)
+        dialog.setWindowTitle(self.tr("Find models"))
+        dialog.resize(900, 640)
+        browser = ModelBrowser(dialog)
+        runner = CatalogueRunner(self.client_getter, self.cache, dialog)
+        runner.attach(browser)
+        browser.model_chosen.connect(self._on_browser_model_chosen)
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(browser)
+        dialog.finished.connect(self._on_dialog_finished)
+        self._dialog = dialog
+        dialog.show()  # non-modal: the chat stays usable
+
+    def _on_dialog_finished(self, _result: int) -> None:
+        if self._dialog is not None:
+            self._dialog.deleteLater()
+            self._dialog = None
+
+    def _on_browser_model_chosen(self, reference: str) -> None:
+        picker = self.window.model_picker
+        if picker.set_current_model(reference):
+            picker.model_selected.emit(picker.current_model())
+        self.window.statusBar().showMessage(self.tr("Added {} to your models.").format(reference), 6000)
+
+    def _on_schemas_card_loaded(self, card: ModelCard) -> None:
+        if card.summary.full_name != self._pending:
+            return
+        self.form.set_schema(card.input_schema)
+
+    def _on_schemas_failed(self, what: str, message: str, _kind: str) -> None:
+        log.info("Could not load the %s for the parameter form: %s", what, message)

@@ -1,0 +1,108 @@
+"""The parameter form in the window: built from the model's schema, sent with the prompt, 422s highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest_asyncio
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QDoubleSpinBox, QPlainTextEdit, QSpinBox
+
+from desktop_app.ui.catalogue_flow import CatalogueFlow
+from desktop_app.ui.form_fields import EnumEditor, NumberEditor
+from tests.fake_replicate import FakeReplicate, Script
+from tests.ui.harness import Harness, make_harness, until
+
+FLUX = "black-forest-labs/flux-schnell"
+
+
+@pytest_asyncio.fixture
+async def harness(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Harness]:
+    h = await make_harness(fake_replicate, tmp_path)
+    flow = CatalogueFlow(h.window, lambda: h.controller.client, tmp_path / "catalogue")
+    h.controller.catalogue = flow
+    await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
+    yield h
+    await h.close()
+
+
+def _flow(h: Harness) -> CatalogueFlow:
+    assert h.controller.catalogue is not None
+    return h.controller.catalogue
+
+
+async def _form_for(h: Harness, alias: str) -> CatalogueFlow:
+    h.choose(alias)
+    flow = _flow(h)
+    flow.load_schema(alias)
+    await until(lambda: flow.form.editor("num_outputs") is not None, message="the form from the schema")
+    return flow
+
+
+async def test_form_values_are_sent_with_the_prompt(harness: Harness, tmp_path: Path) -> None:
+    harness.fake.set_script(FLUX, Script(kind="image", images=[("png", 32, 32), ("png", 32, 32)]))
+    flow = await _form_for(harness, "flux-schnell")
+    assert flow.form.editor("prompt") is None  # the chat's prompt box feeds the prompt
+    outputs = flow.form.editor("num_outputs")
+    assert isinstance(outputs, NumberEditor)
+    spin = outputs.spin_box()
+    assert isinstance(spin, QSpinBox | QDoubleSpinBox)
+    assert (spin.minimum(), spin.maximum()) == (1, 4)
+    spin.setValue(2)
+    ratio = flow.form.editor("aspect_ratio")
+    assert isinstance(ratio, EnumEditor)
+    assert ratio.set_value("16:9")
+    seed = flow.form.editor("seed")
+    assert seed is not None
+    assert seed.set_value(1234)
+
+    harness.send("a red fox")
+    await harness.wait_idle()
+    (create,) = harness.fake.requests_to("POST", f"/v1/models/{FLUX}/predictions")
+    assert create.json is not None
+    sent = create.json["input"]
+    assert sent["prompt"] == "a red fox"
+    assert (sent["num_outputs"], sent["aspect_ratio"], sent["seed"]) == (2, "16:9", 1234)
+    assert sent["num_inference_steps"] == 4  # defaults are sent as the form shows them
+    assert harness.last_turn().state == "done"
+
+
+async def test_a_small_local_image_is_sent_as_a_data_uri(harness: Harness, tmp_path: Path) -> None:
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(0x336699)
+    path = tmp_path / "input.png"
+    assert image.save(str(path))
+    flow = await _form_for(harness, "flux-schnell")
+    resolved = await flow.resolve_files({"image": path, "steps": 4})
+    assert resolved["image"].startswith("data:image/png;base64,")
+    assert resolved["steps"] == 4
+
+
+async def test_a_422_highlights_the_field_it_names(harness: Harness) -> None:
+    flow = await _form_for(harness, "flux-schnell")
+    harness.fake.fail_next("POST", rf"/v1/models/{FLUX}/predictions", 422, body={
+        "title": "Input validation failed", "status": 422, "detail": "num_outputs: must be at most 4",
+        "invalid_fields": [{"type": "maximum", "field": "input.num_outputs", "description": "must be at most 4"}],
+    })
+    harness.send("a lake")
+    await harness.wait_idle()
+    assert harness.last_turn().state == "failed"
+    assert "num_outputs" in (harness.last_turn().error or "")
+    editor = flow.form.editor("num_outputs")
+    assert editor is not None
+    assert editor.property("invalid") is True or editor.focus_widget().property("invalid") is True
+    assert harness.window.parameters_panel.isVisible()
+
+
+async def test_invalid_values_are_refused_before_sending(harness: Harness) -> None:
+    flow = await _form_for(harness, "flux-schnell")
+    json_editor = flow.form.findChild(QPlainTextEdit, "parameter_form_json")
+    assert json_editor is not None
+    json_editor.setPlainText("{not json")
+    harness.send("anything")
+    await harness.wait_idle()
+    assert harness.fake.requests_to("POST", "/v1/models/") == []  # nothing is sent
+    assert harness.window.parameters_panel.isVisible()
+    assert "parameters need fixing" in (harness.last_turn().error or harness.last_turn().text)
+    assert harness.prompt_box.toPlainText() == "anything"  # the prompt is given back, not lost
