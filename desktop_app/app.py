@@ -141,14 +141,17 @@ async def main(
 
             HistoryActions(controller, sidebar)
         await controller.start()
-        controller.catalogue.load_schema(window.model_picker.current_model())
         await closed.wait()
         await controller.shutdown()
     if store is not None:
         store.close()
     hook.uninstall()
     teardown_logging()
-    window.deleteLater()
+    # Destroyed now, while its children can still be torn down in order: a deferred delete would run at
+    # some later event, on whatever loop runs then, with timers and threads of its children still alive.
+    import shiboken6
+
+    shiboken6.delete(window)
     return 0
 
 

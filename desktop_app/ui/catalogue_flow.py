@@ -48,12 +48,22 @@ class CatalogueFlow(QObject):
 
     def load_schema(self, model: str) -> None:
         """Fetches (or takes from the cache) the input schema of ``model`` for the form."""
+        if not self.client_getter().has_token:
+            return  # the first-run panel asks for a token; the form follows once there is one
         try:
             ref = parse_model(model)
         except UnknownModelError:
             return
         self._pending = ref.full_name
         self._schemas.load_card(ref.owner, ref.name)
+
+    async def close(self) -> None:
+        """Stops schema, search and cover requests before the window goes away."""
+        runners = [self._schemas, *(self._dialog.findChildren(CatalogueRunner) if self._dialog else [])]
+        for runner in runners:
+            runner.cancel_all()
+        for runner in runners:
+            await runner.wait_idle()
 
     def values_for_run(self) -> tuple[dict[str, Any] | None, dict[str, str]]:
         """The form's values to send with the prompt, or ``None`` and the problems (shown on the fields)."""

@@ -122,6 +122,8 @@ class AppController(QObject):
         await self.runner.wait()
         await self.images.wait()
         await self.calls.wait_all()
+        if self.catalogue is not None:
+            await self.catalogue.close()
         await self.history.close()
 
     def save_layout(self) -> None:
@@ -399,6 +401,8 @@ class AppController(QObject):
         if store:
             self.calls.run("store-token", lambda: asyncio.to_thread(self.token_store.set, token))
             self._use_token(token, self.tr("saved in {}").format(self.token_store.backend_description))
+        if self.catalogue is not None:
+            self.catalogue.load_schema(self.window.model_picker.current_model())
         username = account.get("username") or account.get("name") or "?"
         self.window.set_account(self.tr("Signed in as {}").format(username))
         self.window.token_panel.hide()

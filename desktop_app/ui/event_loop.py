@@ -21,11 +21,19 @@ class AppEventLoop(qasync.QEventLoop):
     aiohttp cancels and re-arms its read timeout on every chunk it receives, so a streamed reply left
     thousands of timers due minutes later; every new timer (each ``call_soon``) then went through that
     ever longer list, and streaming slowed down quadratically.
+
+    Also, callbacks run only while the loop runs: qasync processes Qt events once more after
+    ``run_until_complete`` returns, which would step tasks with no running loop (``asyncio.to_thread``
+    and queues then fail); such callbacks wait for the next run instead.
     """
 
     def __init__(self, app: QApplication | None = None, **options: Any) -> None:
         super().__init__(app, **options)
-        self._timer = _CallbackTimers()  # replaces qasync's own; same interface
+        self._timer = _CallbackTimers(self)  # replaces qasync's own; same interface
+
+    def run_forever(self) -> Any:
+        self._timer.rearm_deferred()
+        return super().run_forever()
 
     def call_later(
         self, delay: float, callback: Callable[..., object], *args: Any, context: contextvars.Context | None = None
@@ -58,9 +66,11 @@ class _TimerBoundHandle(asyncio.Handle):
 class _CallbackTimers(QObject):
     """Runs each loop callback from its own single-shot Qt timer, like qasync's ``_SimpleTimer``."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
+        self._loop = loop
         self._handles: dict[int, _TimerBoundHandle] = {}
+        self._deferred: list[_TimerBoundHandle] = []
         self._stopped = False
 
     def add_callback(self, handle: _TimerBoundHandle, delay: float = 0) -> _TimerBoundHandle:
@@ -82,8 +92,18 @@ class _CallbackTimers(QObject):
         if handle is None:
             return
         handle._timers = None
-        if not self._stopped and not handle.cancelled():
-            handle._run()
+        if self._stopped or handle.cancelled():
+            return
+        if not self._loop.is_running():
+            self._deferred.append(handle)  # qasync's last processEvents: run it when the loop runs again
+            return
+        handle._run()
+
+    def rearm_deferred(self) -> None:
+        deferred, self._deferred = self._deferred, []
+        for handle in deferred:
+            if not handle.cancelled():
+                self.add_callback(handle, 0)
 
     def stop(self) -> None:
         self._stopped = True

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..storage.history import HistoryStore
 from ..storage.history_records import OutputRecord
@@ -47,6 +47,7 @@ class HistoryRecorder(QObject):
         self._runs: dict[int, tuple[int, int]] = {}
         self._queue: asyncio.Queue[tuple[Callable[[HistoryStore], Any], asyncio.Future[Any]]] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._closed = False
 
     @property
     def enabled(self) -> bool:
@@ -136,19 +137,25 @@ class HistoryRecorder(QObject):
 
     async def close(self) -> None:
         await self.flush()
+        self._closed = True
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
 
     def _submit(self, action: Callable[[HistoryStore], Any], *, notify: bool = False) -> asyncio.Future[Any] | None:
-        if self.store is None:
+        if self.store is None or self._closed:
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # a late Qt signal after the loop stopped: nothing can be awaited any more
+            log.warning("History write asked for after shutdown; skipped")
             return None
         if self._queue is None:
             self._queue = asyncio.Queue()
         if self._worker is None or self._worker.done():
             self._worker = asyncio.ensure_future(self._work())
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Any] = loop.create_future()
         self._queue.put_nowait((self._notifying(action) if notify else action, future))
         return future
 
@@ -183,4 +190,4 @@ class HistoryRecorder(QObject):
 
 def _describe(error: BaseException) -> str:
     text = str(error) or type(error).__name__
-    return f"The history could not be saved: {text}"
+    return QCoreApplication.translate("HistoryRecorder", "The history could not be saved: {0}").format(text)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import aiohttp
+import shiboken6
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
@@ -89,7 +90,7 @@ class Harness:
         if self.store is not None:
             self.store.close()
         self.window.hide()
-        self.window.deleteLater()
+        shiboken6.delete(self.window)  # now, not at some later event: no timer of it fires in the next test
 
 
 async def make_harness(

@@ -31,3 +31,32 @@ async def test_callbacks_still_run_in_order_and_cancel_after_run_is_safe() -> No
     done = loop.create_future()
     loop.call_later(0.01, done.set_result, "ok")
     assert await asyncio.wait_for(done, 1) == "ok"
+
+
+def test_callbacks_wait_for_the_loop_to_run_again() -> None:
+    """qasync processes Qt events once more after run_until_complete; callbacks due then must not run
+    outside the loop (get_running_loop would fail in them), but at the next run."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    loop = AppEventLoop(app)
+    seen: list[bool] = []
+
+    def probe() -> None:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            seen.append(False)
+        else:
+            seen.append(True)
+
+    async def schedule() -> None:
+        loop.call_soon(loop.call_soon, probe)  # probe becomes due only after the loop's own stop
+
+    try:
+        loop.run_until_complete(schedule())
+        loop.run_until_complete(asyncio.sleep(0.05))
+    finally:
+        loop.close()
+    assert seen == [True]

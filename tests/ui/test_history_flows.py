@@ -105,6 +105,7 @@ async def test_search_reuse_copy_and_delete(harness: Harness) -> None:
     harness.choose("flux-schnell")
     harness.send("a lighthouse in fog")
     await harness.wait_idle()
+    await until(lambda: harness.window.viewer.current_image() is not None, message="the image kept and shown")
     await harness.controller.history.flush()
     store = _store(harness)
     assert [e.title for e in store.list_entries("lighthouse")] == ["a lighthouse in fog"]
