@@ -35,3 +35,24 @@ bench: $(STAMP) system-deps
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache
+
+# Packaging (see packaging/): a PyInstaller one-folder bundle in dist/replicate-desktop/, a wheel and sdist in
+# dist/, and the desktop launcher + AppStream metadata + icons for the current user.
+.PHONY: package wheel install-desktop
+
+package: $(STAMP) system-deps
+	$(BIN)/python packaging/build_bundle.py
+
+wheel: $(STAMP)
+	$(BIN)/python -m pip install --quiet 'build>=1.6'
+	$(BIN)/python -m build --outdir dist .
+
+install-desktop:
+	@bash packaging/install-desktop.sh
+
+# Translations: regenerate desktop_app/i18n/*.ts from the UI's tr() texts and compile them to the .qm files the app
+# loads (both are committed; tests/ui/test_translations.py fails when they drift from the code).
+.PHONY: translations
+
+translations: $(STAMP)
+	$(BIN)/python packaging/update_translations.py

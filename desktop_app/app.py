@@ -61,6 +61,9 @@ def open_window(paths: AppPaths, *, defer_panes: bool = False) -> tuple[QApplica
 
     settings_store = SettingsStore(paths.settings_file)
     settings = settings_store.load()
+    from .ui.translations import install_translations
+
+    install_translations(app, settings.language)
     apply_theme(app, settings.theme)
     window = MainWindow(defer_panes=defer_panes)
     window.show()
@@ -183,5 +186,7 @@ def open_history(paths: AppPaths) -> tuple[HistoryStore | None, str | None]:
         store.cleanup_orphans()
     except (HistoryError, OSError) as error:
         log.warning("History unavailable: %s", error)
-        return None, f"History is off for this session: {error}"
+        from PySide6.QtCore import QCoreApplication
+
+        return None, QCoreApplication.translate("app", "History is off for this session: {}").format(error)
     return store, store.last_warning

@@ -203,7 +203,8 @@ class ChatPane(QWidget):
         self._send_button = QPushButton(self.tr("Send"), self)
         self._send_button.setObjectName("chat_send_button")
         self._send_button.setToolTip(self.tr("Send the prompt (Enter)"))
-        self._send_button.setMinimumWidth(self._send_button.fontMetrics().horizontalAdvance("Stop…") + 32)
+        labels = (self.tr("Send"), self.tr("Stop"))  # the button swaps them: room for the wider one
+        self._send_button.setMinimumWidth(max(map(self._send_button.fontMetrics().horizontalAdvance, labels)) + 32)
         self._send_button.clicked.connect(self._on_send_button_clicked)
 
         self._hint = QLabel(self)

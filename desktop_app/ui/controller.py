@@ -35,7 +35,7 @@ from .catalogue_flow import CatalogueFlow
 from .history_recorder import HistoryRecorder
 from .main_window import MainWindow
 from .recovery import Recovery
-from .runners import CallRunner, ImageLoader, PredictionRunner
+from .runners import CallRunner, ImageLoader, PredictionRunner, describe_error
 from .settings_dialog import SettingsDialog
 from .theme import apply_theme
 
@@ -81,7 +81,7 @@ class AppController(QObject):
         self.make_client = make_client
         self.env = env
         self.token: str | None = None
-        self.token_source = "not set"
+        self.token_source = self.tr("not set")
         self.client = make_client(None, self.base_url, settings.proxy)
         self.runner = PredictionRunner(self)
         self.images = ImageLoader(self._download, self)
@@ -235,7 +235,7 @@ class AppController(QObject):
         self._last_request = (model, kind, history, prompt)
         chat = self.window.chat
         if self.token is None:
-            chat.show_error(None, str(MissingTokenError()), auth=True)
+            chat.show_error(None, describe_error(MissingTokenError()), auth=True)
             self.window.token_panel.show_missing()
             return
         parameters = self._parameters()
@@ -394,7 +394,7 @@ class AppController(QObject):
     def _on_calls_succeeded(self, name: str, result: Any) -> None:
         if name == "resume" and result:
             self.window.statusBar().showMessage(
-                self.tr("Recovered {} result(s) that finished while the app was closed.").format(result), 15000)
+                self.tr("Recovered %n result(s) that finished while the app was closed.", "", int(result)), 15000)
         if name != "account":
             return
         token, account, store = result
@@ -437,7 +437,8 @@ class AppController(QObject):
         if token == "":
             self.calls.run("store-token", lambda: asyncio.to_thread(self.token_store.clear))
             env_token = self.env.get("REPLICATE_API_TOKEN")
-            self._use_token(env_token, "environment variable REPLICATE_API_TOKEN" if env_token else "not set")
+            self._use_token(env_token, self.tr("environment variable REPLICATE_API_TOKEN") if env_token
+                            else self.tr("not set"))
             if not env_token:
                 self.window.set_account(self.tr("Not connected"))
                 self.window.token_panel.show_missing()

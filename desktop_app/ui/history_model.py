@@ -87,23 +87,19 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("HistorySidebar", text)
-
-
 def relative_time(when: datetime, now: datetime) -> str:
     """``Just now``, ``5 min ago``, ``3 h ago`` (today), ``Yesterday``, a weekday (this week) or a short date."""
     local, today = when.astimezone(), now.astimezone()
     age = today - local
     if age < timedelta(minutes=1):
-        return _tr("Just now")
+        return QCoreApplication.translate("HistorySidebar", "Just now")
     if age < timedelta(hours=1):
-        return _tr("{0} min ago").format(int(age.total_seconds() // 60))
+        return QCoreApplication.translate("HistorySidebar", "{0} min ago").format(int(age.total_seconds() // 60))
     if local.date() == today.date():
-        return _tr("{0} h ago").format(int(age.total_seconds() // 3600))
+        return QCoreApplication.translate("HistorySidebar", "{0} h ago").format(int(age.total_seconds() // 3600))
     days = (today.date() - local.date()).days
     if days == 1:
-        return _tr("Yesterday")
+        return QCoreApplication.translate("HistorySidebar", "Yesterday")
     locale = QLocale()
     if days < 7:
         return locale.dayName(local.isoweekday(), QLocale.FormatType.LongFormat)
@@ -218,7 +214,8 @@ class HistoryListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             stamp = QDateTime.fromSecsSinceEpoch(int(entry.updated_at.timestamp()))
             when = QLocale().toString(stamp, QLocale.FormatType.ShortFormat)
-            messages = _tr("{0} messages").format(entry.turn_count)
+            count = entry.turn_count
+            messages = self.tr("1 message") if count == 1 else self.tr("%Ln messages", "", count)
             return f"{entry.title}\n{entry.model}\n{messages} · {when}"
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{entry.title}. {entry.snippet}"

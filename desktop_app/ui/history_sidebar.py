@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from PySide6.QtCore import (
     QItemSelection,
-    QLocale,
     QModelIndex,
     QPoint,
     QSize,
@@ -161,6 +160,7 @@ class HistorySidebar(QWidget):
         self._new_chat.setObjectName("history_new_chat")
         self._new_chat.setText(self.tr("+ New chat"))
         self._new_chat.setToolTip(self.tr("Start a new conversation"))
+        self._new_chat.setAccessibleName(self.tr("New chat"))
         self._new_chat.setAutoRaise(True)
         self._new_chat.clicked.connect(self._on_new_chat_clicked)
         header.addWidget(self._new_chat)
@@ -168,6 +168,7 @@ class HistorySidebar(QWidget):
         self._more.setObjectName("history_more")
         self._more.setText("⋯")
         self._more.setToolTip(self.tr("More history actions"))
+        self._more.setAccessibleName(self.tr("More history actions"))
         self._more.setAutoRaise(True)
         self._more.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self._more.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
@@ -484,10 +485,10 @@ class HistorySidebar(QWidget):
             self._placeholder.setText(self.tr("Nothing matches “{0}”").format(query) if query else self.tr(
                 "No conversations yet\nYour chats and images will be listed here."))
         self._stack.setCurrentWidget(self._list if model.rowCount() else self._placeholder)
-        total, number = model.total(), QLocale().toString(model.total())
+        total = model.total()
         if query:
-            text = self.tr("{0} matches").format(number) if total != 1 else self.tr("1 match")
+            text = self.tr("1 match") if total == 1 else self.tr("%Ln matches", "", total)
         else:
-            text = self.tr("{0} conversations").format(number) if total != 1 else self.tr("1 conversation")
+            text = self.tr("1 conversation") if total == 1 else self.tr("%Ln conversations", "", total)
         self._count.setText(text if total else "")
         self._count.setVisible(bool(total))

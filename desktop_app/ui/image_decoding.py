@@ -46,9 +46,6 @@ class DecodedImage:
 DecodeFunction = Callable[[bytes, "str | None"], DecodedImage]
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ImageDecoding", text)
-
 
 def decode_image_bytes(data: bytes, content_type: str | None = None) -> DecodedImage:
     """Decodes ``data`` with QImageReader, detecting the format from the content; safe on any thread.
@@ -56,7 +53,7 @@ def decode_image_bytes(data: bytes, content_type: str | None = None) -> DecodedI
     Raises ImageDecodeError with a short human reason for empty, unrecognised, truncated or corrupt data.
     """
     if not data:
-        raise ImageDecodeError(_tr("the download is empty"))
+        raise ImageDecodeError(QCoreApplication.translate("ImageDecoding", "the download is empty"))
     buffer = QBuffer()
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
@@ -64,16 +61,19 @@ def decode_image_bytes(data: bytes, content_type: str | None = None) -> DecodedI
     reader.setAutoTransform(True)
     if not reader.canRead():
         if content_type:
-            raise ImageDecodeError(_tr("its format ({0}) is not supported").format(content_type))
-        raise ImageDecodeError(_tr("the data is not in a supported image format"))
+            raise ImageDecodeError(
+                QCoreApplication.translate("ImageDecoding", "its format ({0}) is not supported").format(content_type))
+        raise ImageDecodeError(
+            QCoreApplication.translate("ImageDecoding", "the data is not in a supported image format"))
     fmt = bytes(reader.format().data()).decode("ascii", "replace").lower()
     if fmt in ("jpeg", "jpg") and data.rfind(_JPEG_END_OF_IMAGE) < 0:
         # libjpeg fills a truncated JPEG with grey and reports success; the missing end marker gives it away.
-        raise ImageDecodeError(_tr("the JPEG data is incomplete"))
+        raise ImageDecodeError(QCoreApplication.translate("ImageDecoding", "the JPEG data is incomplete"))
     image = reader.read()
     if image.isNull():
-        reason = reader.errorString() or _tr("the data is corrupt")
-        raise ImageDecodeError(_tr("the {0} data is damaged or incomplete ({1})").format(fmt.upper(), reason))
+        reason = reader.errorString() or QCoreApplication.translate("ImageDecoding", "the data is corrupt")
+        message = QCoreApplication.translate("ImageDecoding", "the {0} data is damaged or incomplete ({1})")
+        raise ImageDecodeError(message.format(fmt.upper(), reason))
     thumbnail = image.scaled(
         QSize(THUMBNAIL_EDGE, THUMBNAIL_EDGE),
         Qt.AspectRatioMode.KeepAspectRatio,
@@ -130,7 +130,7 @@ class ImageDecoder(QObject):
             message = str(error)
         except Exception as error:  # a decoder bug must not vanish in a worker thread
             _log.exception("decoding image failed unexpectedly")
-            message = _tr("unexpected error ({0})").format(error)
+            message = QCoreApplication.translate("ImageDecoding", "unexpected error ({0})").format(error)
         with self._liveness.lock:
             if self._liveness.alive:
                 self._job_finished.emit(ticket, result, message)

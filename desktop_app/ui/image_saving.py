@@ -11,7 +11,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QBuffer, QByteArray, QCoreApplication, QIODevice, Qt
 from PySide6.QtGui import QImage, QImageWriter, QPainter
 
 __all__ = [
@@ -45,13 +45,13 @@ _FORMAT_BY_SUFFIX = {
     "bmp": "bmp",
 }
 _EXTENSION_BY_FORMAT = {"jpeg": "jpg", "jpg": "jpg", "tiff": "tif"}
-_FILTER_LABELS = {
-    "png": "PNG image",
-    "jpeg": "JPEG image",
-    "webp": "WebP image",
-    "gif": "GIF image",
-    "tiff": "TIFF image",
-    "bmp": "BMP image",
+_FILTER_LABELS: dict[str, object] = {  # QT_TRANSLATE_NOOP marks them for lupdate
+    "png": QT_TRANSLATE_NOOP("ImageSaving", "PNG image"),
+    "jpeg": QT_TRANSLATE_NOOP("ImageSaving", "JPEG image"),
+    "webp": QT_TRANSLATE_NOOP("ImageSaving", "WebP image"),
+    "gif": QT_TRANSLATE_NOOP("ImageSaving", "GIF image"),
+    "tiff": QT_TRANSLATE_NOOP("ImageSaving", "TIFF image"),
+    "bmp": QT_TRANSLATE_NOOP("ImageSaving", "BMP image"),
 }
 _CONVERSION_FORMATS = ("png", "jpeg", "webp")
 
@@ -59,9 +59,6 @@ _CONVERSION_FORMATS = ("png", "jpeg", "webp")
 class ImageSaveError(Exception):
     """Saving failed; ``str(error)`` is one sentence naming the file and the reason."""
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ImageSaving", text)
 
 
 def default_file_name(prompt: str, when: datetime, index: int, ext: str) -> str:
@@ -117,7 +114,9 @@ def name_filters(original_format: str) -> list[str]:
     formats = [original_format.lower(), *_CONVERSION_FORMATS]
     filters: list[str] = []
     for fmt in dict.fromkeys("jpeg" if f == "jpg" else f for f in formats):
-        label = _tr(_FILTER_LABELS.get(fmt, f"{fmt.upper()} image"))
+        label = _FILTER_LABELS.get(fmt)
+        label = QCoreApplication.translate("ImageSaving", str(label)) if label else (
+            QCoreApplication.translate("ImageSaving", "{0} image").format(fmt.upper()))
         patterns = " ".join(f"*.{suffix}" for suffix, f in _FORMAT_BY_SUFFIX.items() if f == fmt and suffix != "jpe")
         filters.append(f"{label} ({patterns or '*.' + extension_for_format(fmt)})")
     return filters
@@ -156,16 +155,16 @@ def save_image_file(path: Path, image: QImage, original_data: bytes, original_fo
     target = format_for_path(path)
     original = "jpeg" if original_format.lower() == "jpg" else original_format.lower()
     if target is None:
-        raise ImageSaveError(_sentence(path, _tr("“{0}” is not an image type this app can write")
-                                       .format(path.suffix or path.name)))
+        reason = QCoreApplication.translate("ImageSaving", "“{0}” is not an image type this app can write")
+        raise ImageSaveError(_sentence(path, reason.format(path.suffix or path.name)))
     if target == original:
         data = original_data
     else:
         try:
             data = encode_image(image, target)
         except ValueError as error:
-            raise ImageSaveError(_sentence(path, _tr("converting to {0} failed ({1})")
-                                           .format(target.upper(), error))) from error
+            reason = QCoreApplication.translate("ImageSaving", "converting to {0} failed ({1})")
+            raise ImageSaveError(_sentence(path, reason.format(target.upper(), error))) from error
     write_file_atomically(path, data)
 
 
@@ -200,20 +199,25 @@ def _current_umask() -> int:
 
 def describe_save_error(path: Path, error: OSError) -> str:
     """One sentence for the user: which file could not be saved, and why."""
-    reasons = {
-        getattr(errno, "EDQUOT", errno.ENOSPC): _tr("the disk quota is exceeded"),  # no EDQUOT on Windows
-        errno.EACCES: _tr("permission denied"),
-        errno.EPERM: _tr("permission denied"),
-        errno.EROFS: _tr("the disk is read-only"),
-        errno.ENOENT: _tr("the folder does not exist"),
-        errno.ENOTDIR: _tr("the folder does not exist"),
-        errno.ENAMETOOLONG: _tr("the file name is too long"),
-        errno.EISDIR: _tr("a folder with that name already exists"),
-        errno.ENOSPC: _tr("the disk is full"),
+    translate = QCoreApplication.translate
+    denied = translate("ImageSaving", "permission denied")
+    missing = translate("ImageSaving", "the folder does not exist")
+    full = translate("ImageSaving", "the disk is full")
+    reasons = {  # Windows has no EDQUOT
+        getattr(errno, "EDQUOT", errno.ENOSPC): translate("ImageSaving", "the disk quota is exceeded"),
+        errno.EACCES: denied,
+        errno.EPERM: denied,
+        errno.EROFS: translate("ImageSaving", "the disk is read-only"),
+        errno.ENOENT: missing,
+        errno.ENOTDIR: missing,
+        errno.ENAMETOOLONG: translate("ImageSaving", "the file name is too long"),
+        errno.EISDIR: translate("ImageSaving", "a folder with that name already exists"),
+        errno.ENOSPC: full,
     }
-    reason = reasons.get(error.errno or 0) or error.strerror or str(error) or _tr("unknown error")
+    reason = reasons.get(error.errno or 0) or error.strerror or str(error) or translate("ImageSaving", "unknown error")
     return _sentence(path, reason)
 
 
 def _sentence(path: Path, reason: str) -> str:
-    return _tr("Could not save “{0}” in {1}: {2}.").format(path.name, path.parent, reason)
+    sentence = QCoreApplication.translate("ImageSaving", "Could not save “{0}” in {1}: {2}.")
+    return sentence.format(path.name, path.parent, reason)

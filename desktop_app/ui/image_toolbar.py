@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolBar, QToolButton, QWidget
 
 __all__ = ["ImageToolbar"]
 
@@ -31,7 +31,7 @@ class ImageToolbar(QWidget):
             self.tr("Open folder"), self.tr("Show the last saved image in its folder")
         )
         self._zoom_label = QLabel(self)
-        self._info_label = QLabel(self)
+        self._info_label = _ElidingLabel(self)
         self._setup_ui()
 
     def actions_with_shortcuts(self) -> list[QAction]:
@@ -44,7 +44,7 @@ class ImageToolbar(QWidget):
                        self.copy_action, self.save_action):
             action.setEnabled(current)
         self.save_all_action.setEnabled(any_image)
-        self._zoom_label.setVisible(current)
+        self._zoom_label_action.setVisible(current)
         if not current:
             self.fit_action.setChecked(False)
             self.actual_action.setChecked(False)
@@ -58,11 +58,11 @@ class ImageToolbar(QWidget):
 
     def set_info(self, text: str) -> None:
         """Shows e.g. "1024 × 1024 · WEBP" for the current image (empty hides it)."""
-        self._info_label.setText(text)
+        self._info_label.set_full_text(text)
 
     def info_text(self) -> str:
         """The size/format text currently shown."""
-        return self._info_label.text()
+        return self._info_label.full_text()
 
     def zoom_text(self) -> str:
         """The zoom percentage currently shown."""
@@ -78,21 +78,37 @@ class ImageToolbar(QWidget):
         self._zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._info_label.setObjectName("imageInfoLabel")
         self._info_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._info_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self._info_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self._info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        # A QToolBar, so that in a narrow pane (or a longer language) the last buttons move into its "»" menu
+        # instead of widening the pane or clipping their text.
+        bar = self._bar = QToolBar(self)
+        bar.setObjectName("imageToolbarRow")
+        bar.setMovable(False)
+        bar.setFloatable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.setStyleSheet("QToolBar { border: none; background: transparent; spacing: 2px; }")
+        for action in (self.fit_action, self.actual_action, self.zoom_out_action):
+            bar.addAction(action)
+        self._zoom_label_action = bar.addWidget(self._zoom_label)
+        bar.addAction(self.zoom_in_action)
+        bar.addSeparator()
+        bar.addWidget(self._info_label)
+        bar.addSeparator()
+        for action in (self.copy_action, self.save_action, self.save_all_action, self.open_folder_action):
+            bar.addAction(action)
+        for action in self._all_actions():
+            self._tune_button(action)
+        extension = bar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if extension is not None:
+            extension.setAccessibleName(self.tr("More image actions"))
+            extension.setToolTip(self.tr("More image actions"))
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
-        layout.setSpacing(2)
-        for action in (self.fit_action, self.actual_action, self.zoom_out_action):
-            layout.addWidget(self._button(action))
-        layout.addWidget(self._zoom_label)
-        layout.addWidget(self._button(self.zoom_in_action))
-        layout.addWidget(self._separator())
-        layout.addWidget(self._info_label, 1)
-        layout.addWidget(self._separator())
-        for action in (self.copy_action, self.save_action, self.save_all_action, self.open_folder_action):
-            layout.addWidget(self._button(action))
+        layout.setSpacing(0)
+        layout.addWidget(bar)
 
     def _all_actions(self) -> list[QAction]:
         return [self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action, self.copy_action,
@@ -108,16 +124,45 @@ class ImageToolbar(QWidget):
         action.setStatusTip(tip)
         return action
 
-    def _button(self, action: QAction) -> QToolButton:
-        button = QToolButton(self)
-        button.setDefaultAction(action)
+    def _tune_button(self, action: QAction) -> None:
+        """Toolbar buttons take no focus by default: these do, so the keyboard reaches every action."""
+        button = self._bar.widgetForAction(action)
+        if not isinstance(button, QToolButton):
+            return
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         button.setAutoRaise(True)
-        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        return button
+        if not any(character.isalpha() for character in action.text()):  # "−", "+", "100 %": say what it does
+            button.setAccessibleName(action.statusTip())
 
-    def _separator(self) -> QFrame:
-        line = QFrame(self)
-        line.setFrameShape(QFrame.Shape.VLine)
-        line.setFrameShadow(QFrame.Shadow.Plain)
-        line.setStyleSheet("color: palette(mid);")  # a sunken line glares white on dark palettes
-        return line
+
+class _ElidingLabel(QLabel):
+    """A one-line label that takes the room left over and shortens its text with "…" rather than clip it."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full_text = ""
+
+    def full_text(self) -> str:
+        return self._full_text
+
+    def set_full_text(self, text: str) -> None:
+        self._full_text = text
+        self.setToolTip(text)
+        self.updateGeometry()
+        self._elide()
+
+    def sizeHint(self) -> QSize:
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self._full_text) + margins.left() + margins.right() + 8
+        return QSize(width, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width()
+        self.setText(self.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight, width))

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QApplication,
@@ -23,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..replicate.errors import UnknownModelError
-from ..replicate.models import BUILTIN_MODELS, builtin_info, get_model, known_kind
+from ..replicate.models import ALIASES, BUILTIN_MODELS, ModelInfo, builtin_info, get_model, known_kind
 
 _log = logging.getLogger(__name__)
 
@@ -31,6 +40,18 @@ MODEL_ROLE = Qt.ItemDataRole.UserRole
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 DESCRIPTION_ROLE = Qt.ItemDataRole.UserRole + 2
 HEADER, BUILTIN, CUSTOM, ADD = "header", "builtin", "custom", "add"
+#: The built-in models' descriptions (``ModelInfo.description`` of the Qt-free core), marked here so that lupdate
+#: collects them; the picker shows them through ``QCoreApplication.translate("ModelInfo", description)``.
+MODEL_DESCRIPTIONS: tuple[object, ...] = (
+    QT_TRANSLATE_NOOP("ModelInfo", "Meta's 70-billion-parameter Llama 3, tuned for chat"),
+    QT_TRANSLATE_NOOP("ModelInfo", "Mistral's sparse mixture-of-experts instruction model"),
+    QT_TRANSLATE_NOOP("ModelInfo", "Google's small, fast 2B instruction-tuned model"),
+    QT_TRANSLATE_NOOP("ModelInfo", "Vision-language chat model (LLaVA 13B)"),
+    QT_TRANSLATE_NOOP("ModelInfo", "Fast text-to-image model from Black Forest Labs"),
+    QT_TRANSLATE_NOOP("ModelInfo", "Stability AI's Stable Diffusion 3"),
+    QT_TRANSLATE_NOOP("ModelInfo", "SDXL-Lightning: high-quality images in 4 steps"),
+    QT_TRANSLATE_NOOP("ModelInfo", "Playground v2.5: aesthetic 1024px images"),
+)
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -124,6 +145,7 @@ class ModelPicker(QWidget):
         self._remove_button.setText("✕")
         self._remove_button.setAutoRaise(True)
         self._remove_button.setToolTip(self.tr("Remove this custom model from the list"))
+        self._remove_button.setAccessibleName(self.tr("Remove custom model"))
         self._remove_button.clicked.connect(self._on_remove_button_clicked)
 
         self._editor = QWidget(self)
@@ -188,10 +210,11 @@ class ModelPicker(QWidget):
         text = self._edit.text().strip()
         try:
             canonical = _canonical(text)
-        except UnknownModelError as error:
+        except UnknownModelError:
             dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
             self._error.setStyleSheet(f"color: {'#ff7b72' if dark else '#c62828'};")  # the palette of now
-            self._error.setText(str(error))
+            self._error.setText(self.tr("Unknown model {0}: use one of the aliases ({1}) or a Replicate model as "
+                                        "owner/name or owner/name:version.").format(repr(text), ", ".join(ALIASES)))
             self._error.show()
             return
         if self._entry_of(canonical) is None:
@@ -278,7 +301,7 @@ class ModelPicker(QWidget):
             for info in BUILTIN_MODELS:
                 if info.kind == kind:
                     self._model.appendRow(
-                        _model_item(f"{info.alias} — {info.full_name}", info.alias, BUILTIN, info.description)
+                        _model_item(f"{info.alias} — {info.full_name}", info.alias, BUILTIN, _description(info))
                     )
         if self._custom:
             self._model.appendRow(_header_item(self.tr("Custom")))
@@ -306,6 +329,11 @@ def _canonical(model: str) -> str:
 
 def _entry_kind(canonical: str) -> str:
     return BUILTIN if any(info.alias == canonical for info in BUILTIN_MODELS) else CUSTOM
+
+
+def _description(info: ModelInfo) -> str:
+    """A built-in model's description in the user's language (see ``MODEL_DESCRIPTIONS``)."""
+    return QCoreApplication.translate("ModelInfo", info.description)
 
 
 def _header_item(title: str) -> QStandardItem:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, QLocale, QTimer
 from PySide6.QtGui import QFontDatabase, QPalette, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -91,9 +91,9 @@ class ProgressPanel(QWidget):
         seconds = self.elapsed()
         word = self._status_word()
         if predict_time is not None:
-            text = self.tr("%1 in %2 s (model time)").replace("%1", word).replace("%2", f"{predict_time:.1f}")
+            text = self.tr("%1 in %2 s (model time)").replace("%1", word).replace("%2", _seconds(predict_time))
         else:
-            text = self.tr("%1 after %2 s").replace("%1", word).replace("%2", f"{seconds:.1f}")
+            text = self.tr("%1 after %2 s").replace("%1", word).replace("%2", _seconds(seconds))
         self._status_label.setText(text)
         if status == "succeeded":
             self._set_bar(0, 100, 100, self.tr("Done"))
@@ -104,7 +104,7 @@ class ProgressPanel(QWidget):
         """Shows that the prediction failed, with ``message`` (one sentence) beside the bar."""
         self._stop("failed")
         self._status_label.setText(
-            self.tr("Failed after %1 s").replace("%1", f"{self.elapsed():.1f}")
+            self.tr("Failed after %1 s").replace("%1", _seconds(self.elapsed()))
         )
         self._freeze_bar(self.tr("Failed"))
         self._detail.setText(message)
@@ -292,8 +292,21 @@ class ProgressPanel(QWidget):
             self._on_log_timer_timeout()
 
     def _status_word(self) -> str:
-        return self._status[:1].upper() + self._status[1:] if self._status else ""
+        """The prediction's status as a word for the status line (Replicate's status names, translated)."""
+        words = {
+            "starting": self.tr("Starting"),
+            "processing": self.tr("Processing"),
+            "succeeded": self.tr("Succeeded"),
+            "failed": self.tr("Failed"),
+            "canceled": self.tr("Canceled"),
+            "aborted": self.tr("Aborted"),
+        }
+        return words.get(self._status) or self._status[:1].upper() + self._status[1:]
 
     def _error_color(self) -> str:
         return "#ff7b72" if self.palette().color(QPalette.ColorRole.Window).lightness() < 128 else "#c62828"
 
+
+def _seconds(value: float) -> str:
+    """``2.7`` (``2,7`` in Russian): one decimal, in the formats of the chosen language."""
+    return QLocale().toString(value, "f", 1)

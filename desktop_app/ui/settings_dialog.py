@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..storage.settings import Settings
+from .translations import available_languages
 from .widgets import named
 
 TOKEN_URL = "https://replicate.com/account/api-tokens"
@@ -97,6 +98,14 @@ class SettingsDialog(QDialog):
             self.theme_combo.addItem(label, value)
         form.addRow(self.tr("Theme"), self.theme_combo)
 
+        self.language_combo = named(QComboBox(), "languageCombo")
+        for code, name in available_languages():
+            self.language_combo.addItem(name, code)
+        form.addRow(self.tr("Language"), self.language_combo)
+        language_note = QLabel(self.tr("A new language applies at the next start."))
+        language_note.setEnabled(False)
+        form.addRow("", language_note)
+
         self.error_label = named(QLabel(), "settingsError")
         self.error_label.setStyleSheet("color: palette(bright-text);")
         self.error_label.setWordWrap(True)
@@ -119,6 +128,7 @@ class SettingsDialog(QDialog):
         self.output_edit.setText(settings.output_dir or "")
         index = self.theme_combo.findData(settings.theme)
         self.theme_combo.setCurrentIndex(max(0, index))
+        self.language_combo.setCurrentIndex(max(0, self.language_combo.findData(settings.language)))
 
     def _on_browse_clicked(self) -> None:
         dialog = QFileDialog(self, self.tr("Output folder"), self.output_edit.text())
@@ -144,6 +154,7 @@ class SettingsDialog(QDialog):
             max_attempts=self.attempts_spin.value(),
             output_dir=self.output_edit.text().strip() or None,
             theme=self.theme_combo.currentData(),
+            language=self.language_combo.currentData(),
         )
         self.settings_accepted.emit(updated, token)
         self.accept()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QLocale, Qt, QUrl
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -214,7 +214,7 @@ class TranscriptView(QTextBrowser):
                 links.append((self.tr("Regenerate"), f"regenerate/{turn.turn_id}"))
             self._write_links(cursor, links)
             if turn.predict_time is not None:
-                seconds = self.tr("%1 s").replace("%1", f"{turn.predict_time:.1f}")
+                seconds = self.tr("%1 s").replace("%1", QLocale().toString(turn.predict_time, "f", 1))
                 spacer = "   " if cursor.positionInBlock() else ""
                 cursor.insertText(spacer + seconds, char_format(self._muted, small=True))
         if cursor.position() == block.position():

@@ -1,0 +1,1462 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ru_RU">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>About Replicate Desktop</source>
+        <translation>О программе Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop</source>
+        <translation>Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>Version {version}</source>
+        <translation>Версия {version}</translation>
+    </message>
+    <message>
+        <source>Chat with text models and generate images with models hosted on Replicate.</source>
+        <translation>Общайтесь с текстовыми моделями и создавайте изображения с помощью моделей, размещённых на Replicate.</translation>
+    </message>
+    <message>
+        <source>Free software under the MIT licence.</source>
+        <translation>Свободная программа под лицензией MIT.</translation>
+    </message>
+    <message>
+        <source>Project homepage</source>
+        <translation>Сайт проекта</translation>
+    </message>
+    <message>
+        <source>Replicate API documentation</source>
+        <translation>Документация API Replicate</translation>
+    </message>
+    <message>
+        <source>Your Replicate API tokens</source>
+        <translation>Ваши API-токены Replicate</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>не задана</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>Открыть папку журналов</translation>
+    </message>
+    <message>
+        <source>Copy versions</source>
+        <translation>Копировать версии</translation>
+    </message>
+    <message>
+        <source>Running on</source>
+        <translation>Среда выполнения</translation>
+    </message>
+    <message>
+        <source>Log folder</source>
+        <translation>Папка журналов</translation>
+    </message>
+    <message>
+        <source>not installed</source>
+        <translation>не установлен</translation>
+    </message>
+</context>
+<context>
+    <name>AppController</name>
+    <message>
+        <source>not set</source>
+        <translation>не задан</translation>
+    </message>
+    <message>
+        <source>Not connected</source>
+        <translation>Не подключено</translation>
+    </message>
+    <message>
+        <source>Some parameters need fixing first — {}</source>
+        <translation>Сначала исправьте параметры — {}</translation>
+    </message>
+    <message>
+        <source>Stopped; the prediction was canceled on Replicate.</source>
+        <translation>Остановлено; запуск отменён на Replicate.</translation>
+    </message>
+    <message>
+        <source>Saved {}</source>
+        <translation>Сохранено: {}</translation>
+    </message>
+    <message>
+        <source>Model changed to {}</source>
+        <translation>Модель изменена на {}</translation>
+    </message>
+    <message>
+        <source>Checking token…</source>
+        <translation>Проверка токена…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Recovered %n result(s) that finished while the app was closed.</source>
+        <translation>
+            <numerusform>Восстановлен %n результат, завершённый, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результата, завершённых, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результатов, завершённых, пока приложение было закрыто.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>saved in {}</source>
+        <translation>сохранён в {}</translation>
+    </message>
+    <message>
+        <source>Signed in as {}</source>
+        <translation>Вход выполнен: {}</translation>
+    </message>
+    <message>
+        <source>The token could not be stored: {}</source>
+        <translation>Не удалось сохранить токен: {}</translation>
+    </message>
+    <message>
+        <source>Token refused</source>
+        <translation>Токен отклонён</translation>
+    </message>
+    <message>
+        <source>Could not check the token</source>
+        <translation>Не удалось проверить токен</translation>
+    </message>
+    <message>
+        <source>environment variable REPLICATE_API_TOKEN</source>
+        <translation>переменная окружения REPLICATE_API_TOKEN</translation>
+    </message>
+    <message>
+        <source>Settings could not be saved: {}</source>
+        <translation>Не удалось сохранить настройки: {}</translation>
+    </message>
+</context>
+<context>
+    <name>ArrayEditor</name>
+    <message>
+        <source>Comma-separated values</source>
+        <translation>Значения через запятую</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogueFlow</name>
+    <message>
+        <source>Find models</source>
+        <translation>Поиск моделей</translation>
+    </message>
+    <message>
+        <source>Added {} to your models.</source>
+        <translation>Модель {} добавлена в ваши модели.</translation>
+    </message>
+</context>
+<context>
+    <name>CatalogueRunner</name>
+    <message>
+        <source> — showing the saved details</source>
+        <translation> — показаны сохранённые сведения</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPane</name>
+    <message>
+        <source>Stop</source>
+        <translation>Стоп</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <source>Stop the reply (Esc)</source>
+        <translation>Остановить ответ (Esc)</translation>
+    </message>
+    <message>
+        <source>Send the prompt (Enter)</source>
+        <translation>Отправить запрос (Enter)</translation>
+    </message>
+    <message>
+        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
+        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Копировать</translation>
+    </message>
+    <message>
+        <source>Copy this message</source>
+        <translation>Копировать это сообщение</translation>
+    </message>
+    <message>
+        <source>Regenerate last reply</source>
+        <translation>Сгенерировать последний ответ заново</translation>
+    </message>
+    <message>
+        <source>Select all</source>
+        <translation>Выделить всё</translation>
+    </message>
+    <message>
+        <source>Type a prompt first</source>
+        <translation>Сначала введите запрос</translation>
+    </message>
+    <message>
+        <source>A reply is still coming: press Stop (Esc) first</source>
+        <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>CrashDialog</name>
+    <message>
+        <source>The details are on the clipboard.</source>
+        <translation>Подробности скопированы в буфер обмена.</translation>
+    </message>
+    <message>
+        <source>Could not open {folder}</source>
+        <translation>Не удалось открыть {folder}</translation>
+    </message>
+    <message>
+        <source>Something went wrong</source>
+        <translation>Что-то пошло не так</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop hit an unexpected problem. Your work is saved; you can keep going.</source>
+        <translation>В Replicate Desktop произошла непредвиденная ошибка. Ваша работа сохранена, можно продолжать.</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Подробности</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>Копировать подробности</translation>
+    </message>
+    <message>
+        <source>Open log folder</source>
+        <translation>Открыть папку журналов</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+    <message>
+        <source>{count} problems so far; the latest: {summary}</source>
+        <translation>Всего проблем: {count}; последняя: {summary}</translation>
+    </message>
+    <message>
+        <source>── Problem {number} at {time} ──</source>
+        <translation>── Проблема {number}, {time} ──</translation>
+    </message>
+    <message>
+        <source>(happened {count} times)</source>
+        <translation>(повторений: {count})</translation>
+    </message>
+    <message>
+        <source>… and {count} more; the log file has them all.</source>
+        <translation>… и ещё {count}; все они есть в файле журнала.</translation>
+    </message>
+    <message>
+        <source>Hide the details</source>
+        <translation>Скрыть подробности</translation>
+    </message>
+    <message>
+        <source>Show the details</source>
+        <translation>Показать подробности</translation>
+    </message>
+</context>
+<context>
+    <name>EnumEditor</name>
+    <message>
+        <source>Not set</source>
+        <translation>Не задано</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>A system error stopped the request: {0}.</source>
+        <translation>Запрос прерван системной ошибкой: {0}.</translation>
+    </message>
+    <message>
+        <source>Something unexpected went wrong ({0}). The details are in the log.</source>
+        <translation>Произошла непредвиденная ошибка ({0}). Подробности — в журнале.</translation>
+    </message>
+    <message>
+        <source>No Replicate API token is set. Create one at {0} and set REPLICATE_API_TOKEN (or paste it in Settings).</source>
+        <translation>API-токен Replicate не задан. Создайте его на {0} и задайте REPLICATE_API_TOKEN (или вставьте токен в настройках).</translation>
+    </message>
+    <message>
+        <source>The prompt is empty: type something for the model to work on.</source>
+        <translation>Запрос пуст: напишите, над чем работать модели.</translation>
+    </message>
+    <message>
+        <source>Your Replicate API token was refused ({0}). Check the token in Settings.</source>
+        <translation>Replicate отклонил ваш API-токен ({0}). Проверьте токен в настройках.</translation>
+    </message>
+    <message>
+        <source>Replicate needs billing set up before it runs this model: {0}</source>
+        <translation>Чтобы запускать эту модель, настройте оплату в Replicate: {0}</translation>
+    </message>
+    <message>
+        <source>Not found on Replicate: {0}</source>
+        <translation>Не найдено на Replicate: {0}</translation>
+    </message>
+    <message>
+        <source> (fields: {0})</source>
+        <translation> (поля: {0})</translation>
+    </message>
+    <message>
+        <source>Replicate rejected the input: {0}</source>
+        <translation>Replicate отклонил входные данные: {0}</translation>
+    </message>
+    <message>
+        <source>Replicate is throttling requests: {0}</source>
+        <translation>Replicate ограничивает частоту запросов: {0}</translation>
+    </message>
+    <message>
+        <source>Replicate had a server error ({0}): {1}</source>
+        <translation>Ошибка на сервере Replicate ({0}): {1}</translation>
+    </message>
+    <message>
+        <source>Replicate answered {0}: {1}</source>
+        <translation>Replicate ответил {0}: {1}</translation>
+    </message>
+    <message>
+        <source>The model failed: {0}</source>
+        <translation>Ошибка модели: {0}</translation>
+    </message>
+    <message>
+        <source>The prediction was canceled.</source>
+        <translation>Запуск отменён.</translation>
+    </message>
+    <message>
+        <source>The prediction was aborted before it started (its deadline passed).</source>
+        <translation>Запуск прерван, не начавшись (истёк срок ожидания).</translation>
+    </message>
+    <message>
+        <source>No result after {0} attempts × {1} s = {2} s; the prediction may still finish on Replicate.</source>
+        <translation>Результата нет после опроса ({0} × {1} с = {2} с); запуск ещё может завершиться на Replicate.</translation>
+    </message>
+</context>
+<context>
+    <name>FileEditor</name>
+    <message>
+        <source>Drop a file here, choose one, or paste a URL</source>
+        <translation>Перетащите сюда файл, выберите его или вставьте URL</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Выбрать…</translation>
+    </message>
+    <message>
+        <source>Choose %1</source>
+        <translation>Выбор: %1</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
+        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Все файлы (*)</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryActions</name>
+    <message>
+        <source>Stop the running reply before opening another conversation.</source>
+        <translation>Остановите текущий ответ, прежде чем открывать другой чат.</translation>
+    </message>
+    <message>
+        <source>Export as Markdown into folder</source>
+        <translation>Экспорт в Markdown: выберите папку</translation>
+    </message>
+    <message>
+        <source>Export as JSON</source>
+        <translation>Экспорт в JSON</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Import a conversation</source>
+        <translation>Импорт чата</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop export (*.json)</source>
+        <translation>Экспорт Replicate Desktop (*.json)</translation>
+    </message>
+    <message>
+        <source>Exported to {}</source>
+        <translation>Экспортировано в {}</translation>
+    </message>
+    <message>
+        <source>Parameters copied to the clipboard.</source>
+        <translation>Параметры скопированы в буфер обмена.</translation>
+    </message>
+    <message>
+        <source>This conversation has no generation to reuse yet.</source>
+        <translation>В этом чате пока нет генерации, которую можно повторить.</translation>
+    </message>
+    <message>
+        <source>This reply was interrupted before it finished.</source>
+        <translation>Этот ответ был прерван, не закончившись.</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryDelegate</name>
+    <message>
+        <source>Untitled</source>
+        <translation>Без названия</translation>
+    </message>
+    <message>
+        <source>No messages</source>
+        <translation>Нет сообщений</translation>
+    </message>
+    <message>
+        <source>Conversation title</source>
+        <translation>Название чата</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryListModel</name>
+    <message>
+        <source>1 message</source>
+        <translation>1 сообщение</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln messages</source>
+        <translation>
+            <numerusform>%Ln сообщение</numerusform>
+            <numerusform>%Ln сообщения</numerusform>
+            <numerusform>%Ln сообщений</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>HistoryRecorder</name>
+    <message>
+        <source>The history could not be saved: {0}</source>
+        <translation>Не удалось сохранить историю: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>HistorySidebar</name>
+    <message>
+        <source>History</source>
+        <translation>История</translation>
+    </message>
+    <message>
+        <source>+ New chat</source>
+        <translation>+ Новый чат</translation>
+    </message>
+    <message>
+        <source>Start a new conversation</source>
+        <translation>Начать новый чат</translation>
+    </message>
+    <message>
+        <source>New chat</source>
+        <translation>Новый чат</translation>
+    </message>
+    <message>
+        <source>More history actions</source>
+        <translation>Другие действия с историей</translation>
+    </message>
+    <message>
+        <source>Search conversations</source>
+        <translation>Поиск по чатам</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>Чаты</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Переименовать</translation>
+    </message>
+    <message>
+        <source>Use these settings again</source>
+        <translation>Повторить с этими настройками</translation>
+    </message>
+    <message>
+        <source>Copy parameters</source>
+        <translation>Копировать параметры</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>Экспорт в Markdown…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>Экспорт в JSON…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>Импорт…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Удалить…</translation>
+    </message>
+    <message>
+        <source>Delete “{0}”? The conversation and its images will be deleted from this computer.</source>
+        <translation>Удалить «{0}»? Чат и его изображения будут удалены с этого компьютера.</translation>
+    </message>
+    <message>
+        <source>Could not read the history.
+{0}</source>
+        <translation>Не удалось прочитать историю.
+{0}</translation>
+    </message>
+    <message>
+        <source>Nothing matches “{0}”</source>
+        <translation>По запросу «{0}» ничего не найдено</translation>
+    </message>
+    <message>
+        <source>No conversations yet
+Your chats and images will be listed here.</source>
+        <translation>Чатов пока нет
+Здесь появятся ваши чаты и изображения.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln matches</source>
+        <translation>
+            <numerusform>%Ln совпадение</numerusform>
+            <numerusform>%Ln совпадения</numerusform>
+            <numerusform>%Ln совпадений</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%Ln conversations</source>
+        <translation>
+            <numerusform>%Ln чат</numerusform>
+            <numerusform>%Ln чата</numerusform>
+            <numerusform>%Ln чатов</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>1 match</source>
+        <translation>1 совпадение</translation>
+    </message>
+    <message>
+        <source>1 conversation</source>
+        <translation>1 чат</translation>
+    </message>
+    <message>
+        <source>Just now</source>
+        <translation>Только что</translation>
+    </message>
+    <message>
+        <source>{0} min ago</source>
+        <translation>{0} мин назад</translation>
+    </message>
+    <message>
+        <source>{0} h ago</source>
+        <translation>{0} ч назад</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>Вчера</translation>
+    </message>
+</context>
+<context>
+    <name>ImageDecoding</name>
+    <message>
+        <source>the download is empty</source>
+        <translation>загруженный файл пуст</translation>
+    </message>
+    <message>
+        <source>its format ({0}) is not supported</source>
+        <translation>его формат ({0}) не поддерживается</translation>
+    </message>
+    <message>
+        <source>the data is not in a supported image format</source>
+        <translation>данные не в поддерживаемом формате изображения</translation>
+    </message>
+    <message>
+        <source>the JPEG data is incomplete</source>
+        <translation>данные JPEG неполные</translation>
+    </message>
+    <message>
+        <source>the data is corrupt</source>
+        <translation>данные повреждены</translation>
+    </message>
+    <message>
+        <source>the {0} data is damaged or incomplete ({1})</source>
+        <translation>данные {0} повреждены или неполные ({1})</translation>
+    </message>
+    <message>
+        <source>unexpected error ({0})</source>
+        <translation>непредвиденная ошибка ({0})</translation>
+    </message>
+</context>
+<context>
+    <name>ImageSaving</name>
+    <message>
+        <source>PNG image</source>
+        <translation>Изображение PNG</translation>
+    </message>
+    <message>
+        <source>JPEG image</source>
+        <translation>Изображение JPEG</translation>
+    </message>
+    <message>
+        <source>WebP image</source>
+        <translation>Изображение WebP</translation>
+    </message>
+    <message>
+        <source>GIF image</source>
+        <translation>Изображение GIF</translation>
+    </message>
+    <message>
+        <source>TIFF image</source>
+        <translation>Изображение TIFF</translation>
+    </message>
+    <message>
+        <source>BMP image</source>
+        <translation>Изображение BMP</translation>
+    </message>
+    <message>
+        <source>{0} image</source>
+        <translation>Изображение {0}</translation>
+    </message>
+    <message>
+        <source>“{0}” is not an image type this app can write</source>
+        <translation>приложение не умеет записывать изображения типа «{0}»</translation>
+    </message>
+    <message>
+        <source>converting to {0} failed ({1})</source>
+        <translation>не удалось преобразовать в {0} ({1})</translation>
+    </message>
+    <message>
+        <source>permission denied</source>
+        <translation>доступ запрещён</translation>
+    </message>
+    <message>
+        <source>the folder does not exist</source>
+        <translation>папка не существует</translation>
+    </message>
+    <message>
+        <source>the disk is full</source>
+        <translation>диск заполнен</translation>
+    </message>
+    <message>
+        <source>the disk quota is exceeded</source>
+        <translation>превышена дисковая квота</translation>
+    </message>
+    <message>
+        <source>the disk is read-only</source>
+        <translation>диск доступен только для чтения</translation>
+    </message>
+    <message>
+        <source>the file name is too long</source>
+        <translation>слишком длинное имя файла</translation>
+    </message>
+    <message>
+        <source>a folder with that name already exists</source>
+        <translation>папка с таким именем уже существует</translation>
+    </message>
+    <message>
+        <source>unknown error</source>
+        <translation>неизвестная ошибка</translation>
+    </message>
+    <message>
+        <source>Could not save “{0}” in {1}: {2}.</source>
+        <translation>Не удалось сохранить «{0}» в {1}: {2}.</translation>
+    </message>
+</context>
+<context>
+    <name>ImageStatusPanel</name>
+    <message>
+        <source>Generated images appear here</source>
+        <translation>Здесь появятся созданные изображения</translation>
+    </message>
+    <message>
+        <source>Run an image model and its outputs will show up in this space.</source>
+        <translation>Запустите модель изображений, и результаты появятся здесь.</translation>
+    </message>
+    <message>
+        <source>Downloading image {0} of {1}…</source>
+        <translation>Загрузка изображения {0} из {1}…</translation>
+    </message>
+    <message>
+        <source>Downloading image…</source>
+        <translation>Загрузка изображения…</translation>
+    </message>
+    <message>
+        <source>{0} of {1}</source>
+        <translation>{0} из {1}</translation>
+    </message>
+    <message>
+        <source>Preparing image {0} of {1}…</source>
+        <translation>Подготовка изображения {0} из {1}…</translation>
+    </message>
+    <message>
+        <source>Preparing image…</source>
+        <translation>Подготовка изображения…</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Повторить</translation>
+    </message>
+</context>
+<context>
+    <name>ImageToolbar</name>
+    <message>
+        <source>Fit</source>
+        <translation>Вписать</translation>
+    </message>
+    <message>
+        <source>Fit the image to the window</source>
+        <translation>Вписать изображение в окно</translation>
+    </message>
+    <message>
+        <source>100 %</source>
+        <translation>100 %</translation>
+    </message>
+    <message>
+        <source>Show the image at its actual size</source>
+        <translation>Показать изображение в натуральную величину</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>Уменьшить</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>Увеличить</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Копировать</translation>
+    </message>
+    <message>
+        <source>Copy the image to the clipboard</source>
+        <translation>Копировать изображение в буфер обмена</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>Сохранить…</translation>
+    </message>
+    <message>
+        <source>Save this image</source>
+        <translation>Сохранить это изображение</translation>
+    </message>
+    <message>
+        <source>Save all…</source>
+        <translation>Сохранить все…</translation>
+    </message>
+    <message>
+        <source>Save every image to a folder</source>
+        <translation>Сохранить все изображения в папку</translation>
+    </message>
+    <message>
+        <source>Open folder</source>
+        <translation>Открыть папку</translation>
+    </message>
+    <message>
+        <source>Show the last saved image in its folder</source>
+        <translation>Показать последнее сохранённое изображение в папке</translation>
+    </message>
+    <message>
+        <source>{0} %</source>
+        <translation>{0} %</translation>
+    </message>
+    <message>
+        <source>More image actions</source>
+        <translation>Другие действия с изображением</translation>
+    </message>
+</context>
+<context>
+    <name>ImageViewer</name>
+    <message>
+        <source>Something went wrong</source>
+        <translation>Что-то пошло не так</translation>
+    </message>
+    <message>
+        <source>Save image</source>
+        <translation>Сохранить изображение</translation>
+    </message>
+    <message>
+        <source>Save all images to folder</source>
+        <translation>Сохранить все изображения в папку</translation>
+    </message>
+    <message>
+        <source>This image could not be decoded: {0}.</source>
+        <translation>Не удалось декодировать изображение: {0}.</translation>
+    </message>
+    <message>
+        <source>This image could not be decoded</source>
+        <translation>Не удалось декодировать изображение</translation>
+    </message>
+</context>
+<context>
+    <name>Languages</name>
+    <message>
+        <source>System default</source>
+        <translation>Как в системе</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Find models…</source>
+        <translation>Найти модели…</translation>
+    </message>
+    <message>
+        <source>Search Replicate&apos;s catalogue and browse collections</source>
+        <translation>Поиск по каталогу Replicate и просмотр коллекций</translation>
+    </message>
+    <message>
+        <source>Parameters</source>
+        <translation>Параметры</translation>
+    </message>
+    <message>
+        <source>Show the model&apos;s inputs besides the prompt</source>
+        <translation>Показать входные параметры модели, кроме запроса</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop</source>
+        <translation>Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>&amp;Файл</translation>
+    </message>
+    <message>
+        <source>&amp;New chat</source>
+        <translation>&amp;Новый чат</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>В&amp;ыход</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>&amp;Правка</translation>
+    </message>
+    <message>
+        <source>&amp;Copy image</source>
+        <translation>&amp;Копировать изображение</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>&amp;Настройки…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Справка</translation>
+    </message>
+    <message>
+        <source>Open &amp;log folder</source>
+        <translation>Открыть папку &amp;журналов</translation>
+    </message>
+    <message>
+        <source>&amp;About Replicate Desktop</source>
+        <translation>&amp;О программе Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Стоп</translation>
+    </message>
+    <message>
+        <source>Focus prompt</source>
+        <translation>Перейти к запросу</translation>
+    </message>
+</context>
+<context>
+    <name>ModelBrowser</name>
+    <message>
+        <source>All models</source>
+        <translation>Все модели</translation>
+    </message>
+    <message>
+        <source>Could not load the details: %1</source>
+        <translation>Не удалось загрузить сведения: %1</translation>
+    </message>
+    <message>
+        <source>Could not load the collections: %1</source>
+        <translation>Не удалось загрузить коллекции: %1</translation>
+    </message>
+    <message>
+        <source>Search failed: %1</source>
+        <translation>Поиск не удался: %1</translation>
+    </message>
+    <message>
+        <source>Could not open the collection: %1</source>
+        <translation>Не удалось открыть коллекцию: %1</translation>
+    </message>
+    <message>
+        <source> — showing the last results</source>
+        <translation> — показаны последние результаты</translation>
+    </message>
+    <message>
+        <source>Search models, e.g. “upscale” or “llama”</source>
+        <translation>Поиск моделей, например «upscale» или «llama»</translation>
+    </message>
+    <message>
+        <source>Browse a collection of models</source>
+        <translation>Просмотреть коллекцию моделей</translation>
+    </message>
+    <message>
+        <source>Load more</source>
+        <translation>Загрузить ещё</translation>
+    </message>
+    <message>
+        <source>This collection has no models.</source>
+        <translation>В этой коллекции нет моделей.</translation>
+    </message>
+    <message>
+        <source>Results for “%1”</source>
+        <translation>Результаты по запросу «%1»</translation>
+    </message>
+    <message>
+        <source>No models match “%1”.</source>
+        <translation>По запросу «%1» моделей не найдено.</translation>
+    </message>
+    <message>
+        <source>Recently updated models</source>
+        <translation>Недавно обновлённые модели</translation>
+    </message>
+    <message>
+        <source>No models to show.</source>
+        <translation>Нет моделей для показа.</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCardView</name>
+    <message>
+        <source>%1 runs</source>
+        <translation>Запусков: %1</translation>
+    </message>
+    <message>
+        <source>1 run</source>
+        <translation>1 запуск</translation>
+    </message>
+    <message>
+        <source>Loading details…</source>
+        <translation>Загрузка сведений…</translation>
+    </message>
+    <message>
+        <source>Saved details from %1</source>
+        <translation>Сохранённые сведения от %1</translation>
+    </message>
+    <message>
+        <source>Choose a model to see its details.</source>
+        <translation>Выберите модель, чтобы увидеть сведения о ней.</translation>
+    </message>
+    <message>
+        <source>Pin this version</source>
+        <translation>Закрепить эту версию</translation>
+    </message>
+    <message>
+        <source>Use exactly this version, even after the owner publishes a newer one. Unchecked, the model follows its latest version.</source>
+        <translation>Использовать именно эту версию, даже когда владелец опубликует более новую. Если флажок снят, используется последняя версия модели.</translation>
+    </message>
+    <message>
+        <source>Add to my models</source>
+        <translation>Добавить в мои модели</translation>
+    </message>
+    <message>
+        <source> · official</source>
+        <translation> · официальная</translation>
+    </message>
+    <message>
+        <source>No description.</source>
+        <translation>Нет описания.</translation>
+    </message>
+    <message>
+        <source>Latest version %1</source>
+        <translation>Последняя версия %1</translation>
+    </message>
+    <message>
+        <source>No published version</source>
+        <translation>Нет опубликованной версии</translation>
+    </message>
+    <message>
+        <source>Replicate page</source>
+        <translation>Страница на Replicate</translation>
+    </message>
+    <message>
+        <source>GitHub</source>
+        <translation>GitHub</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>Статья</translation>
+    </message>
+    <message>
+        <source>License</source>
+        <translation>Лицензия</translation>
+    </message>
+    <message>
+        <source>Inputs: %1</source>
+        <translation>Входные параметры: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ModelInfo</name>
+    <message>
+        <source>Meta&apos;s 70-billion-parameter Llama 3, tuned for chat</source>
+        <extracomment>The built-in models&apos; descriptions (``ModelInfo.description`` of the Qt-free core), marked here so that lupdate collects them; the picker shows them through ``QCoreApplication.translate(&quot;ModelInfo&quot;, description)``.</extracomment>
+        <translation>Llama 3 от Meta на 70 млрд параметров, обученная для чата</translation>
+    </message>
+    <message>
+        <source>Mistral&apos;s sparse mixture-of-experts instruction model</source>
+        <translation>Разреженная инструктивная модель-«смесь экспертов» от Mistral</translation>
+    </message>
+    <message>
+        <source>Google&apos;s small, fast 2B instruction-tuned model</source>
+        <translation>Небольшая быстрая инструктивная модель Google на 2 млрд параметров</translation>
+    </message>
+    <message>
+        <source>Vision-language chat model (LLaVA 13B)</source>
+        <translation>Чат-модель, понимающая изображения (LLaVA 13B)</translation>
+    </message>
+    <message>
+        <source>Fast text-to-image model from Black Forest Labs</source>
+        <translation>Быстрая модель «текст в изображение» от Black Forest Labs</translation>
+    </message>
+    <message>
+        <source>Stability AI&apos;s Stable Diffusion 3</source>
+        <translation>Stable Diffusion 3 от Stability AI</translation>
+    </message>
+    <message>
+        <source>SDXL-Lightning: high-quality images in 4 steps</source>
+        <translation>SDXL-Lightning: качественные изображения за 4 шага</translation>
+    </message>
+    <message>
+        <source>Playground v2.5: aesthetic 1024px images</source>
+        <translation>Playground v2.5: эстетичные изображения 1024 px</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <source>The model that answers the next prompt</source>
+        <translation>Модель, которая ответит на следующий запрос</translation>
+    </message>
+    <message>
+        <source>Remove this custom model from the list</source>
+        <translation>Убрать эту модель из вашего списка</translation>
+    </message>
+    <message>
+        <source>Remove custom model</source>
+        <translation>Убрать свою модель</translation>
+    </message>
+    <message>
+        <source>owner/name or owner/name:version</source>
+        <translation>владелец/модель или владелец/модель:версия</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Добавить</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Unknown model {0}: use one of the aliases ({1}) or a Replicate model as owner/name or owner/name:version.</source>
+        <translation>Неизвестная модель {0}: укажите один из псевдонимов ({1}) или модель Replicate в виде владелец/модель или владелец/модель:версия.</translation>
+    </message>
+    <message>
+        <source>Remove %1</source>
+        <translation>Убрать %1</translation>
+    </message>
+    <message>
+        <source>Text</source>
+        <translation>Текст</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>Изображения</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>Мои модели</translation>
+    </message>
+    <message>
+        <source>Your model, pinned to a version</source>
+        <translation>Ваша модель, закреплённая на версии</translation>
+    </message>
+    <message>
+        <source>Your model</source>
+        <translation>Ваша модель</translation>
+    </message>
+    <message>
+        <source>Add model…</source>
+        <translation>Добавить модель…</translation>
+    </message>
+    <message>
+        <source>Use any Replicate model by its owner/name[:version]</source>
+        <translation>Любая модель Replicate по имени владелец/модель[:версия]</translation>
+    </message>
+</context>
+<context>
+    <name>NumberEditor</name>
+    <message>
+        <source>Not set</source>
+        <translation>Не задано</translation>
+    </message>
+</context>
+<context>
+    <name>ParameterForm</name>
+    <message>
+        <source>Not shown: %1.</source>
+        <translation>Не показаны: %1.</translation>
+    </message>
+    <message>
+        <source>Some inputs of this model can&apos;t be shown as a form; edit them as JSON below.</source>
+        <translation>Некоторые параметры этой модели нельзя показать в форме; измените их в JSON ниже.</translation>
+    </message>
+    <message>
+        <source>%1: there is no file at %2.</source>
+        <translation>%1: файла %2 не существует.</translation>
+    </message>
+    <message>
+        <source>This model has no settings besides the prompt.</source>
+        <translation>У этой модели нет параметров, кроме запроса.</translation>
+    </message>
+    <message>
+        <source>Input as JSON (merged into the values above)</source>
+        <translation>Параметры в JSON (дополняют значения выше)</translation>
+    </message>
+    <message>
+        <source>{&quot;name&quot;: &quot;value&quot;}</source>
+        <translation>{&quot;name&quot;: &quot;value&quot;}</translation>
+    </message>
+    <message>
+        <source>Edit as JSON</source>
+        <translation>Изменить в JSON</translation>
+    </message>
+    <message>
+        <source>Show the JSON editor for inputs the form does not cover</source>
+        <translation>Показать редактор JSON для параметров, которых нет в форме</translation>
+    </message>
+    <message>
+        <source>Reset to defaults</source>
+        <translation>Сбросить к значениям по умолчанию</translation>
+    </message>
+    <message>
+        <source>Required</source>
+        <translation>Обязательный параметр</translation>
+    </message>
+    <message>
+        <source>This is not valid JSON: %1</source>
+        <translation>Это некорректный JSON: %1</translation>
+    </message>
+    <message>
+        <source>The JSON must be an object, like {&quot;name&quot;: &quot;value&quot;}.</source>
+        <translation>JSON должен быть объектом, например {&quot;name&quot;: &quot;value&quot;}.</translation>
+    </message>
+</context>
+<context>
+    <name>ProgressPanel</name>
+    <message>
+        <source>%1 in %2 s (model time)</source>
+        <translation>%1 за %2 с (время модели)</translation>
+    </message>
+    <message>
+        <source>%1 after %2 s</source>
+        <translation>%1 через %2 с</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <source>Failed after %1 s</source>
+        <translation>Сбой через %1 с</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Сбой</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Готов к работе</translation>
+    </message>
+    <message>
+        <source>Show or hide the model&apos;s logs</source>
+        <translation>Показать или скрыть журнал модели</translation>
+    </message>
+    <message>
+        <source>Logs ▾</source>
+        <translation>Журнал ▾</translation>
+    </message>
+    <message>
+        <source>Logs ▸</source>
+        <translation>Журнал ▸</translation>
+    </message>
+    <message>
+        <source>%1%2 · %3 s</source>
+        <translation>%1%2 · %3 с</translation>
+    </message>
+    <message>
+        <source>Generating: %1 % (from model logs)</source>
+        <translation>Генерация: %1 % (по журналу модели)</translation>
+    </message>
+    <message>
+        <source>Polling: attempt %1 of %2</source>
+        <translation>Опрос: попытка %1 из %2</translation>
+    </message>
+    <message>
+        <source>Waiting for the model… %1 s</source>
+        <translation>Ожидание модели… %1 с</translation>
+    </message>
+    <message>
+        <source>Streaming… %1 s</source>
+        <translation>Получение ответа… %1 с</translation>
+    </message>
+    <message>
+        <source>Starting… %1 s</source>
+        <translation>Запуск… %1 с</translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation>Запуск</translation>
+    </message>
+    <message>
+        <source>Processing</source>
+        <translation>Выполняется</translation>
+    </message>
+    <message>
+        <source>Succeeded</source>
+        <translation>Выполнено</translation>
+    </message>
+    <message>
+        <source>Canceled</source>
+        <translation>Отменено</translation>
+    </message>
+    <message>
+        <source>Aborted</source>
+        <translation>Прервано</translation>
+    </message>
+</context>
+<context>
+    <name>SeedEditor</name>
+    <message>
+        <source>Random</source>
+        <translation>Случайный</translation>
+    </message>
+    <message>
+        <source>Randomise</source>
+        <translation>Выбрать случайно</translation>
+    </message>
+    <message>
+        <source>Pick a new random seed now</source>
+        <translation>Сразу выбрать новый случайный сид</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>Закрепить</translation>
+    </message>
+    <message>
+        <source>Keep this seed for the next runs; unlocked, each run gets a new random seed</source>
+        <translation>Оставить этот сид для следующих запусков; без закрепления каждый запуск получает новый случайный сид</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>Настройки</translation>
+    </message>
+    <message>
+        <source>Paste a new token to replace the current one</source>
+        <translation>Вставьте новый токен, чтобы заменить текущий</translation>
+    </message>
+    <message>
+        <source>Remove the stored token</source>
+        <translation>Удалить сохранённый токен</translation>
+    </message>
+    <message>
+        <source>Current token: {source}. Stored in {backend}. &lt;a href=&quot;{url}&quot;&gt;Create a token&lt;/a&gt;</source>
+        <translation>Текущий токен: {source}. Хранилище: {backend}. &lt;a href=&quot;{url}&quot;&gt;Создать токен&lt;/a&gt;</translation>
+    </message>
+    <message>
+        <source>API token</source>
+        <translation>API-токен</translation>
+    </message>
+    <message>
+        <source>API base URL</source>
+        <translation>Базовый URL API</translation>
+    </message>
+    <message>
+        <source>none (e.g. http://proxy.example:3128)</source>
+        <translation>нет (например, http://proxy.example:3128)</translation>
+    </message>
+    <message>
+        <source>Proxy</source>
+        <translation>Прокси</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> с</translation>
+    </message>
+    <message>
+        <source>Poll delay</source>
+        <translation>Интервал опроса</translation>
+    </message>
+    <message>
+        <source>Max poll attempts</source>
+        <translation>Макс. попыток опроса</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>Обзор…</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>Папка для результатов</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>Как в системе</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>Светлая</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>Тёмная</translation>
+    </message>
+    <message>
+        <source>Theme</source>
+        <translation>Тема</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>Язык</translation>
+    </message>
+    <message>
+        <source>A new language applies at the next start.</source>
+        <translation>Новый язык вступит в силу при следующем запуске.</translation>
+    </message>
+    <message>
+        <source>The API base URL must start with https:// (for example https://api.replicate.com/v1).</source>
+        <translation>Базовый URL API должен начинаться с https:// (например, https://api.replicate.com/v1).</translation>
+    </message>
+    <message>
+        <source>The proxy must be a URL such as http://proxy.example:3128.</source>
+        <translation>Прокси должен быть URL-адресом, например http://proxy.example:3128.</translation>
+    </message>
+    <message>
+        <source>The token must not contain spaces.</source>
+        <translation>Токен не должен содержать пробелов.</translation>
+    </message>
+</context>
+<context>
+    <name>ThumbnailStrip</name>
+    <message>
+        <source>Image {0} of {1}</source>
+        <translation>Изображение {0} из {1}</translation>
+    </message>
+</context>
+<context>
+    <name>TokenPanel</name>
+    <message>
+        <source>No token yet. Paste one above to start.</source>
+        <translation>Токена пока нет. Вставьте его выше, чтобы начать.</translation>
+    </message>
+    <message>
+        <source>Checking the token with Replicate…</source>
+        <translation>Проверка токена в Replicate…</translation>
+    </message>
+    <message>
+        <source>Connect your Replicate account</source>
+        <translation>Подключите аккаунт Replicate</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop needs an API token. &lt;a href=&quot;{url}&quot;&gt;Create one on replicate.com&lt;/a&gt; and paste it here — it is kept in your system keyring. Or set &lt;code&gt;REPLICATE_API_TOKEN&lt;/code&gt; before starting the app.</source>
+        <translation>Для работы Replicate Desktop нужен API-токен. &lt;a href=&quot;{url}&quot;&gt;Создайте его на replicate.com&lt;/a&gt; и вставьте сюда — он хранится в системной связке ключей. Или задайте &lt;code&gt;REPLICATE_API_TOKEN&lt;/code&gt; перед запуском приложения.</translation>
+    </message>
+    <message>
+        <source>r8_…</source>
+        <translation>r8_…</translation>
+    </message>
+    <message>
+        <source>Replicate API token</source>
+        <translation>API-токен Replicate</translation>
+    </message>
+    <message>
+        <source>Save token</source>
+        <translation>Сохранить токен</translation>
+    </message>
+    <message>
+        <source>Paste your token first.</source>
+        <translation>Сначала вставьте токен.</translation>
+    </message>
+    <message>
+        <source>A token has no spaces in it; check what was pasted.</source>
+        <translation>В токене не бывает пробелов; проверьте, что вы вставили.</translation>
+    </message>
+</context>
+<context>
+    <name>TranscriptView</name>
+    <message>
+        <source>You</source>
+        <translation>Вы</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>Ассистент</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>Остановлено</translation>
+    </message>
+    <message>
+        <source>The request failed.</source>
+        <translation>Запрос не удался.</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Копировать</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>Сгенерировать заново</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 с</translation>
+    </message>
+    <message>
+        <source>Image %1</source>
+        <translation>Изображение %1</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Open settings</source>
+        <translation>Открыть настройки</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>History is off for this session: {}</source>
+        <translation>История отключена в этом сеансе: {}</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,1 @@
+"""Packaging tests: the icons, the desktop entry and AppStream metadata, the wheel/sdist and the PyInstaller bundle."""
