@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import sqlite3
 import threading
@@ -256,7 +257,9 @@ class HistoryStore:
             values = normalize_metadata({
                 "prompt": prompt if isinstance(prompt, str) else None, "model": generation.model,
                 "version": generation.version, "seed": generation.input.get("seed"),
-                "prediction_id": generation.prediction_id, **(metadata or {}),
+                "prediction_id": generation.prediction_id,
+                "parameters": json.dumps(generation.input, ensure_ascii=False, sort_keys=True),
+                **(metadata or {}),
             })
             sidecar = None
             try:

@@ -77,7 +77,8 @@ def test_png_output_is_content_addressed_with_metadata(store: HistoryStore) -> N
     assert record.generation_id == generation
     assert read_metadata(record.path) == {
         "Software": "Replicate Desktop", "prompt": "A red fox", "model": "black-forest-labs/flux-schnell",
-        "version": "v42", "seed": "99", "prediction_id": "pred-9", "steps": "4"}
+        "version": "v42", "seed": "99", "prediction_id": "pred-9", "steps": "4",
+        "parameters": '{"prompt": "A red fox", "seed": 1234}'}
     with Image.open(record.path) as saved, Image.open(io.BytesIO(original)) as before:
         assert saved.tobytes() == before.tobytes()
         assert saved.text["prompt"] == "A red fox"

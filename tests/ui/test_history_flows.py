@@ -56,6 +56,7 @@ async def test_outputs_are_kept_on_disk_with_metadata_and_shown_from_there(harne
     assert metadata["prompt"] == "a paper boat on a pond"
     assert metadata["model"] == FLUX
     assert metadata["prediction_id"] == generation.prediction_id
+    assert json.loads(metadata["parameters"]) == generation.input  # the full input travels with the image
     assert output.source_url and output.source_url.startswith("http://127.0.0.1")
     assert harness.controller._run is not None
     assert harness.controller._run.library_files[output.source_url] == output.path
