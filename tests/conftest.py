@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -10,6 +11,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import aiohttp
 import aioresponses.core
 import pytest
+
+from tests.integration.helpers import ThreadedFake
 
 pytest_plugins = ["tests.fake_replicate.pytest_plugin"]
 
@@ -33,6 +36,18 @@ class _NoStreamWriter:
 
 if _aiohttp_version() >= (3, 14):
     aioresponses.core.ClientResponse = _ResponseWithStreamWriter  # type: ignore[misc]
+
+
+@pytest.fixture
+def threaded_fake() -> Iterator[ThreadedFake]:
+    """A started FakeReplicate on a background thread (its own loop), for subprocesses and code that calls
+    ``asyncio.run``; ``.fake`` is the server."""
+    server = ThreadedFake()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,16 +23,6 @@ LLAMA = "meta/meta-llama-3-70b-instruct"
 DRIVER = Path(__file__).with_name("app_driver.py")
 ROOT = Path(__file__).resolve().parents[2]
 CHUNKS = [f" word{i}" for i in range(12)]
-
-
-@pytest.fixture
-def threaded() -> Iterator[ThreadedFake]:
-    server = ThreadedFake()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def _wait(condition: Callable[[], bool], what: str, limit: float = 30.0) -> None:
@@ -64,8 +54,9 @@ def _start(root: Path, fake_url: str, token: str, *args: str) -> subprocess.Pope
 
 @pytest.mark.e2e
 def test_sigkill_mid_generation_keeps_the_history_and_the_next_start_resumes(
-    threaded: ThreadedFake, tmp_path: Path
+    threaded_fake: ThreadedFake, tmp_path: Path
 ) -> None:
+    threaded = threaded_fake
     fake = threaded.fake
     gate: asyncio.Event = threaded.call(asyncio.Event)
     threaded.call(lambda: fake.set_script(LLAMA, Script(kind="text", chunks=CHUNKS, gate=gate, gate_after=4)))

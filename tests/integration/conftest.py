@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import aiohttp
-import pytest
 import pytest_asyncio
 
-from .helpers import ForwardingProxy, ThreadedFake
+from .helpers import ForwardingProxy
 
 
 @pytest_asyncio.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as http:
         yield http
-
-
-@pytest.fixture
-def threaded_fake() -> Iterator[ThreadedFake]:
-    """A started FakeReplicate on a background thread (its own loop); ``.fake`` is the server."""
-    server = ThreadedFake()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest_asyncio.fixture
