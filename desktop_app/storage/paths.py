@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "replicate-desktop"
 OUTPUTS_FOLDER_NAME = "Replicate Desktop"
 
@@ -29,6 +27,8 @@ class AppPaths:
         Outputs go to ``<Pictures>/Replicate Desktop`` when the user has a pictures folder,
         otherwise to ``<data_dir>/outputs``.
         """
+        import platformdirs  # on first use: importing the storage package should stay cheap
+
         data_dir = platformdirs.user_data_path(app_name, appauthor=False)
         pictures = platformdirs.user_pictures_path()
         outputs_dir = pictures / OUTPUTS_FOLDER_NAME if pictures.is_dir() else data_dir / "outputs"

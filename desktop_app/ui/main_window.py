@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QByteArray, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,6 +15,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+# ``Qt`` (its ~100 enums cost ~35 ms to build) is imported inside the methods that run after the first paint.
 
 if TYPE_CHECKING:
     from .chat_pane import ChatPane
@@ -55,7 +57,10 @@ class MainWindow(QMainWindow):
     def __init__(self, parent: QWidget | None = None, *, defer_panes: bool = False) -> None:
         super().__init__(parent)
         self._panes_built = False
-        self._setup_ui()
+        self.setWindowTitle(self.tr("Replicate Desktop"))
+        self.setObjectName("mainWindow")
+        self.resize(1280, 800)
+        self.setMinimumSize(760, 520)
         if not defer_panes:
             self.build_panes()
 
@@ -72,6 +77,7 @@ class MainWindow(QMainWindow):
         from .token_panel import TokenPanel
 
         self._panes_built = True
+        self._setup_ui()
         self.model_picker = ModelPicker()
         self.model_picker.setMinimumWidth(360)
         self._header.insertWidget(1, self.model_picker, 0)
@@ -143,10 +149,8 @@ class MainWindow(QMainWindow):
         self.account_label.setText(text)
 
     def _setup_ui(self) -> None:
-        self.setWindowTitle(self.tr("Replicate Desktop"))
-        self.setObjectName("mainWindow")
-        self.resize(1280, 800)
-        self.setMinimumSize(760, 520)
+        from PySide6.QtCore import Qt
+
 
         self._model_label = model_label = named(QLabel(self.tr("Model")), "modelLabel")
         self.account_label = named(QLabel(), "accountLabel")
@@ -220,6 +224,8 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
 
     def _setup_pane_actions(self) -> None:
+        from PySide6.QtCore import Qt
+
         self.save_action, self.save_all_action = self.viewer.window_actions()
         self._file_menu.insertActions(self._file_menu_separator, [self.save_action, self.save_all_action])
         self.copy_image_action.triggered.connect(self.viewer.copy_current)
@@ -231,6 +237,8 @@ class MainWindow(QMainWindow):
         self.addAction(self.focus_prompt_action)
 
     def _action(self, text: str, keys: QKeySequence | QKeySequence.StandardKey | None, icon: str | None) -> QAction:
+        from PySide6.QtCore import Qt
+
         action = QAction(text, self)
         if icon:
             action.setIcon(QIcon.fromTheme(icon))
