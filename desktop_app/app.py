@@ -136,7 +136,8 @@ async def main(
         holder.append(controller)
         from .ui.catalogue_flow import CatalogueFlow
 
-        controller.catalogue = CatalogueFlow(window, lambda: controller.client, paths.cache_dir / "catalogue")
+        controller.catalogue = CatalogueFlow(window, lambda: controller.client, paths.cache_dir / "catalogue",
+                                             remembered=controller.remembered_inputs)
         window.about_requested.connect(lambda: _show_about(window, paths))
         window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
         if sidebar is not None:

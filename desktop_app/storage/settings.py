@@ -42,6 +42,7 @@ class Settings:
     window_state: str | None = None
     splitter_sizes: list[int] = field(default_factory=list)
     language: str = "system"
+    model_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last form values per model
 
 
 def validate_settings(raw: Mapping[str, Any]) -> tuple[Settings, list[str]]:

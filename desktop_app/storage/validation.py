@@ -48,6 +48,10 @@ def coerce_field(name: str, value: Any, default: Any) -> tuple[Any, str | None]:
         return _coerce_list(name, value, default, _is_model_reference, "model references")
     if name == "splitter_sizes":
         return _coerce_list(name, value, default, _is_size, "non-negative whole numbers")
+    if name == "model_inputs":
+        if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, dict) for k, v in value.items()):
+            return value, None
+        return default, _replaced(name, value, default, "it must map model names to their input values")
     raise KeyError(name)
 
 

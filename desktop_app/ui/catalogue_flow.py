@@ -28,8 +28,15 @@ class CatalogueFlow(QObject):
     """Owns the parameter form of the chosen model (built from its schema, cached on disk for offline
     starts) and the model browser dialog."""
 
-    def __init__(self, window: MainWindow, client_getter: Callable[[], ReplicateClient], cache_dir: Path) -> None:
+    def __init__(
+        self,
+        window: MainWindow,
+        client_getter: Callable[[], ReplicateClient],
+        cache_dir: Path,
+        remembered: Callable[[str], Mapping[str, Any]] | None = None,
+    ) -> None:
         super().__init__(window)
+        self.remembered = remembered or (lambda _model: {})
         self.window = window
         self.client_getter = client_getter
         self.cache = CatalogueCache(cache_dir)
@@ -114,6 +121,16 @@ class CatalogueFlow(QObject):
         if card.summary.full_name != self._pending:
             return
         self.form.set_schema(card.input_schema)
+        values = self.remembered(card.summary.full_name)
+        if values:
+            self.form.set_values(values)
+
+    def remembrance(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """What to remember of a run's values: no secrets, no seed (a new one each time unless locked), no
+        local files (they may be gone by the next run)."""
+        secret = {spec.name for spec in self.form.schema().fields if spec.secret}
+        return {name: value for name, value in values.items()
+                if name not in secret and name != "seed" and not isinstance(value, Path)}
 
     def _on_schemas_failed(self, what: str, message: str, _kind: str) -> None:
         log.info("Could not load the %s for the parameter form: %s", what, message)

@@ -231,6 +231,17 @@ class AppController(QObject):
             return None
         return values
 
+    def _remember_inputs(self, model: str, parameters: dict[str, Any]) -> None:
+        if self.catalogue is None or not parameters:
+            return
+        kept = self.catalogue.remembrance(parameters)
+        if kept != self.settings.model_inputs.get(model):
+            self._save_settings(dataclasses.replace(self.settings,
+                                                    model_inputs={**self.settings.model_inputs, model: kept}))
+
+    def remembered_inputs(self, model: str) -> dict[str, Any]:
+        return dict(self.settings.model_inputs.get(model, {}))
+
     def _begin(self, model: str, kind: str | None, history: list[Message], prompt: str) -> None:
         self._last_request = (model, kind, history, prompt)
         chat = self.window.chat
@@ -241,6 +252,7 @@ class AppController(QObject):
         parameters = self._parameters()
         if parameters is None:
             return
+        self._remember_inputs(get_model(model).split(":")[0], parameters)
         turn_id = chat.begin_assistant_turn(model)
         self._run = _Run(next(self._run_keys), model, kind, prompt, history, turn_id)
         recorded = {name: str(value) if isinstance(value, Path) else value for name, value in parameters.items()}

@@ -9,6 +9,7 @@ import pytest_asyncio
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDoubleSpinBox, QPlainTextEdit, QSpinBox
 
+from desktop_app.storage.settings import SettingsStore
 from desktop_app.ui.catalogue_flow import CatalogueFlow
 from desktop_app.ui.form_fields import EnumEditor, NumberEditor
 from tests.fake_replicate import FakeReplicate, Script
@@ -20,7 +21,8 @@ FLUX = "black-forest-labs/flux-schnell"
 @pytest_asyncio.fixture
 async def harness(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Harness]:
     h = await make_harness(fake_replicate, tmp_path)
-    flow = CatalogueFlow(h.window, lambda: h.controller.client, tmp_path / "catalogue")
+    flow = CatalogueFlow(h.window, lambda: h.controller.client, tmp_path / "catalogue",
+                         remembered=h.controller.remembered_inputs)
     h.controller.catalogue = flow
     await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
     yield h
@@ -106,3 +108,23 @@ async def test_invalid_values_are_refused_before_sending(harness: Harness) -> No
     assert harness.window.parameters_panel.isVisible()
     assert "parameters need fixing" in (harness.last_turn().error or harness.last_turn().text)
     assert harness.prompt_box.toPlainText() == "anything"  # the prompt is given back, not lost
+
+
+async def test_form_values_are_remembered_per_model(harness: Harness) -> None:
+    flow = await _form_for(harness, "flux-schnell")
+    outputs = flow.form.editor("num_outputs")
+    assert outputs is not None
+    assert outputs.set_value(3)
+    harness.send("three foxes")
+    await harness.wait_idle()
+    stored = SettingsStore(harness.paths.settings_file).load().model_inputs[FLUX]
+    assert stored["num_outputs"] == 3
+    assert "seed" not in stored
+
+    harness.choose("llama-3-70b")
+    flow.load_schema("llama-3-70b")
+    await until(lambda: flow.form.editor("num_outputs") is None, message="the text model's form")
+    await _form_for(harness, "flux-schnell")
+    restored = flow.form.editor("num_outputs")
+    assert restored is not None
+    await until(lambda: restored.value() == 3, message="the remembered value")
