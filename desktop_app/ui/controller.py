@@ -239,6 +239,13 @@ class AppController(QObject):
             self._save_settings(dataclasses.replace(self.settings,
                                                     model_inputs={**self.settings.model_inputs, model: kept}))
 
+    def reuse_inputs(self, model: str, inputs: dict[str, Any]) -> None:
+        """Puts a past generation's inputs into the model's form, now and when the form is next built."""
+        self._save_settings(dataclasses.replace(self.settings, model_inputs={**self.settings.model_inputs,
+                                                                            model: dict(inputs)}))
+        if self.catalogue is not None:
+            self.catalogue.load_schema(model)
+
     def remembered_inputs(self, model: str) -> dict[str, Any]:
         return dict(self.settings.model_inputs.get(model, {}))
 

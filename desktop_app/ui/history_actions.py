@@ -156,6 +156,9 @@ class HistoryActions(QObject):
             window.model_picker.set_current_model(generation.model)
         window.chat.set_prompt(str(generation.input.get("prompt", "")))
         window.chat.focus_prompt()
+        inputs = {name: value for name, value in generation.input.items() if name != "prompt"}
+        if inputs:  # the other inputs go back into the model's form (a seed given here stays locked)
+            self.controller.reuse_inputs(generation.model.split(":")[0], inputs)
 
     def _show(self, loaded: _Loaded) -> None:
         """Puts a stored conversation back on screen; new messages continue it."""

@@ -128,3 +128,13 @@ async def test_form_values_are_remembered_per_model(harness: Harness) -> None:
     restored = flow.form.editor("num_outputs")
     assert restored is not None
     await until(lambda: restored.value() == 3, message="the remembered value")
+
+
+async def test_use_these_settings_again_restores_the_form(harness: Harness) -> None:
+    flow = await _form_for(harness, "flux-schnell")
+    harness.controller.reuse_inputs(FLUX, {"num_outputs": 4, "seed": 77, "aspect_ratio": "3:2"})
+    outputs = flow.form.editor("num_outputs")
+    await until(lambda: flow.form.editor("num_outputs") is not outputs
+                and flow.form.values().get("num_outputs") == 4, message="the reused inputs in the form")
+    values = flow.form.values()
+    assert (values["seed"], values["aspect_ratio"]) == (77, "3:2")
