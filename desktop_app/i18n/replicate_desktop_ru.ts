@@ -71,6 +71,22 @@
         <translation>Не подключено</translation>
     </message>
     <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
+        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
+    </message>
+    <message>
+        <source>{} takes no image input; choose a vision or image-editing model first.</source>
+        <translation>{} не принимает изображения; сначала выберите модель компьютерного зрения или редактирования изображений.</translation>
+    </message>
+    <message>
+        <source>Attached {} (sent as “{}” with your next message)</source>
+        <translation>Прикреплено: {} (будет отправлено как «{}» со следующим сообщением)</translation>
+    </message>
+    <message>
         <source>Some parameters need fixing first — {}</source>
         <translation>Сначала исправьте параметры — {}</translation>
     </message>
@@ -81,6 +97,10 @@
     <message>
         <source>Saved {}</source>
         <translation>Сохранено: {}</translation>
+    </message>
+    <message>
+        <source>Output file: {} ({}) — in the viewer, with Save and Open</source>
+        <translation>Выходной файл: {} ({}) — в просмотрщике, с кнопками «Сохранить» и «Открыть»</translation>
     </message>
     <message>
         <source>Model changed to {}</source>
@@ -175,6 +195,18 @@
         <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
     </message>
     <message>
+        <source>Attach…</source>
+        <translation>Прикрепить…</translation>
+    </message>
+    <message>
+        <source>Attach an image for models that take one (vision models, editors)</source>
+        <translation>Прикрепить изображение для моделей, которые его принимают (зрение, редакторы)</translation>
+    </message>
+    <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
         <source>Copy</source>
         <translation>Копировать</translation>
     </message>
@@ -197,6 +229,97 @@
     <message>
         <source>A reply is still coming: press Stop (Esc) first</source>
         <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
+    </message>
+</context>
+<context>
+    <name>CogDialog</name>
+    <message>
+        <source>Local Cog model</source>
+        <translation>Локальная модель Cog</translation>
+    </message>
+    <message>
+        <source>Run a model on a local Cog server (cog serve, or docker run -p 5000:5000 …) instead of on Replicate. No API token is needed.</source>
+        <translation>Запуск модели на локальном сервере Cog (cog serve или docker run -p 5000:5000 …) вместо Replicate. API-токен не нужен.</translation>
+    </message>
+    <message>
+        <source>Server &amp;URL</source>
+        <translation>&amp;Адрес сервера</translation>
+    </message>
+    <message>
+        <source>&amp;Connect</source>
+        <translation>&amp;Подключиться</translation>
+    </message>
+    <message>
+        <source>Enter the server&apos;s address and press Connect.</source>
+        <translation>Введите адрес сервера и нажмите «Подключиться».</translation>
+    </message>
+    <message>
+        <source>Connection status</source>
+        <translation>Состояние подключения</translation>
+    </message>
+    <message>
+        <source>Setup logs</source>
+        <translation>Журнал запуска</translation>
+    </message>
+    <message>
+        <source>What a local Cog server cannot do</source>
+        <translation>Чего не умеет локальный сервер Cog</translation>
+    </message>
+    <message>
+        <source>&amp;Use this model</source>
+        <translation>&amp;Использовать эту модель</translation>
+    </message>
+    <message>
+        <source>Enter the server&apos;s address as http://host:port, for example {0}.</source>
+        <translation>Введите адрес сервера в виде http://хост:порт, например {0}.</translation>
+    </message>
+    <message>
+        <source>Connecting to {0}…</source>
+        <translation>Подключение к {0}…</translation>
+    </message>
+    <message>
+        <source>Stopped waiting for {0}.</source>
+        <translation>Ожидание {0} остановлено.</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>Готова к работе</translation>
+    </message>
+    <message>
+        <source>The model is ready; reading its inputs…</source>
+        <translation>Модель готова; читаю её параметры…</translation>
+    </message>
+    <message>
+        <source>The model is up, but its health check fails ({0}); waiting… {1} s</source>
+        <translation>Модель запущена, но её проверка состояния не проходит ({0}); ожидание… {1} с</translation>
+    </message>
+    <message>
+        <source>Waiting for the model to start… {0} s</source>
+        <translation>Ожидание запуска модели… {0} с</translation>
+    </message>
+    <message>
+        <source>The model failed to set up (SETUP_FAILED); its setup logs are below.</source>
+        <translation>Модель не смогла запуститься (SETUP_FAILED); журнал запуска — ниже.</translation>
+    </message>
+    <message>
+        <source>The Cog server stopped working ({0}); its logs are below.</source>
+        <translation>Сервер Cog перестал работать ({0}); журнал — ниже.</translation>
+    </message>
+    <message>
+        <source>The model failed to set up ({0}), and the server sent no logs.</source>
+        <translation>Модель не смогла запуститься ({0}), и сервер не прислал журнал.</translation>
+    </message>
+    <message>
+        <source>The model was not ready within {0} s (still {1}); press Connect to wait again.</source>
+        <translation>Модель не была готова за {0} с (всё ещё {1}); нажмите «Подключиться», чтобы подождать ещё.</translation>
+    </message>
+    <message>
+        <source>Nothing answers at {0}. Is the Cog server running (cog serve, or docker run -p)?</source>
+        <translation>По адресу {0} никто не отвечает. Запущен ли сервер Cog (cog serve или docker run -p)?</translation>
+    </message>
+    <message>
+        <source>Something answers at {0}, but it is not a Cog server.</source>
+        <translation>По адресу {0} что-то отвечает, но это не сервер Cog.</translation>
     </message>
 </context>
 <context>
@@ -330,6 +453,33 @@
     <message>
         <source>No result after {0} attempts × {1} s = {2} s; the prediction may still finish on Replicate.</source>
         <translation>Результата нет после опроса ({0} × {1} с = {2} с); запуск ещё может завершиться на Replicate.</translation>
+    </message>
+</context>
+<context>
+    <name>FileCard</name>
+    <message>
+        <source>{0} file</source>
+        <translation>Файл {0}</translation>
+    </message>
+    <message>
+        <source>Open the file with its usual application</source>
+        <translation>Открыть файл в программе, назначенной для него</translation>
+    </message>
+    <message>
+        <source>This output has no file or address to open</source>
+        <translation>У этого результата нет файла или адреса, который можно открыть</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>Сохранить…</translation>
+    </message>
+    <message>
+        <source>Save this file</source>
+        <translation>Сохранить этот файл</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
     </message>
 </context>
 <context>
@@ -766,6 +916,10 @@ Your chats and images will be listed here.</source>
         <translation>Показать последнее сохранённое изображение в папке</translation>
     </message>
     <message>
+        <source>Save this file</source>
+        <translation>Сохранить этот файл</translation>
+    </message>
+    <message>
         <source>{0} %</source>
         <translation>{0} %</translation>
     </message>
@@ -787,6 +941,22 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Save all images to folder</source>
         <translation>Сохранить все изображения в папку</translation>
+    </message>
+    <message>
+        <source>Could not open {0}.</source>
+        <translation>Не удалось открыть {0}.</translation>
+    </message>
+    <message>
+        <source>{0} file</source>
+        <translation>Файл {0}</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Все файлы (*)</translation>
+    </message>
+    <message>
+        <source>Save file</source>
+        <translation>Сохранить файл</translation>
     </message>
     <message>
         <source>This image could not be decoded: {0}.</source>
@@ -845,6 +1015,10 @@ Your chats and images will be listed here.</source>
     <message>
         <source>&amp;Quit</source>
         <translation>В&amp;ыход</translation>
+    </message>
+    <message>
+        <source>Connect to a local &amp;Cog server…</source>
+        <translation>Подключиться к локальному серверу &amp;Cog…</translation>
     </message>
     <message>
         <source>&amp;Edit</source>

@@ -88,6 +88,20 @@ class ModelRef:
         return f"{self.full_name}:{self.version}" if self.version else self.full_name
 
 
+COG_PREFIX = "cog:"
+_COG = re.compile(r"^cog:https?://[A-Za-z0-9.\-\[\]:]+(?::\d+)?/?$")
+
+
+def is_cog_reference(model: str) -> bool:
+    """Whether ``model`` names a local Cog server: ``cog:http://host:port``."""
+    return bool(_COG.match(model.strip()))
+
+
+def canonical_model(model: str) -> str:
+    """The full name of a Replicate model (aliases resolved), or a Cog reference as it is."""
+    return model.strip() if is_cog_reference(model) else get_model(model)
+
+
 def get_model(model: str) -> str:
     """Maps an alias to its full name; passes ``owner/name[:version]`` through; refuses the rest."""
     candidate = model.strip()

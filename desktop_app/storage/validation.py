@@ -103,6 +103,7 @@ def _coerce_list(
 
 
 def _is_model_reference(item: Any) -> bool:
+    """``owner/name[:version]``, or a local Cog server as ``cog:http://host:port``."""
     return isinstance(item, str) and "/" in item and not looks_like_token(item) and item.strip() == item
 
 

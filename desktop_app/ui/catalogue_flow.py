@@ -14,7 +14,8 @@ from ..replicate.catalogue import CatalogueCache, ModelCard
 from ..replicate.client import ReplicateClient
 from ..replicate.errors import UnknownModelError
 from ..replicate.models import parse_model
-from ..replicate.uploads import file_input_value
+from ..replicate.schema import InputSchema
+from ..replicate.uploads import INLINE_LIMIT, file_input_value
 from .catalogue_runner import CatalogueRunner
 from .main_window import MainWindow
 from .model_browser import ModelBrowser
@@ -64,6 +65,21 @@ class CatalogueFlow(QObject):
         self._pending = ref.full_name
         self._schemas.load_card(ref.owner, ref.name)
 
+    def attach_image(self, path: Path) -> str | None:
+        """Puts ``path`` into the model's image input (the first file field, preferring names that say
+        image); returns the field's name, or None when the chosen model takes no file."""
+        schema = self.form.schema()
+        files = [spec for spec in schema.fields if spec.kind == "file"]
+        if not files:
+            return None
+        preferred = sorted(files, key=lambda spec: (0 if "image" in spec.name or "img" in spec.name else 1, spec.order))
+        target = preferred[0]
+        editor = self.form.editor(target.name)
+        if editor is None or not editor.set_value(path):
+            return None
+        self.window.show_parameters(True)
+        return target.name
+
     async def close(self) -> None:
         """Stops schema, search and cover requests before the window goes away."""
         runners = [self._schemas, *(self._dialog.findChildren(CatalogueRunner) if self._dialog else [])]
@@ -80,13 +96,24 @@ class CatalogueFlow(QObject):
         self.window.show_parameters(True)
         self.form.highlight_errors(errors)
 
-    async def resolve_files(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects."""
+    async def resolve_files(self, values: Mapping[str, Any], *, inline_only: bool = False) -> dict[str, Any]:
+        """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects; a local Cog
+        server takes every file inline (``inline_only``)."""
         client = self.client_getter()
+        limit = 1 << 62 if inline_only else INLINE_LIMIT
         resolved: dict[str, Any] = {}
         for name, value in values.items():
-            resolved[name] = await file_input_value(client, value) if isinstance(value, Path) else value
+            resolved[name] = (await file_input_value(client, value, inline_limit=limit)
+                              if isinstance(value, Path) else value)
         return resolved
+
+    def show_schema(self, schema: InputSchema, remembered_as: str) -> None:
+        """Builds the form from a schema read elsewhere (a local Cog server's ``/openapi.json``)."""
+        self._pending = None
+        self.form.set_schema(schema)
+        values = self.remembered(remembered_as)
+        if values:
+            self.form.set_values(values)
 
     def open_browser(self) -> None:
         if self._dialog is not None:

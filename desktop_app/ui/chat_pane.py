@@ -44,6 +44,7 @@ class ChatPane(QWidget):
         settings_requested(): "Open settings" was clicked under an authentication error.
         link_clicked(str): a link inside a reply was clicked (the pane never opens it itself).
         image_clicked(int, int): a thumbnail was clicked (turn id, image index).
+        attach_requested(): "Attach image…" was clicked (for models that take an image input).
     """
 
     prompt_submitted = Signal(str)
@@ -53,6 +54,7 @@ class ChatPane(QWidget):
     settings_requested = Signal()
     link_clicked = Signal(str)
     image_clicked = Signal(int, int)
+    attach_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -213,8 +215,15 @@ class ChatPane(QWidget):
 
         # The button stretches to the prompt box's height, so the two read as one composer.
         self._send_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._attach_button = QPushButton(self.tr("Attach…"), self)
+        self._attach_button.setObjectName("chat_attach_button")
+        self._attach_button.setToolTip(self.tr("Attach an image for models that take one (vision models, editors)"))
+        self._attach_button.setAccessibleName(self.tr("Attach an image"))
+        self._attach_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self._attach_button.clicked.connect(self.attach_requested)
         composer = QHBoxLayout()
         composer.setSpacing(6)
+        composer.addWidget(self._attach_button, 0)
         composer.addWidget(self._prompt, 1)
         composer.addWidget(self._send_button, 0)
         layout = QVBoxLayout(self)

@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ..replicate import (
     FollowPolicy,
@@ -26,12 +26,15 @@ from ..replicate import (
     known_kind,
 )
 from ..replicate.events import PredictionEvent
-from ..replicate.models import ModelKind
+from ..replicate.models import ModelKind, canonical_model, is_cog_reference
 from ..replicate.prompts import build_prompt
 from ..storage.image_metadata import copy_metadata
 from ..storage.secrets import TokenStore
 from ..storage.settings import Settings, SettingsStore
 from .catalogue_flow import CatalogueFlow
+from .cog_dialog import CogDialog
+from .cog_flow import CogFlow, cog_url
+from .cog_flow import model_name as cog_model_name
 from .history_recorder import HistoryRecorder
 from .main_window import MainWindow
 from .recovery import Recovery
@@ -91,6 +94,7 @@ class AppController(QObject):
         self._run_keys = itertools.count(1)
         self._last_request: tuple[str, str | None, list[Message], str] | None = None
         self.catalogue: CatalogueFlow | None = None  # set by the app once the form exists
+        self.cog = CogFlow(lambda: self.client.session)
         self._connect()
         self._restore(initial_model)
 
@@ -104,6 +108,8 @@ class AppController(QObject):
         """Loads the token (keyring calls may block, so off the GUI thread) and checks it."""
         token, source = await asyncio.to_thread(self.token_store.resolve, self.env)
         self._use_token(token, source)
+        if is_cog_reference(self.window.model_picker.current_model()):
+            self._load_cog_schema(self.window.model_picker.current_model())
         if token:
             self._check_account(token, store=False)
             if self.history.enabled:
@@ -122,6 +128,9 @@ class AppController(QObject):
         await self.runner.wait()
         await self.images.wait()
         await self.calls.wait_all()
+        for dialog in self.window.findChildren(CogDialog):
+            dialog.cancel_wait()
+            await dialog.wait()
         if self.catalogue is not None:
             await self.catalogue.close()
         await self.history.close()
@@ -142,6 +151,9 @@ class AppController(QObject):
         w.chat.settings_requested.connect(self._on_window_settings_requested)
         w.chat.link_clicked.connect(lambda url: QDesktopServices.openUrl(QUrl(url)))
         w.chat.image_clicked.connect(lambda _turn, index: w.viewer.select(index))
+        w.chat.attach_requested.connect(self._on_chat_attach_requested)
+        w.cog_requested.connect(self._on_window_cog_requested)
+        w.viewer.file_shown.connect(self._on_viewer_file_shown)
         w.viewer.retry_requested.connect(self._on_chat_retry_requested)
         w.viewer.save_dir_changed.connect(self._on_viewer_save_dir_changed)
         w.viewer.image_shown.connect(self._on_viewer_image_shown)
@@ -219,6 +231,23 @@ class AppController(QObject):
             self.window.chat.remove_turn(turns[-1].turn_id)
         self._on_chat_retry_requested()
 
+    def _on_chat_attach_requested(self) -> None:
+        dialog = QFileDialog(self.window, self.tr("Attach an image"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilter(self.tr("Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)"))
+        dialog.fileSelected.connect(lambda path: self.attach(Path(path)))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+
+    def attach(self, path: Path) -> None:
+        """Sends ``path`` with the next prompt through the model's image input, saying so in the chat."""
+        field = self.catalogue.attach_image(path) if self.catalogue is not None else None
+        if field is None:
+            self.window.chat.show_error(None, self.tr("{} takes no image input; choose a vision or image-editing "
+                                                      "model first.").format(self.window.model_picker.current_model()))
+            return
+        self.window.chat.add_note(self.tr("Attached {} (sent as “{}” with your next message)").format(path.name, field))
+
     def _parameters(self) -> dict[str, Any] | None:
         """The parameter form's values, or None (after showing what to fix) when they are invalid."""
         if self.catalogue is None:
@@ -252,18 +281,19 @@ class AppController(QObject):
     def _begin(self, model: str, kind: str | None, history: list[Message], prompt: str) -> None:
         self._last_request = (model, kind, history, prompt)
         chat = self.window.chat
-        if self.token is None:
+        cog = is_cog_reference(model)
+        if self.token is None and not cog:  # a local Cog server needs no token
             chat.show_error(None, describe_error(MissingTokenError()), auth=True)
             self.window.token_panel.show_missing()
             return
         parameters = self._parameters()
         if parameters is None:
             return
-        self._remember_inputs(get_model(model).split(":")[0], parameters)
+        self._remember_inputs(form_key(model), parameters)
         turn_id = chat.begin_assistant_turn(model)
         self._run = _Run(next(self._run_keys), model, kind, prompt, history, turn_id)
         recorded = {name: str(value) if isinstance(value, Path) else value for name, value in parameters.items()}
-        self.history.begin_generation(self._run.key, get_model(model),
+        self.history.begin_generation(self._run.key, canonical_model(model),
                                       {"prompt": build_prompt(kind_or_none(kind), history), **recorded})
         chat.set_busy(True)
         self.window.progress.start(model)
@@ -271,11 +301,13 @@ class AppController(QObject):
             self.window.viewer.begin_generation(prompt)
         policy = FollowPolicy(max_attempts=self.settings.max_attempts, delay=self.settings.poll_delay,
                               wait_seconds=self.settings.wait_seconds)
-        client, catalogue = self.client, self.catalogue
+        client, catalogue, local = self.client, self.catalogue, self.cog
+        text = build_prompt(kind_or_none(kind), history)
 
         async def source() -> AsyncGenerator[PredictionEvent, None]:
-            extra = await catalogue.resolve_files(parameters) if catalogue else parameters
-            events = generate(client, model, history, extra_input=extra, policy=policy)
+            extra = await catalogue.resolve_files(parameters, inline_only=cog) if catalogue else parameters
+            events = (local.events(cog_url(model), {"prompt": text, **extra}, stream=kind != "image", alt=prompt)
+                      if cog else generate(client, model, history, extra_input=extra, policy=policy))
             async with contextlib.aclosing(events):
                 async for event in events:
                     yield event
@@ -347,6 +379,12 @@ class AppController(QObject):
         if source is not None:  # a converted copy keeps the prompt, model and seed too
             self.calls.run("keep-metadata", lambda: asyncio.to_thread(copy_metadata, source, Path(path)))
 
+    def _on_viewer_file_shown(self, index: int) -> None:
+        output = self.window.viewer.file_at(index)
+        if self._run is not None and output is not None:
+            self.window.chat.add_note(self.tr("Output file: {} ({}) — in the viewer, with Save and Open").format(
+                output.name, output.description()))
+
     def _on_viewer_image_failed(self, index: int, message: str) -> None:
         self.window.statusBar().showMessage(message, 8000)
 
@@ -373,8 +411,34 @@ class AppController(QObject):
 
     def _on_picker_model_selected(self, model: str) -> None:
         self._save_settings(dataclasses.replace(self.settings, last_model=model))
+        if is_cog_reference(model):
+            self._load_cog_schema(model)
         if any(t.role in ("user", "assistant") for t in self.window.chat.turns()):
             self.window.chat.add_note(self.tr("Model changed to {}").format(model))
+
+    def _on_window_cog_requested(self) -> None:
+        dialog = CogDialog(self.cog, parent=self.window)
+        dialog.backend_ready.connect(self._on_cog_backend_ready)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.show()  # non-modal: the chat stays usable while the model starts
+
+    def _on_cog_backend_ready(self, url: str) -> None:
+        name = cog_model_name(url)
+        picker = self.window.model_picker
+        if picker.set_current_model(name):
+            picker.model_selected.emit(picker.current_model())
+
+    def _load_cog_schema(self, model: str) -> None:
+        url = cog_url(model)
+        known = self.cog.schema(url)
+        if known is not None and self.catalogue is not None:
+            self.catalogue.show_schema(known, model)
+            return
+
+        async def connect() -> Any:
+            return await self.cog.connect(url)
+
+        self.calls.run("cog-schema", connect)
 
     def _on_picker_custom_models_changed(self, models: list[str]) -> None:
         self._save_settings(dataclasses.replace(self.settings, custom_models=list(models)))
@@ -411,6 +475,11 @@ class AppController(QObject):
         self._check_account(token, store=True)
 
     def _on_calls_succeeded(self, name: str, result: Any) -> None:
+        if name == "cog-schema" and self.catalogue is not None:
+            model = self.window.model_picker.current_model()
+            if is_cog_reference(model):
+                self.catalogue.show_schema(result, model)
+            return
         if name == "resume" and result:
             self.window.statusBar().showMessage(
                 self.tr("Recovered %n result(s) that finished while the app was closed.", "", int(result)), 15000)
@@ -427,6 +496,9 @@ class AppController(QObject):
         self.window.token_panel.hide()
 
     def _on_calls_failed(self, name: str, message: str, kind: str) -> None:
+        if name == "cog-schema":
+            self.window.chat.show_error(None, message)
+            return
         if name == "store-token":
             self.window.statusBar().showMessage(self.tr("The token could not be stored: {}").format(message), 10000)
             return
@@ -473,6 +545,11 @@ class AppController(QObject):
             self.settings = settings
             log.warning("Settings not saved: %s", error)
             self.window.statusBar().showMessage(self.tr("Settings could not be saved: {}").format(error), 10000)
+
+
+def form_key(model: str) -> str:
+    """Whose form values these are: the model without a pinned version, or the Cog server."""
+    return model.strip() if is_cog_reference(model) else get_model(model).split(":")[0]
 
 
 def kind_or_none(kind: str | None) -> ModelKind | None:

@@ -16,6 +16,7 @@ __all__ = [
     "ImageDecodeError",
     "ImageDecoder",
     "decode_image_bytes",
+    "looks_like_image",
 ]
 
 _log = logging.getLogger(__name__)
@@ -24,6 +25,7 @@ THUMBNAIL_EDGE = 72
 """Longest edge, in pixels, of the thumbnail computed alongside each decoded image."""
 
 _JPEG_END_OF_IMAGE = b"\xff\xd9"
+_SNIFF_BYTES = 64 * 1024
 
 
 class ImageDecodeError(Exception):
@@ -45,6 +47,14 @@ class DecodedImage:
 
 DecodeFunction = Callable[[bytes, "str | None"], DecodedImage]
 
+
+
+def looks_like_image(data: bytes) -> bool:
+    """Whether Qt recognises an image format in the first bytes of ``data`` (cheap: headers only)."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data[:_SNIFF_BYTES]))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    return bool(QImageReader(buffer).canRead())
 
 
 def decode_image_bytes(data: bytes, content_type: str | None = None) -> DecodedImage:

@@ -1,10 +1,11 @@
-"""The per-output state of one generation (waiting, downloading, decoding, shown, failed) and decode tickets."""
+"""The per-output state of one generation (waiting, downloading, decoding, shown, file, failed) and decode tickets."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
+from desktop_app.ui.file_card import OutputFile
 from desktop_app.ui.image_decoding import DecodedImage
 
 __all__ = ["ImageSlot", "ImageSlots", "SlotState"]
@@ -17,12 +18,14 @@ class SlotState(enum.Enum):
     DOWNLOADING = enum.auto()
     DECODING = enum.auto()
     SHOWN = enum.auto()
+    FILE = enum.auto()
+    """Not an image: shown as a file card."""
     FAILED = enum.auto()
 
 
 @dataclass(slots=True)
 class ImageSlot:
-    """One output: its download progress, its decoded image, or why it failed."""
+    """One output: its download progress, its decoded image, its file (not an image), or why it failed."""
 
     state: SlotState = SlotState.WAITING
     url: str = ""
@@ -30,6 +33,7 @@ class ImageSlot:
     total: int | None = None
     ticket: int = 0
     image: DecodedImage | None = None
+    file: OutputFile | None = None
     title: str = ""
     message: str = ""
     retry: bool = False
@@ -84,3 +88,12 @@ class ImageSlots:
     def decoded(self) -> list[tuple[int, DecodedImage]]:
         """``(index, image)`` of every slot that shows an image, in order."""
         return [(index, slot.image) for index, slot in enumerate(self._slots) if slot.image is not None]
+
+    def savable(self) -> list[tuple[int, DecodedImage | OutputFile]]:
+        """``(index, image or file)`` of every slot that can be saved (a shown image or a file card), in order."""
+        found: list[tuple[int, DecodedImage | OutputFile]] = []
+        for index, slot in enumerate(self._slots):
+            output = slot.image or slot.file
+            if output is not None:
+                found.append((index, output))
+        return found

@@ -24,6 +24,7 @@ class ImageToolbar(QWidget):
         self.zoom_in_action = self._action("+", self.tr("Zoom in"), "Ctrl+=", "Ctrl++")
         self.copy_action = self._action(self.tr("Copy"), self.tr("Copy the image to the clipboard"), "Ctrl+C")
         self.save_action = self._action(self.tr("Save…"), self.tr("Save this image"), "Ctrl+S")
+        self._save_hint = self.save_action.toolTip().removeprefix(self.save_action.statusTip())
         self.save_all_action = self._action(
             self.tr("Save all…"), self.tr("Save every image to a folder"), "Ctrl+Shift+S"
         )
@@ -38,11 +39,17 @@ class ImageToolbar(QWidget):
         """Every action that has a keyboard shortcut, to be added to the viewer."""
         return [action for action in self._all_actions() if action.shortcuts()]
 
-    def set_image_available(self, current: bool, any_image: bool) -> None:
-        """Enables image actions when an image is shown (``current``) or at least one is decoded (``any_image``)."""
+    def set_image_available(self, current: bool, any_image: bool, *, file_shown: bool = False) -> None:
+        """Enables image actions when an image is shown (``current``) or at least one output can be saved
+        (``any_image``). ``file_shown`` (a file card, not an image) enables only Save: no zoom, no copy."""
         for action in (self.fit_action, self.actual_action, self.zoom_in_action, self.zoom_out_action,
-                       self.copy_action, self.save_action):
+                       self.copy_action):
             action.setEnabled(current)
+        self.save_action.setEnabled(current or file_shown)
+        tip = self.tr("Save this file") if file_shown else self.tr("Save this image")
+        if self.save_action.statusTip() != tip:
+            self.save_action.setStatusTip(tip)
+            self.save_action.setToolTip(tip + self._save_hint)
         self.save_all_action.setEnabled(any_image)
         self._zoom_label_action.setVisible(current)
         if not current:

@@ -1,4 +1,7 @@
-"""The image viewer: the output images of one generation, with download progress, zoom, thumbnails and saving."""
+"""The image viewer: the outputs of one generation, with download progress, zoom, thumbnails and saving.
+
+Outputs that are not images (audio, video, JSON, text, archives…) are shown as a file card with Save… and Open.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFrame, QStackedWidget, QVBoxLayout, QWidget
 
+from desktop_app.ui.file_card import FileCard, OutputFile, open_target, shows_as_file
 from desktop_app.ui.image_canvas import ImageCanvas
 from desktop_app.ui.image_decoding import DecodedImage, ImageDecoder
 from desktop_app.ui.image_save_dialog import (
@@ -29,6 +33,7 @@ from desktop_app.ui.image_saving import (
     save_image_file,
     unique_path,
     with_default_suffix,
+    write_file_atomically,
 )
 from desktop_app.ui.image_slots import ImageSlot, ImageSlots, SlotState
 from desktop_app.ui.image_status_panel import ImageStatusPanel
@@ -43,18 +48,23 @@ UrlOpener = Callable[[QUrl], bool]
 
 
 class ImageViewer(QWidget):
-    """Shows the N output images of one generation. Widgets never download: an adapter passes the bytes in.
+    """Shows the N outputs of one generation. Widgets never download: an adapter passes the bytes in.
+
+    An output whose content type (or, without one, whose bytes and name) says it is not an image is shown as a
+    file card (kind icon, name, type and size, Save… and Open) instead of being decoded; see ``shows_as_file``.
 
     Signals:
         image_shown(int): the image at this index was decoded and is displayed (main area or thumbnail).
+        file_shown(int): the output at this index is not an image and is shown as a file card (not ``image_shown``).
         image_failed(int, str): the image at this index could not be decoded; the message says why.
-        image_saved(str): an image was written to this path.
+        image_saved(str): an image or file was written to this path.
         save_failed(str): saving failed; one sentence naming the file and the reason.
         retry_requested(): the user clicked Retry under an error from ``show_error``.
         save_dir_changed(str): the last used save folder changed (the owner persists it).
     """
 
     image_shown = Signal(int)
+    file_shown = Signal(int)
     image_failed = Signal(int, str)
     image_saved = Signal(str)
     save_failed = Signal(str)
@@ -88,6 +98,7 @@ class ImageViewer(QWidget):
         self._stack = QStackedWidget(self)
         self._panel = ImageStatusPanel(self._stack)
         self._canvas = ImageCanvas(self._stack)
+        self._card = FileCard(self._stack)
         self._strip = ThumbnailStrip(self)
         self._strip_rule = QFrame(self)
         self._setup_ui()
@@ -121,7 +132,13 @@ class ImageViewer(QWidget):
         self._refresh_if_current(index)
 
     def set_image_bytes(self, index: int, data: bytes, *, content_type: str | None, source_url: str) -> None:
-        """Decodes ``data`` on a worker thread, then shows it in slot ``index`` (``image_shown``/``image_failed``)."""
+        """Decodes ``data`` on a worker thread, then shows it in slot ``index`` (``image_shown``/``image_failed``).
+
+        Not an image (``shows_as_file``): shows a file card in slot ``index`` at once and emits ``file_shown``.
+        """
+        if shows_as_file(data, content_type, source_url):
+            self._show_file(index, OutputFile(data, content_type or "", source_url))
+            return
         slot = self._new_slot(index)
         slot.state, slot.url = SlotState.DECODING, source_url
         ticket = self._slots.issue_ticket(index)
@@ -158,6 +175,10 @@ class ImageViewer(QWidget):
             return None
         decoded = self._slots[index].image
         return decoded.image if decoded else None
+
+    def file_at(self, index: int) -> OutputFile | None:
+        """The file (not an image) shown as a card in slot ``index``, or None."""
+        return self._slots[index].file if 0 <= index < len(self._slots) else None
 
     def select(self, index: int) -> None:
         """Shows slot ``index`` in the main area."""
@@ -216,7 +237,12 @@ class ImageViewer(QWidget):
         return self._toolbar.save_action, self._toolbar.save_all_action
 
     def save_current(self) -> None:
-        """Opens a non-modal save dialog for the shown image; the choice is saved by ``save_image_to``."""
+        """Opens a non-modal save dialog for the shown image or file; the choice is saved by ``save_image_to``
+        (or ``save_file_to``)."""
+        file = self.file_at(self._current) if self._general_error is None else None
+        if file is not None:
+            self._save_file_dialog(self._current, file)
+            return
         decoded = self._current_decoded()
         if decoded is None:
             return
@@ -231,8 +257,8 @@ class ImageViewer(QWidget):
         self._dialog_factory(self, request, functools.partial(self._on_save_dialog_file_selected, decoded))
 
     def save_all(self) -> None:
-        """Opens a non-modal folder dialog; every shown image is then saved there by ``save_all_to``."""
-        if not self._slots.decoded():
+        """Opens a non-modal folder dialog; every shown image and file is then saved there by ``save_all_to``."""
+        if not self._slots.savable():
             return
         request = SaveDialogRequest(
             caption=self.tr("Save all images to folder"), directory=self._save_dir(), choose_directory=True
@@ -249,11 +275,26 @@ class ImageViewer(QWidget):
             raise LookupError(f"image {index} is not ready to be saved")
         return self._save(decoded, path)
 
+    def save_file_to(self, index: int, path: Path) -> Path | None:
+        """Writes the original bytes of file ``index`` (a card) to ``path``; a missing suffix gets the type's.
+
+        Returns the written path, or None after ``save_failed``.
+        """
+        file = self.file_at(index)
+        if file is None:
+            raise LookupError(f"output {index} is not a file")
+        return self._save_file(file, path)
+
     def save_all_to(self, directory: Path) -> list[Path]:
-        """Saves every shown image into ``directory`` under default names (made unique); stops at a failure."""
+        """Saves every shown image and file into ``directory`` under default names (made unique); stops at a
+        failure."""
         saved: list[Path] = []
-        for index, decoded in self._slots.decoded():
-            path = self.save_image_to(index, unique_path(Path(directory) / self._default_name(index, decoded)))
+        for index, output in self._slots.savable():
+            target = unique_path(Path(directory) / self._default_name(index, output))
+            if isinstance(output, OutputFile):
+                path = self._save_file(output, target)
+            else:
+                path = self.save_image_to(index, target)
             if path is None:
                 break
             saved.append(path)
@@ -264,6 +305,18 @@ class ImageViewer(QWidget):
         image = self.current_image()
         if image is not None:
             QGuiApplication.clipboard().setImage(image)
+
+    def open_current_file(self) -> bool:
+        """Opens the shown file card's file (a local copy, else its URL) with the system's usual application."""
+        file = self.file_at(self._current)
+        target = open_target(file.source_url) if file is not None else None
+        if target is None:
+            return False
+        if not self._url_opener(target):
+            _log.warning("could not open %s", target.toString())
+            self._card.set_note(self.tr("Could not open {0}.").format(target.toDisplayString()))
+            return False
+        return True
 
     def open_containing_folder(self) -> None:
         """Opens the folder of the last saved file in the system file manager."""
@@ -278,6 +331,7 @@ class ImageViewer(QWidget):
         self.setObjectName("imageViewer")
         self._stack.addWidget(self._panel)
         self._stack.addWidget(self._canvas)
+        self._stack.addWidget(self._card)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -303,6 +357,8 @@ class ImageViewer(QWidget):
         self._canvas.zoom_changed.connect(self._on_canvas_zoom_changed)
         self._strip.thumbnail_selected.connect(self._on_strip_thumbnail_selected)
         self._panel.retry_requested.connect(self.retry_requested)
+        self._card.save_requested.connect(self.save_current)
+        self._card.open_requested.connect(self.open_current_file)
         self._decoder.decoded.connect(self._on_decoder_decoded)
         self._decoder.failed.connect(self._on_decoder_failed)
         self._update_strip()
@@ -328,8 +384,9 @@ class ImageViewer(QWidget):
     def _current_decoded(self) -> DecodedImage | None:
         return self._slots[self._current].image if self._current < len(self._slots) else None
 
-    def _default_name(self, index: int, decoded: DecodedImage) -> str:
-        return default_file_name(self._prompt, self._started, index, extension_for_format(decoded.format))
+    def _default_name(self, index: int, output: DecodedImage | OutputFile) -> str:
+        extension = output.extension if isinstance(output, OutputFile) else extension_for_format(output.format)
+        return default_file_name(self._prompt, self._started, index, extension)
 
     def _save_dir(self) -> Path:
         return self._last_save_dir or default_save_directory()
@@ -342,11 +399,46 @@ class ImageViewer(QWidget):
             _log.warning("saving image failed: %s", error)
             self.save_failed.emit(str(error))
             return None
+        return self._saved(path)
+
+    def _save_file(self, file: OutputFile, path: Path) -> Path | None:
+        path = Path(path)
+        if not path.suffix:
+            path = path.with_name(f"{path.name}.{file.extension}")
+        try:
+            write_file_atomically(path, file.data)  # the original bytes, unchanged
+        except ImageSaveError as error:
+            _log.warning("saving file failed: %s", error)
+            self.save_failed.emit(str(error))
+            return None
+        return self._saved(path)
+
+    def _saved(self, path: Path) -> Path:
         self._last_saved_path = path
         self._toolbar.open_folder_action.setEnabled(True)
         self.set_last_save_dir(path.parent)
         self.image_saved.emit(str(path))
         return path
+
+    def _show_file(self, index: int, file: OutputFile) -> None:
+        slot = self._new_slot(index)
+        slot.state, slot.url, slot.file = SlotState.FILE, file.source_url, file
+        tooltip = f"{file.name} · {file.description()}"
+        self._strip.set_file(index, file.kind, file.extension.upper(), tooltip)
+        self._refresh_if_current(index)
+        self.file_shown.emit(index)
+
+    def _save_file_dialog(self, index: int, file: OutputFile) -> None:
+        label = self.tr("{0} file").format(file.extension.upper())
+        filters = (f"{label} (*.{file.extension})", self.tr("All files (*)"))
+        request = SaveDialogRequest(
+            caption=self.tr("Save file"),
+            directory=self._save_dir(),
+            file_name=self._default_name(index, file),
+            name_filters=filters,
+            selected_filter=filters[0],
+        )
+        self._dialog_factory(self, request, functools.partial(self._on_save_file_dialog_file_selected, file))
 
     def _fail(self, index: int, title: str, message: str, *, retry: bool) -> None:
         slot = self._new_slot(index)
@@ -371,6 +463,9 @@ class ImageViewer(QWidget):
             if self._stack.currentWidget() is not self._canvas or self._canvas_image is not slot.image:
                 self._canvas.set_image(slot.image.image)
                 self._canvas_image = slot.image
+        elif slot.state is SlotState.FILE and slot.file is not None:
+            if self._card.file() is not slot.file:
+                self._card.show_file(slot.file)
         elif slot.state is SlotState.DOWNLOADING:
             self._panel.show_download(self._current, len(self._slots), slot.received, slot.total)
         elif slot.state is SlotState.FAILED:
@@ -381,13 +476,17 @@ class ImageViewer(QWidget):
         if not shown:
             self._canvas.set_image(None)
             self._canvas_image = None
-        self._stack.setCurrentWidget(self._canvas if shown else self._panel)
+        card = self._general_error is None and slot is not None and slot.state is SlotState.FILE
+        self._stack.setCurrentWidget(self._canvas if shown else self._card if card else self._panel)
         self._update_actions()
 
     def _update_actions(self) -> None:
         decoded = self._current_decoded() if self._general_error is None else None
-        self._toolbar.set_image_available(decoded is not None, bool(self._slots.decoded()))
-        if decoded is None:
+        file = self.file_at(self._current) if self._general_error is None else None
+        self._toolbar.set_image_available(decoded is not None, bool(self._slots.savable()), file_shown=file is not None)
+        if file is not None:
+            self._toolbar.set_info(file.description())
+        elif decoded is None:
             self._toolbar.set_info("")
         else:
             size = decoded.image.size()
@@ -419,6 +518,10 @@ class ImageViewer(QWidget):
     def _on_save_dialog_file_selected(self, decoded: DecodedImage, path: str) -> None:
         if path:  # saves the image the dialog was opened for, even if a new generation started meanwhile
             self._save(decoded, Path(path))
+
+    def _on_save_file_dialog_file_selected(self, file: OutputFile, path: str) -> None:
+        if path:  # saves the file the dialog was opened for, even if a new generation started meanwhile
+            self._save_file(file, Path(path))
 
     def _on_save_all_dialog_file_selected(self, path: str) -> None:
         if path:

@@ -38,6 +38,7 @@ class MainWindow(QMainWindow):
         about_requested()
         log_folder_requested()
         browse_requested() — "Find models…"
+        cog_requested() — "Connect to a local Cog server…"
     """
 
     close_requested = Signal()
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
     about_requested = Signal()
     log_folder_requested = Signal()
     browse_requested = Signal()
+    cog_requested = Signal()
 
     chat: ChatPane
     viewer: ImageViewer
@@ -200,6 +202,9 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, "application-exit")
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.new_chat_action)
+        self.cog_action = self._action(self.tr("Connect to a local &Cog server…"), None, None)
+        self.cog_action.triggered.connect(self.cog_requested)
+        file_menu.addAction(self.cog_action)
         self._file_menu_separator = file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         self._file_menu = file_menu

@@ -32,7 +32,15 @@ from PySide6.QtWidgets import (
 )
 
 from ..replicate.errors import UnknownModelError
-from ..replicate.models import ALIASES, BUILTIN_MODELS, ModelInfo, builtin_info, get_model, known_kind
+from ..replicate.models import (
+    ALIASES,
+    BUILTIN_MODELS,
+    ModelInfo,
+    builtin_info,
+    get_model,
+    is_cog_reference,
+    known_kind,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -318,7 +326,10 @@ class ModelPicker(QWidget):
 
 
 def _canonical(model: str) -> str:
-    """Alias for a built-in (any spelling, pinned version included); the reference otherwise."""
+    """Alias for a built-in (any spelling, pinned version included); the reference otherwise (a local Cog
+    server's ``cog:http://host:port`` included)."""
+    if is_cog_reference(model):
+        return model.strip()
     reference = get_model(model)
     info = builtin_info(reference)
     version = reference.partition(":")[2]

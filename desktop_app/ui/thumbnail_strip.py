@@ -1,4 +1,4 @@
-"""A horizontal strip of thumbnails, one per output image, with loading and error placeholders."""
+"""A horizontal strip of thumbnails, one per output, with loading, error and file (not an image) placeholders."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop_app.replicate.schema import FileClass
+from desktop_app.ui.file_card import file_kind_pixmap
 from desktop_app.ui.image_decoding import THUMBNAIL_EDGE
 
 __all__ = ["ThumbnailStrip"]
@@ -30,6 +32,10 @@ class _Thumb:
     image: QImage | None = None
     fraction: float | None = None
     failed: bool = False
+    file_kind: FileClass | None = None
+    """Set for an output that is not an image: its kind's icon is drawn with ``file_label`` (e.g. "WAV") under it."""
+    file_label: str = ""
+    tooltip: str = ""
 
 
 class ThumbnailStrip(QListWidget):
@@ -63,7 +69,7 @@ class ThumbnailStrip(QListWidget):
         finally:
             self._quiet = False
         for index in range(count):
-            self._item(index).setToolTip(self.tr("Image {0} of {1}").format(index + 1, count))
+            self._item(index).setToolTip(self._tooltip(index))
         self._update_height()
 
     def set_image(self, index: int, thumbnail: QImage) -> None:
@@ -71,11 +77,17 @@ class ThumbnailStrip(QListWidget):
         self._thumbs[index] = _Thumb(image=thumbnail)
         self._redraw(index)
 
+    def set_file(self, index: int, kind: FileClass, label: str, tooltip: str) -> None:
+        """Shows the icon of a file's ``kind`` and a short ``label`` (e.g. "WAV") in cell ``index``, for a non-image."""
+        self._thumbs[index] = _Thumb(file_kind=kind, file_label=label, tooltip=tooltip)
+        self._redraw(index)
+
     def set_progress(self, index: int, fraction: float | None) -> None:
         """Shows a loading placeholder, with a bar when ``fraction`` (0–1) is known."""
         thumb = _Thumb(fraction=None if fraction is None else max(0.0, min(1.0, fraction)))
         old = self._thumbs[index]
-        if old.image is None and not old.failed and _same_percent(old.fraction, thumb.fraction):
+        placeholder = old.image is None and old.file_kind is None and not old.failed
+        if placeholder and _same_percent(old.fraction, thumb.fraction):
             return  # nothing visible would change; keeps chatty progress cheap
         self._thumbs[index] = thumb
         self._redraw(index)
@@ -143,7 +155,12 @@ class ThumbnailStrip(QListWidget):
         return item
 
     def _redraw(self, index: int) -> None:
-        self._item(index).setIcon(QIcon(self._render(self._thumbs[index])))
+        item = self._item(index)
+        item.setIcon(QIcon(self._render(self._thumbs[index])))
+        item.setToolTip(self._tooltip(index))
+
+    def _tooltip(self, index: int) -> str:
+        return self._thumbs[index].tooltip or self.tr("Image {0} of {1}").format(index + 1, len(self._thumbs))
 
     def _render(self, thumb: _Thumb) -> QPixmap:
         ratio = self.devicePixelRatioF()
@@ -165,7 +182,19 @@ class ThumbnailStrip(QListWidget):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(fill)
             painter.drawRoundedRect(box.adjusted(2, 2, -2, -2), 6, 6)
-            if thumb.failed:
+            if thumb.file_kind is not None:
+                text = palette.color(QPalette.ColorRole.WindowText)
+                glyph = file_kind_pixmap(self, thumb.file_kind, 32, text)
+                painter.drawPixmap(QPoint(THUMBNAIL_EDGE // 2, 28) - _half(32), glyph)
+                font = painter.font()
+                font.setPointSizeF(font.pointSizeF() * 0.85)
+                font.setBold(True)
+                painter.setFont(font)
+                painter.setPen(text)
+                label = painter.fontMetrics().elidedText(thumb.file_label, Qt.TextElideMode.ElideRight,
+                                                         THUMBNAIL_EDGE - 8)
+                painter.drawText(QRectF(4, 46, THUMBNAIL_EDGE - 8, 18), Qt.AlignmentFlag.AlignCenter, label)
+            elif thumb.failed:
                 icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
                 painter.drawPixmap(box.center().toPoint() - _half(24), icon.pixmap(24, 24))
             elif thumb.fraction is not None:

@@ -78,6 +78,9 @@ def openapi_schema(script: Script) -> dict[str, Any]:
     }
     if script.kind == "text":
         properties = _text_inputs()
+        if script.image_input:
+            properties["image"] = {"type": "string", "format": "uri", "title": "Image",
+                                   "description": "Input image", "x-order": 0}
         output: dict[str, Any] = {"type": "array", "items": {"type": "string"}, "title": "Output",
                                   "x-cog-array-type": "iterator", "x-cog-array-display": "concatenate"}
     else:

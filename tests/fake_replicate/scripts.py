@@ -51,6 +51,7 @@ class Script:
     official: bool | None = None
     broken_images: bool = False
     echo: bool = False
+    image_input: bool = False  # the schema has an ``image`` (uri) input, as vision models such as LLaVA do
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -136,7 +137,7 @@ _BUILTINS: tuple[tuple[str, str, str, dict[str, object]], ...] = (
         "yorickvp/llava-13b",
         "80537f9eead1a5bfa72d5ac6ea6414379be41d4d4f6679fd776e9535d1eb58bb",
         "Visual instruction tuning towards large language and vision models with GPT-4 level capabilities",
-        {"kind": "text"},
+        {"kind": "text", "image_input": True},
     ),
     (
         "black-forest-labs/flux-schnell",

@@ -138,3 +138,31 @@ async def test_use_these_settings_again_restores_the_form(harness: Harness) -> N
                 and flow.form.values().get("num_outputs") == 4, message="the reused inputs in the form")
     values = flow.form.values()
     assert (values["seed"], values["aspect_ratio"]) == (77, "3:2")
+
+
+async def test_an_attached_image_goes_to_a_vision_models_image_input(harness: Harness, tmp_path: Path) -> None:
+    image = QImage(8, 8, QImage.Format.Format_RGB32)
+    image.fill(0x993366)
+    path = tmp_path / "photo.png"
+    assert image.save(str(path))
+    llava = "yorickvp/llava-13b"
+    harness.fake.set_script(llava, Script(kind="text", chunks=["A", " purple", " square."], image_input=True))
+    harness.choose("llava-13b")
+    flow = _flow(harness)
+    flow.load_schema("llava-13b")
+    await until(lambda: flow.form.editor("image") is not None, message="the vision model's form")
+    harness.controller.attach(path)
+    assert any("photo.png" in t.text for t in harness.window.chat.turns() if t.role == "system-note")
+    harness.send("What is in this picture?")
+    await harness.wait_idle()
+    creates = harness.fake.requests_to("POST", "/v1/")
+    sent = creates[-1].json
+    assert sent is not None
+    assert sent["input"]["image"].startswith("data:image/png;base64,")
+    assert harness.last_turn().text == "A purple square."
+
+
+async def test_attaching_to_a_model_without_image_input_says_so(harness: Harness, tmp_path: Path) -> None:
+    await _form_for(harness, "flux-schnell")
+    harness.controller.attach(tmp_path / "none.png")
+    assert "takes no image input" in (harness.last_turn().error or harness.last_turn().text)
