@@ -88,6 +88,11 @@ class CatalogueFlow(QObject):
         for runner in runners:
             await runner.wait_idle()
 
+    def prompt_field_name(self) -> str | None:
+        """The schema's field that the chat's prompt box feeds (``prompt``, ``text``, ``message``…)."""
+        field = self.form.schema().prompt_field
+        return field.name if field is not None else None
+
     def values_for_run(self) -> tuple[dict[str, Any] | None, dict[str, str]]:
         """The form's values to send with the prompt, or ``None`` and the problems (shown on the fields)."""
         return self.form.values_for_run()

@@ -290,6 +290,9 @@ class AppController(QObject):
         if parameters is None:
             return
         self._remember_inputs(form_key(model), parameters)
+        prompt_key = self.catalogue.prompt_field_name() if self.catalogue is not None else None
+        if prompt_key and prompt_key != "prompt":  # the prompt box feeds the schema's own prompt field
+            parameters = {**parameters, prompt_key: build_prompt(kind_or_none(kind), history)}
         turn_id = chat.begin_assistant_turn(model)
         self._run = _Run(next(self._run_keys), model, kind, prompt, history, turn_id)
         recorded = {name: str(value) if isinstance(value, Path) else value for name, value in parameters.items()}

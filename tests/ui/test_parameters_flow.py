@@ -166,3 +166,21 @@ async def test_attaching_to_a_model_without_image_input_says_so(harness: Harness
     await _form_for(harness, "flux-schnell")
     harness.controller.attach(tmp_path / "none.png")
     assert "takes no image input" in (harness.last_turn().error or harness.last_turn().text)
+
+
+async def test_the_prompt_box_feeds_a_prompt_field_with_another_name(harness: Harness) -> None:
+    from desktop_app.replicate.schema import parse_input_schema
+
+    flow = _flow(harness)
+    harness.choose("llama-3-70b")
+    flow.form.set_schema(parse_input_schema({"components": {"schemas": {"Input": {
+        "type": "object", "required": ["text"],
+        "properties": {"text": {"type": "string", "title": "Text", "description": "Text prompt", "x-order": 0}},
+    }}}}))
+    assert flow.prompt_field_name() == "text"
+    harness.fake.set_script("meta/meta-llama-3-70b-instruct", Script(kind="text", chunks=["ok"]))
+    harness.send("hello there")
+    await harness.wait_idle()
+    (create,) = harness.fake.requests_to("POST", "/v1/models/meta/meta-llama-3-70b-instruct/predictions")
+    assert create.json is not None
+    assert create.json["input"]["text"] == "User: hello there\nAssistant:"
