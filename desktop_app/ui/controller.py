@@ -13,7 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from ..replicate import (
     FollowPolicy,
@@ -31,6 +31,7 @@ from ..replicate.prompts import build_prompt
 from ..storage.image_metadata import copy_metadata
 from ..storage.secrets import TokenStore
 from ..storage.settings import Settings, SettingsStore
+from .account import AccountMixin
 from .catalogue_flow import CatalogueFlow
 from .cog_dialog import CogDialog
 from .cog_flow import CogFlow, cog_url
@@ -39,8 +40,6 @@ from .history_recorder import HistoryRecorder
 from .main_window import MainWindow
 from .recovery import Recovery
 from .runners import CallRunner, ImageLoader, PredictionRunner, describe_error
-from .settings_dialog import SettingsDialog
-from .theme import apply_theme
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ class _Run:
     library_files: dict[str, Path] = dataclasses.field(default_factory=dict)  # output URL → file kept
 
 
-class AppController(QObject):
+class AppController(AccountMixin, QObject):
     """Connects the window to the core, the settings and the token store."""
 
     def __init__(
@@ -457,26 +456,6 @@ class AppController(QObject):
     def _on_viewer_save_dir_changed(self, directory: str) -> None:
         self._save_settings(dataclasses.replace(self.settings, last_save_dir=directory))
 
-    # ------------------------------------------------------------------ token and settings
-
-    def _use_token(self, token: str | None, source: str) -> None:
-        self.token = token
-        self.token_source = source
-        self.client = self.make_client(token, self.base_url, self.settings.proxy)
-
-    def _check_account(self, token: str, *, store: bool) -> None:
-        client = self.make_client(token, self.base_url, self.settings.proxy)
-        self.window.set_account(self.tr("Checking token…"))
-
-        async def check() -> tuple[str, Any, bool]:
-            account = await client.get_json("account")
-            return token, account, store
-
-        self.calls.run("account", check)
-
-    def _on_token_panel_token_submitted(self, token: str) -> None:
-        self._check_account(token, store=True)
-
     def _on_calls_succeeded(self, name: str, result: Any) -> None:
         if name == "cog-schema" and self.catalogue is not None:
             model = self.window.model_picker.current_model()
@@ -513,42 +492,6 @@ class AppController(QObject):
         else:
             self.window.set_account(self.tr("Could not check the token"))
             self.window.statusBar().showMessage(message, 10000)
-
-    def _on_window_settings_requested(self) -> None:
-        dialog = SettingsDialog(self.settings, token_backend=self.token_store.backend_description,
-                                token_source=self.token_source, parent=self.window)
-        dialog.settings_accepted.connect(self._on_settings_accepted)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    def _on_settings_accepted(self, settings: Settings, token: str | None) -> None:
-        self._save_settings(settings)
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            apply_theme(app, settings.theme)
-        if settings.output_dir and not settings.last_save_dir:
-            self.window.viewer.set_last_save_dir(settings.output_dir)
-        if token == "":
-            self.calls.run("store-token", lambda: asyncio.to_thread(self.token_store.clear))
-            env_token = self.env.get("REPLICATE_API_TOKEN")
-            self._use_token(env_token, self.tr("environment variable REPLICATE_API_TOKEN") if env_token
-                            else self.tr("not set"))
-            if not env_token:
-                self.window.set_account(self.tr("Not connected"))
-                self.window.token_panel.show_missing()
-        elif token:
-            self._check_account(token, store=True)
-        else:
-            self._use_token(self.token, self.token_source)
-
-    def _save_settings(self, settings: Settings) -> None:
-        try:
-            self.settings = self.settings_store.save(settings)
-        except (OSError, ValueError) as error:
-            self.settings = settings
-            log.warning("Settings not saved: %s", error)
-            self.window.statusBar().showMessage(self.tr("Settings could not be saved: {}").format(error), 10000)
-
 
 def form_key(model: str) -> str:
     """Whose form values these are: the model without a pinned version, or the Cog server."""
