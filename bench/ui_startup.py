@@ -191,7 +191,7 @@ def describe_imports(found: list[tuple[int, int, str]], top: int = 6) -> list[st
 
 def main(argv: Sequence[str] = ()) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.ui_startup", description=(__doc__ or "").split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)  # the bare window alone varies by ±30 % here
     parser.add_argument("--settle", type=float, default=1.5, help="seconds after the first paint before reading RSS")
     options = parser.parse_args(list(argv))
     bare: list[Start] = []

@@ -14,7 +14,6 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from . import __version__
-from .resources import APP_ID, app_icon
 from .storage.paths import AppPaths
 from .storage.settings import SettingsStore
 from .ui.main_window import MainWindow
@@ -55,21 +54,28 @@ def open_window(paths: AppPaths, *, defer_panes: bool = False) -> tuple[QApplica
     app.setApplicationName("Replicate Desktop")
     app.setApplicationVersion(__version__)
     app.setOrganizationName("replicate-desktop")
-    app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # the awaited shutdown path decides when the loop ends
 
     settings_store = SettingsStore(paths.settings_file)
     settings = settings_store.load()
-    from .ui.translations import install_translations
-
-    install_translations(app, settings.language)
     apply_theme(app, settings.theme)
+    if not defer_panes:
+        dress_window(app, settings.language)
     window = MainWindow(defer_panes=defer_panes)
     window.show()
     if settings_store.last_warning:
         window.statusBar().showMessage(settings_store.last_warning, 15000)
     return app, window, settings_store
+
+
+def dress_window(app: QApplication, language: str) -> None:
+    """Translations and the icon: needed before the panes are built, not for the first (empty) frame."""
+    from .resources import APP_ID, app_icon
+    from .ui.translations import install_translations
+
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    install_translations(app, language)
 
 
 async def main(
@@ -83,7 +89,9 @@ async def main(
     """Builds the panes, session, client and controller, then runs until the window is closed."""
     import asyncio
 
-    window.build_panes()
+    if not window.panes_built:
+        dress_window(app, settings_store.load().language)
+        window.build_panes()
     closed = asyncio.Event()
     window.close_requested.connect(closed.set)
     if getattr(args, "smoke_test", False):

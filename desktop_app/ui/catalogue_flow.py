@@ -18,7 +18,6 @@ from ..replicate.schema import InputSchema
 from ..replicate.uploads import INLINE_LIMIT, file_input_value
 from .catalogue_runner import CatalogueRunner
 from .main_window import MainWindow
-from .model_browser import ModelBrowser
 from .parameter_form import ParameterForm
 from .widgets import named
 
@@ -125,6 +124,8 @@ class CatalogueFlow(QObject):
             self._dialog.raise_()
             self._dialog.activateWindow()
             return
+        from .model_browser import ModelBrowser  # loaded when first opened
+
         dialog = QDialog(self.window)
         dialog.setWindowTitle(self.tr("Find models"))
         dialog.resize(900, 640)

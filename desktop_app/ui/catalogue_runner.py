@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage
@@ -22,8 +23,10 @@ from ..replicate.catalogue import (
 from ..replicate.client import ReplicateClient
 from ..replicate.errors import ReplicateError
 from ..replicate.files import download_output
-from .model_browser import ModelBrowser
 from .runners import TaskSlot, describe_error, error_kind
+
+if TYPE_CHECKING:
+    from .model_browser import ModelBrowser
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import itertools
 import logging
 from collections.abc import AsyncGenerator, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
@@ -33,13 +33,13 @@ from ..storage.secrets import TokenStore
 from ..storage.settings import Settings, SettingsStore
 from .account import AccountMixin
 from .catalogue_flow import CatalogueFlow
-from .cog_dialog import CogDialog
-from .cog_flow import CogFlow, cog_url
-from .cog_flow import model_name as cog_model_name
 from .history_recorder import HistoryRecorder
 from .main_window import MainWindow
 from .recovery import Recovery
 from .runners import CallRunner, ImageLoader, PredictionRunner, describe_error
+
+if TYPE_CHECKING:
+    from .cog_flow import CogFlow
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +93,20 @@ class AppController(AccountMixin, QObject):
         self._run_keys = itertools.count(1)
         self._last_request: tuple[str, str | None, list[Message], str] | None = None
         self.catalogue: CatalogueFlow | None = None  # set by the app once the form exists
-        self.cog = CogFlow(lambda: self.client.session)
+        self._cog: CogFlow | None = None
         self._connect()
         self._restore(initial_model)
 
     # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def cog(self) -> CogFlow:
+        """Local Cog servers, loaded on first use (they cost memory most people never need)."""
+        if self._cog is None:
+            from .cog_flow import CogFlow
+
+            self._cog = CogFlow(lambda: self.client.session)
+        return self._cog
 
     @property
     def base_url(self) -> str:
@@ -127,9 +136,12 @@ class AppController(AccountMixin, QObject):
         await self.runner.wait()
         await self.images.wait()
         await self.calls.wait_all()
-        for dialog in self.window.findChildren(CogDialog):
-            dialog.cancel_wait()
-            await dialog.wait()
+        if self._cog is not None:
+            from .cog_dialog import CogDialog
+
+            for dialog in self.window.findChildren(CogDialog):
+                dialog.cancel_wait()
+                await dialog.wait()
         if self.catalogue is not None:
             await self.catalogue.close()
         await self.history.close()
@@ -303,13 +315,18 @@ class AppController(AccountMixin, QObject):
             self.window.viewer.begin_generation(prompt)
         policy = FollowPolicy(max_attempts=self.settings.max_attempts, delay=self.settings.poll_delay,
                               wait_seconds=self.settings.wait_seconds)
-        client, catalogue, local = self.client, self.catalogue, self.cog
+        client, catalogue = self.client, self.catalogue
+        local = self.cog if cog else None
         text = build_prompt(kind_or_none(kind), history)
 
         async def source() -> AsyncGenerator[PredictionEvent, None]:
             extra = await catalogue.resolve_files(parameters, inline_only=cog) if catalogue else parameters
-            events = (local.events(cog_url(model), {"prompt": text, **extra}, stream=kind != "image", alt=prompt)
-                      if cog else generate(client, model, history, extra_input=extra, policy=policy))
+            if local is not None:
+                from .cog_flow import cog_url
+
+                events = local.events(cog_url(model), {"prompt": text, **extra}, stream=kind != "image", alt=prompt)
+            else:
+                events = generate(client, model, history, extra_input=extra, policy=policy)
             async with contextlib.aclosing(events):
                 async for event in events:
                     yield event
@@ -419,18 +436,24 @@ class AppController(AccountMixin, QObject):
             self.window.chat.add_note(self.tr("Model changed to {}").format(model))
 
     def _on_window_cog_requested(self) -> None:
+        from .cog_dialog import CogDialog
+
         dialog = CogDialog(self.cog, parent=self.window)
         dialog.backend_ready.connect(self._on_cog_backend_ready)
         dialog.finished.connect(dialog.deleteLater)
         dialog.show()  # non-modal: the chat stays usable while the model starts
 
     def _on_cog_backend_ready(self, url: str) -> None:
-        name = cog_model_name(url)
+        from .cog_flow import model_name
+
+        name = model_name(url)
         picker = self.window.model_picker
         if picker.set_current_model(name):
             picker.model_selected.emit(picker.current_model())
 
     def _load_cog_schema(self, model: str) -> None:
+        from .cog_flow import cog_url
+
         url = cog_url(model)
         known = self.cog.schema(url)
         if known is not None and self.catalogue is not None:

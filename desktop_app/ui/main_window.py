@@ -66,6 +66,10 @@ class MainWindow(QMainWindow):
         if not defer_panes:
             self.build_panes()
 
+    @property
+    def panes_built(self) -> bool:
+        return self._panes_built
+
     def build_panes(self) -> None:
         """Creates the model picker, chat, image viewer, progress and token panels. The app calls it right
         after the first paint, so the window appears before their modules are even loaded; tests get them
@@ -79,6 +83,7 @@ class MainWindow(QMainWindow):
         from .token_panel import TokenPanel
 
         self._panes_built = True
+        self.setWindowTitle(self.tr("Replicate Desktop"))  # again: translations may have arrived since
         self._setup_ui()
         self.model_picker = ModelPicker()
         self.model_picker.setMinimumWidth(360)
