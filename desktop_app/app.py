@@ -89,8 +89,9 @@ async def main(
     """Builds the panes, session, client and controller, then runs until the window is closed."""
     import asyncio
 
+    settings = settings_store.load()  # read once here for the panes, the translations and the controller
     if not window.panes_built:
-        dress_window(app, settings_store.load().language)
+        dress_window(app, settings.language)
         window.build_panes()
     closed = asyncio.Event()
     window.close_requested.connect(closed.set)
@@ -133,7 +134,7 @@ async def main(
 
         controller = AppController(
             window,
-            settings=settings_store.load(),
+            settings=settings,
             settings_store=settings_store,
             token_store=TokenStore(paths.config_dir),
             make_client=make_client,

@@ -129,6 +129,14 @@ def builtin_info(model: str) -> ModelInfo | None:
     return _BY_FULL_NAME.get(full)
 
 
+def kind_of(model: str) -> ModelKind | None:
+    """Like :func:`known_kind`, but ``None`` for names that are not Replicate models (a Cog server, a typo)."""
+    try:
+        return known_kind(model)
+    except UnknownModelError:
+        return None
+
+
 def known_kind(model: str) -> ModelKind | None:
     """The kind of a built-in model; ``None`` for models only their output can classify."""
     info = builtin_info(model)

@@ -23,10 +23,9 @@ from ..replicate import (
     download_output,
     generate,
     get_model,
-    known_kind,
 )
 from ..replicate.events import PredictionEvent
-from ..replicate.models import ModelKind, canonical_model, is_cog_reference
+from ..replicate.models import ModelKind, canonical_model, is_cog_reference, kind_of
 from ..replicate.prompts import build_prompt
 from ..storage.image_metadata import copy_metadata
 from ..storage.secrets import TokenStore
@@ -52,7 +51,7 @@ class _Run:
 
     key: int
     model: str
-    kind: str | None
+    kind: ModelKind | None
     prompt: str
     messages: list[Message]
     turn_id: int
@@ -91,7 +90,7 @@ class AppController(AccountMixin, QObject):
         self.history = history or HistoryRecorder(None, self)
         self._run: _Run | None = None
         self._run_keys = itertools.count(1)
-        self._last_request: tuple[str, str | None, list[Message], str] | None = None
+        self._last_request: tuple[str, ModelKind | None, list[Message], str] | None = None
         self.catalogue: CatalogueFlow | None = None  # set by the app once the form exists
         self._cog: CogFlow | None = None
         self._connect()
@@ -219,7 +218,7 @@ class AppController(AccountMixin, QObject):
         if self.runner.running:
             return
         model = self.window.model_picker.current_model()
-        kind = self.window.model_picker.current_kind() or known_kind_safe(model)
+        kind = kind_of(model)
         if self._parameters() is None:
             self.window.chat.set_prompt(text)  # the form shows what to fix; the prompt is not lost
             return
@@ -289,7 +288,7 @@ class AppController(AccountMixin, QObject):
     def remembered_inputs(self, model: str) -> dict[str, Any]:
         return dict(self.settings.model_inputs.get(model, {}))
 
-    def _begin(self, model: str, kind: str | None, history: list[Message], prompt: str) -> None:
+    def _begin(self, model: str, kind: ModelKind | None, history: list[Message], prompt: str) -> None:
         self._last_request = (model, kind, history, prompt)
         chat = self.window.chat
         cog = is_cog_reference(model)
@@ -303,12 +302,12 @@ class AppController(AccountMixin, QObject):
         self._remember_inputs(form_key(model), parameters)
         prompt_key = self.catalogue.prompt_field_name() if self.catalogue is not None else None
         if prompt_key and prompt_key != "prompt":  # the prompt box feeds the schema's own prompt field
-            parameters = {**parameters, prompt_key: build_prompt(kind_or_none(kind), history)}
+            parameters = {**parameters, prompt_key: build_prompt(kind, history)}
         turn_id = chat.begin_assistant_turn(model)
         self._run = _Run(next(self._run_keys), model, kind, prompt, history, turn_id)
         recorded = {name: str(value) if isinstance(value, Path) else value for name, value in parameters.items()}
         self.history.begin_generation(self._run.key, canonical_model(model),
-                                      {"prompt": build_prompt(kind_or_none(kind), history), **recorded})
+                                      {"prompt": build_prompt(kind, history), **recorded})
         chat.set_busy(True)
         self.window.progress.start(model)
         if kind == "image":
@@ -317,7 +316,7 @@ class AppController(AccountMixin, QObject):
                               wait_seconds=self.settings.wait_seconds)
         client, catalogue = self.client, self.catalogue
         local = self.cog if cog else None
-        text = build_prompt(kind_or_none(kind), history)
+        text = build_prompt(kind, history)
 
         async def source() -> AsyncGenerator[PredictionEvent, None]:
             extra = await catalogue.resolve_files(parameters, inline_only=cog) if catalogue else parameters
@@ -520,15 +519,4 @@ def form_key(model: str) -> str:
     """Whose form values these are: the model without a pinned version, or the Cog server."""
     return model.strip() if is_cog_reference(model) else get_model(model).split(":")[0]
 
-
-def kind_or_none(kind: str | None) -> ModelKind | None:
-    return "text" if kind == "text" else "image" if kind == "image" else None
-
-
-def known_kind_safe(model: str) -> str | None:
-    try:
-        get_model(model)
-    except Exception:
-        return None
-    return known_kind(model)
 

@@ -201,21 +201,26 @@ class HistoryActions(QObject):
 
 
 def _load(store: HistoryStore, conversation_id: int) -> _Loaded:
-    """Reads a conversation and its kept images (in the history's worker thread)."""
+    """Reads a conversation, thumbnails of its kept images, and the bytes of the last generation's images
+    (only those go to the viewer), all in the history's worker thread."""
     conversation = store.load_conversation(conversation_id)
+    kept = [(generation.id, index, output) for generation in conversation.generations
+            for index, output in enumerate(generation.outputs)
+            if (output.content_type or "").startswith("image/") and output.path.is_file()]
+    kept = kept[-MAX_VIEWER_IMAGES * 4:]
+    last_generation = kept[-1][0] if kept else None
     images: list[_LoadedImage] = []
-    for generation in conversation.generations:
-        for index, output in enumerate(generation.outputs):
-            if not (output.content_type or "").startswith("image/"):
-                continue
+    for generation_id, index, output in kept:
+        data = b""
+        if generation_id == last_generation:
             try:
                 data = output.path.read_bytes()
             except OSError as error:
                 log.warning("Kept output %s is unreadable: %s", output.path, error)
                 continue
-            images.append(_LoadedImage(generation.id, index, data, output.content_type, output.path,
-                                       _thumbnail(output.path)))
-    return _Loaded(conversation, images[-MAX_VIEWER_IMAGES * 4:])
+        images.append(_LoadedImage(generation_id, index, data, output.content_type, output.path,
+                                   _thumbnail(output.path)))
+    return _Loaded(conversation, images)
 
 
 def _thumbnail(path: Path) -> QImage:

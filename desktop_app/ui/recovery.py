@@ -13,7 +13,7 @@ from ..replicate.client import ReplicateClient
 from ..replicate.errors import ReplicateError
 from ..replicate.events import Completed, ImageResponse, TextDelta
 from ..replicate.files import download_output
-from ..replicate.models import ModelKind, known_kind
+from ..replicate.models import kind_of
 from ..replicate.predictions import resume_prediction
 from ..storage.history import HistoryStore
 from ..storage.history_records import Generation
@@ -73,7 +73,7 @@ class Recovery:
         key = next(self.keys)
         self.history.adopt(key, generation.turn_id, generation.id)
         prompt = str(generation.input.get("prompt", ""))
-        kind = _kind(generation.model)
+        kind = kind_of(generation.model)
         text: list[str] = []
         assert generation.prediction_id is not None
         try:
@@ -123,9 +123,3 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-
-def _kind(model: str) -> ModelKind | None:
-    try:
-        return known_kind(model)
-    except ReplicateError:
-        return None

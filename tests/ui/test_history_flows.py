@@ -202,3 +202,22 @@ async def test_corrupt_history_is_moved_aside_with_a_message(fake_replicate: Fak
     kept = list(paths.history_db.parent.glob("history.db.corrupt-*"))
     assert len(kept) == 1
     assert kept[0].read_bytes().startswith(b"this is not a database")
+
+
+async def test_reopening_shows_the_kept_images_from_disk(harness: Harness) -> None:
+    harness.fake.set_script(FLUX, Script(kind="image", images=[("png", 40, 30)]))
+    harness.choose("flux-schnell")
+    harness.send("a blue kite")
+    await harness.wait_idle()
+    await until(lambda: harness.window.viewer.current_image() is not None, message="the image")
+    await harness.controller.history.flush()
+    conversation = harness.controller.history.conversation_id
+    assert conversation is not None
+    harness.window.new_chat_requested.emit()
+    harness.window.viewer.begin_generation("", 0)
+    harness.window.sidebar.conversation_opened.emit(conversation)
+    await until(lambda: harness.window.viewer.current_image() is not None, message="the image from the library")
+    shown = harness.window.viewer.current_image()
+    assert shown is not None
+    assert (shown.width(), shown.height()) == (40, 30)
+    assert harness.last_turn().image_count == 1  # the thumbnail in the reopened turn
