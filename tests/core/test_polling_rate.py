@@ -9,7 +9,8 @@ import aiohttp
 from aioresponses import aioresponses
 
 from desktop_app.replicate import FollowPolicy, ReplicateClient, parse_model
-from desktop_app.replicate.predictions import _rate_limited, run_prediction
+from desktop_app.replicate.polling import _rate_limited
+from desktop_app.replicate.predictions import run_prediction
 
 BASE = "https://api.replicate.com/v1"
 ALMOST_DONE = "  95%|█████████▌| 19/20 [00:02<00:00,  9.5it/s]\n"

@@ -1,0 +1,152 @@
+"""What following one prediction has passed on so far, and turning each fresh prediction object into events."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .client import JSON, ReplicateClient
+from .events import FollowMode, LogsAppended, PredictionEvent, Progress, TextDelta
+from .files import is_file_output, looks_like_location
+from .models import ModelKind
+from .policy import FollowPolicy
+from .progress import last_log_line, parse_progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class FollowState:
+    """What has been passed on to the caller so far."""
+
+    prediction: JSON
+    kind: ModelKind | None
+    sent: list[str] = field(default_factory=list)  # text passed on so far, in pieces (joining per token is quadratic)
+    sent_len: int = 0
+    stream_len: int = 0  # characters received over the stream, which a GET may have shown already
+    stream_logs: str = ""  # likewise for the logs (a stream opened late replays them from the start)
+    logs_sent: str = ""
+    started_at: float = 0.0
+    attempt: int = 0
+    stream_urls: list[str] = field(default_factory=list)
+    poll_times: deque[float] = field(default_factory=deque)
+
+    @property
+    def id(self) -> str:
+        return str(self.prediction.get("id", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.prediction.get("status", "starting"))
+
+
+def record_sent(state: FollowState, text: str) -> None:
+    state.sent.append(text)
+    state.sent_len += len(text)
+
+
+async def refresh(client: ReplicateClient, state: FollowState) -> None:
+    urls = state.prediction.get("urls") or {}
+    target = urls.get("get") if isinstance(urls, dict) else None
+    fresh = await client.get_json(str(target or f"predictions/{state.id}"))
+    if fresh.get("error") is None and state.prediction.get("error"):
+        fresh["error"] = state.prediction["error"]
+    state.prediction = fresh
+
+
+async def emit_new(
+    state: FollowState, mode: FollowMode, policy: FollowPolicy, clock: Callable[[], float]
+) -> AsyncGenerator[PredictionEvent, None]:
+    """Yields what the latest prediction object adds: new text, new logs, a progress tick."""
+    prediction = state.prediction
+    output = prediction.get("output")
+    if state.kind is None and output is not None:
+        state.kind = classify(output)
+    if state.kind == "text" and output is not None and state.status not in {"failed", "canceled", "aborted"}:
+        full = join_text(output)
+        if len(full) > state.sent_len:
+            if full.startswith("".join(state.sent)):
+                tail = full[state.sent_len:]
+                record_sent(state, tail)
+                yield TextDelta(tail)
+            else:
+                log.warning("Output of %s no longer extends what was shown; keeping the shown text", state.id)
+    logs = str(prediction.get("logs") or "")
+    if logs.startswith(state.logs_sent) and len(logs) > len(state.logs_sent):
+        yield LogsAppended(logs[len(state.logs_sent):])
+    elif not logs.startswith(state.logs_sent):
+        yield LogsAppended(logs)
+    state.logs_sent = logs
+    progress = parse_progress(logs)
+    yield Progress(
+        state.status,
+        mode,
+        state.attempt,
+        policy.max_attempts,
+        clock() - state.started_at,
+        percent=progress.percentage * 100 if progress else None,
+        log_line=last_log_line(logs),
+    )
+
+
+def classify(output: Any) -> ModelKind:
+    if is_file_output(output):
+        return "image"
+    if isinstance(output, list) and output and all(is_file_output(item) for item in output):
+        return "image"
+    return "text"
+
+
+def file_urls(output: Any) -> list[str]:
+    if isinstance(output, str):
+        return [output] if looks_like_location(output) else []
+    if isinstance(output, list):
+        return [item for item in output if looks_like_location(item)]
+    if isinstance(output, dict):
+        return [value for value in output.values() if looks_like_location(value)]
+    return []
+
+
+def join_text(output: Any) -> str:
+    if isinstance(output, list):
+        return "".join(item if isinstance(item, str) else json.dumps(item) for item in output)
+    if isinstance(output, str):
+        return output
+    return json.dumps(output)
+
+
+def stream_url(prediction: JSON) -> str | None:
+    urls = prediction.get("urls")
+    value = urls.get("stream") if isinstance(urls, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def version_of(prediction: JSON) -> str | None:
+    value = prediction.get("version")
+    return value if isinstance(value, str) and value and value != "hidden" else None
+
+
+def web_url(prediction: JSON) -> str | None:
+    urls = prediction.get("urls")
+    value = urls.get("web") if isinstance(urls, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def error_detail(data: str) -> str:
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return data
+    if isinstance(parsed, dict) and parsed.get("detail"):
+        return str(parsed["detail"])
+    return data
+
+
+def error_text(error: Any) -> str:
+    if isinstance(error, dict):
+        return str(error.get("detail") or error.get("message") or json.dumps(error))
+    return str(error) if error else "no error message was given"
