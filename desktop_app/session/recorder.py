@@ -49,6 +49,8 @@ class _Recorded:
 
 @dataclass(frozen=True)
 class _Write:
+    """One write waiting its turn."""
+
     action: Callable[[HistoryStore], Any]
     future: asyncio.Future[Any]
     changed: Callable[[], int | None] | None  # which conversation the history list should refresh, if any

@@ -5,15 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from desktop_app.replicate import AuthenticationError, MissingTokenError, PredictionFailed, UnknownModelError
 from desktop_app.replicate.schema import InputSchema, parse_input_schema
-from desktop_app.session import InputProblems, RunFailed, RunFinished, RunRequest
+from desktop_app.session import ChatBusyError, InputProblems, RunFailed, RunFinished, RunRequest
 from desktop_app.storage.history import HistoryStore
 from tests.fake_replicate import FakeReplicate, Script
 
 from .conftest import Layer, make_layer
-from .helpers import FLUX, LLAMA, events_of
+from .helpers import FLUX, LLAMA, events_of, gate, until
 
 
 async def _schema(layer: Layer, model: str) -> InputSchema:
@@ -153,3 +154,20 @@ async def test_retry_runs_the_same_messages_again_and_regenerate_replaces_the_re
     assert prompts == ["User: question\nAssistant:"] * 3
     assert [(t.role, t.text, t.state) for t in chat.conversation] == [
         ("user", "question", "done"), ("assistant", "x", "failed"), ("assistant", "Better answer.", "done")]
+
+
+async def test_a_chat_runs_one_reply_at_a_time(layer: Layer) -> None:
+    held = gate(layer.fake, LLAMA, Script(kind="text", chunks=["a", "b"], gate_after=1))
+    chat = layer.chat()
+    run = chat.send("first", "llama-3-70b")
+    await until(lambda: run.text == "a", message="the first reply half-way")
+
+    with pytest.raises(ChatBusyError):
+        chat.send("second", "llama-3-70b")
+    with pytest.raises(ChatBusyError):
+        await chat.open(1)
+    assert chat.busy
+    held.set()
+    assert isinstance(await run.wait(), RunFinished)
+    assert not chat.busy
+    assert [t.text for t in chat.conversation] == ["first", "ab"]
