@@ -85,6 +85,7 @@ def plan_run(request: RunRequest, *, require_token: Callable[[], None], has_loca
         if not has_local:
             raise ConfigurationError(f"No local Cog server is connected for {model}.")
         local_url = model[len(COG_PREFIX):].rstrip("/")
+        model = COG_PREFIX + local_url  # one name per server, with or without a trailing slash
         kind: ModelKind | None = None
     else:
         ref = parse_model(model)

@@ -62,6 +62,7 @@ async def test_a_local_cog_image_is_kept_in_the_library(fake_cog: FakeCog, store
     (ready,) = only(events, OutputReady)
     assert ready.path is not None and ready.path.is_relative_to(store.library_dir)
     assert isinstance(events[-1], RunFinished)
+    assert run.model == f"cog:{fake_cog.base_url}"  # the trailing slash does not make it another model
     await recorder.close()
 
 
