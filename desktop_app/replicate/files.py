@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -35,6 +36,8 @@ __all__ = [
     "is_loopback_host",
     "looks_like_location",
 ]
+
+log = logging.getLogger(__name__)
 
 DownloadProgress = Callable[[int, int | None], None]
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024
@@ -102,7 +105,8 @@ async def download_output(
 ) -> DownloadedFile:
     """Fetches one output into memory (for callers that need the bytes: the viewer, covers, the library).
 
-    It streams into a temporary file first, so a download that is retried or resumed never holds two copies.
+    It streams into a temporary file first (retried and resumed as :func:`download_to_file`), then reads it
+    back once, so the bytes are in memory once, only when complete.
     """
     check_output_url(url)
     if url.startswith("data:"):
@@ -113,7 +117,7 @@ async def download_output(
         except _DataLocation as target:
             return _decoded(target.url, on_progress, max_bytes)
         sink.seek(0)
-        return DownloadedFile(url, sink.read(), content_type)
+        return DownloadedFile(url, await asyncio.to_thread(sink.read), content_type)
 
 
 async def download_to_file(
@@ -188,7 +192,10 @@ async def _fetch(
                 raise NetworkError(
                     f"Downloading {excerpt(url, 80)} failed after {DOWNLOAD_ATTEMPTS} attempts: {_describe(error)}."
                 ) from error
-            await sleep(backoff(number, error))
+            delay = backoff(number, error)
+            log.info("Download of %s failed (%s); retry %d in %.1f s", excerpt(url, 80), _describe(error), number,
+                     delay)
+            await sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
