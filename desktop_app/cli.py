@@ -27,16 +27,17 @@ from .replicate import (
     ReplicateError,
     Started,
     TextDelta,
-    download_output,
+    download_to_file,
     generate,
 )
 from .storage.outputs import (
     OutputWriteError,
     default_output_name,
     extension_for_content_type,
+    file_head,
+    partial_file,
+    place_file,
     sniff_image_extension,
-    unique_path,
-    write_bytes_atomically,
 )
 
 EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
@@ -118,15 +119,18 @@ async def _generate(args: argparse.Namespace, extra: dict[str, Any], policy: Fol
 async def _save_image(
     client: ReplicateClient, url: str, index: int, count: int, args: argparse.Namespace, out: Reporter
 ) -> None:
-    downloaded = await download_output(client, url)
-    extension = (
-        extension_for_content_type(downloaded.content_type or "") or sniff_image_extension(downloaded.data) or "bin"
-    )
-    name = default_output_name(args.prompt, datetime.now(), index + 1 if count > 1 else None, extension)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = unique_path(args.out, name)
-    write_bytes_atomically(path, downloaded.data)
-    out.saved(url, path, len(downloaded.data))
+    part = partial_file(args.out)  # streamed to disk under the download cap, never held in memory
+    try:
+        saved = await download_to_file(client, url, part)
+        extension = (
+            extension_for_content_type(saved.content_type or "") or sniff_image_extension(file_head(part)) or "bin"
+        )
+        name = default_output_name(args.prompt, datetime.now(), index + 1 if count > 1 else None, extension)
+        path = place_file(part, args.out, name)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    out.saved(url, path, saved.size)
 
 
 def _stored_token() -> str | None:

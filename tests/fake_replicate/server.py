@@ -14,6 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from .catalogue import FakeCatalogue
+from .hostile import HostileBehaviours
 from .images import make_png
 from .prediction import Clock, FakePrediction
 from .recording import FailureRule, RecordedRequest, problem
@@ -67,6 +68,7 @@ class FakeReplicate:
         self.models: dict[str, FakeModel] = {model.full_name: model for model in builtin_models()}
         self.max_upload_bytes = 100 * 1024 * 1024  # POST /v1/files answers 413 from this size on
         self.catalogue = FakeCatalogue(self)  # search, collections and the Files API
+        self.hostile = HostileBehaviours(self)  # opt-in misbehaviour for edge tests; off unless a test scripts it
         self._failures: list[FailureRule] = []
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
@@ -105,6 +107,7 @@ class FakeReplicate:
         app.router.add_get("/files/{id}/{name}", self._file)
         app.router.add_get("/covers/{owner}/{name}", self._cover)
         self.catalogue.add_routes(app.router)
+        self.hostile.add_routes(app.router)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -274,6 +277,9 @@ class FakeReplicate:
         if hold is not None:
             await self._hold(prediction, hold)
         status = 202 if hold is not None and not prediction.is_terminal else 201
+        scripted = self.hostile.create_answer(request, prediction.to_json())
+        if scripted is not None:
+            return scripted
         return _json(prediction.to_json(), status=status, headers={"Location": prediction.urls["get"]})
 
     async def _hold(self, prediction: FakePrediction, seconds: float) -> None:
@@ -292,7 +298,10 @@ class FakeReplicate:
 
     async def _get_prediction(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)
-        return problem(404) if prediction is None else _json(prediction.to_json())
+        if prediction is None:
+            return problem(404)
+        scripted = self.hostile.poll_answer(request, prediction.to_json())
+        return _json(prediction.to_json()) if scripted is None else scripted
 
     async def _cancel_prediction(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)
