@@ -7,8 +7,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -88,7 +86,10 @@ def load_error(plugin: Path) -> str | None:
 
 def missing_libraries(plugin: Path, error: str) -> list[str]:
     """Every library ``plugin`` needs that cannot be found (``ldd`` lists them all; ``dlopen`` names only the
-    first), in ``ldd``'s order."""
+    first), in ``ldd``'s order. Only called when the plugin did not load, so its imports stay off the start-up path."""
+    import shutil
+    import subprocess
+
     ldd = shutil.which("ldd")
     if ldd:
         try:

@@ -63,10 +63,16 @@ done
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "Installing the Debian packages for $*: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    log=$(mktemp)
+    if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "Installing ${missing[*]} failed (see apt-get's output above)." >&2
+        exit 1
+    fi
+    rm -f "$log"
 else
-    echo "These Debian packages are missing ($* need them); install them with:" >&2
+    echo "Missing Debian packages (for: $*); install them with:" >&2
     echo "    sudo apt-get install ${missing[*]}" >&2
     exit 1
 fi

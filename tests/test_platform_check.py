@@ -289,7 +289,7 @@ def test_the_real_window_opens_on_xcb_under_xvfb(tmp_path: Path) -> None:
 
 
 def test_without_ldd_the_first_missing_library_comes_from_dlopen(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(platform_check.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     error = "libxcb-cursor.so.0: cannot open shared object file: No such file or directory"
     assert platform_check.missing_libraries(Path("/nowhere/libqxcb.so"), error) == ["libxcb-cursor.so.0"]
     # Not a missing library (a symbol or version mismatch): nothing to name, so Qt reports it itself.
