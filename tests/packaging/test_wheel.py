@@ -68,7 +68,8 @@ def test_installed_wheel_finds_its_icons(dists: dict[str, Path], tmp_path: Path)
     venv.EnvBuilder(with_pip=False).create(environment)
     python = environment / "bin" / "python"
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(dists["wheel"])],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-index", "--no-deps",
+         str(dists["wheel"])],
         capture_output=True,
         text=True,
         timeout=300,
