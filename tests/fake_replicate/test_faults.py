@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from tests.fake_replicate import FakeReplicate, Script
-from tests.fake_replicate.fault_kinds import MIB
+from tests.fake_replicate.fault_wire import MIB
 from tests.fake_replicate.faults import (
     PHASES,
     Body,
