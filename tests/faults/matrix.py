@@ -62,6 +62,10 @@ DROPPED: tuple[FaultKind, ...] = (Reset(0), Reset(30), Truncate(30))
 THROTTLED = Status(429, headers=RETRY_NOW)
 CLIENT_ERRORS: tuple[FaultKind, ...] = (Status(400), Status(401), Status(402), Status(403), Status(409), Status(413))
 SHORT_STALLS: tuple[FaultKind, ...] = (Stall(0.3), Stall(0.3, after_bytes=20))
+MALFORMED: tuple[FaultKind, ...] = (  # a prediction object that cannot be trusted is refused, not guessed at
+    MalformedPrediction(drop=("status",)), MalformedPrediction(set={"status": 42}),
+    MalformedPrediction(set={"logs": 7}), MalformedPrediction(set={"status": "failed", "error": {"x": 1}}),
+)
 
 
 def _rows(phase: Phase, flow: Flow, kinds: tuple[FaultKind, ...], times: int, expect: Expect) -> list[Row]:
@@ -85,10 +89,10 @@ def _create(flow: Flow) -> list[Row]:
         Row("create", flow, Redirect.loopback(307), ALWAYS, "error"),
         Row("create", flow, Redirect.loopback(302), ONCE, "error"),  # a 302 turns the POST into a GET
         Row("create", flow, Redirect.data(), ONCE, "error"),
-        Row("create", flow, MalformedPrediction(drop=("status",)), ONCE, "result"),
-        Row("create", flow, MalformedPrediction(set={"status": 42}), ONCE, "result"),
-        Row("create", flow, MalformedPrediction(set={"urls": "x"}), ONCE, "result"),
-        Row("create", flow, MalformedPrediction(set={"status": "failed", "error": {"x": 1}}), ONCE, "error"),
+        *_rows("create", flow, MALFORMED, ONCE, "error"),
+        Row("create", flow, MalformedPrediction(set={"urls": "x"}), ONCE, "error"),
+        Row("create", flow, MalformedPrediction(drop=("id",)), ONCE, "error"),
+        Row("create", flow, EchoHeaders(), ONCE, "error"),
     ]
 
 
@@ -105,16 +109,16 @@ def _poll(flow: Flow) -> list[Row]:
         Row("poll", flow, Redirect.loopback(307), ONCE, "result"),
         Row("poll", flow, Redirect.loopback(302), ALWAYS, "error"),
         Row("poll", flow, Redirect.data(), ALWAYS, "error"),
-        Row("poll", flow, MalformedPrediction(drop=("status",)), ONCE, "result"),
-        Row("poll", flow, MalformedPrediction(set={"status": 42}), ONCE, "result"),
-        Row("poll", flow, MalformedPrediction(set={"status": "failed", "error": {"x": 1}}), ONCE, "error"),
+        *_rows("poll", flow, MALFORMED, ONCE, "error"),
+        Row("poll", flow, EchoHeaders(), ONCE, "error"),
+        Row("poll", flow, EchoHeaders(500), ALWAYS, "error"),
     ]
 
 
 def _stream() -> list[Row]:
     """A broken stream is confirmed by a GET and resumed or replaced by polling: the reply stays exact."""
     broken = (THROTTLED, *SERVER_ERRORS, *DROPPED, *CLIENT_ERRORS, Status(404), WrongContentType(),
-              Redirect.loopback(302), Redirect.data())
+              Redirect.loopback(302), Redirect.data(), EchoHeaders())
     return [
         *_rows("stream", "text", broken, ONCE, "result"),
         *_rows("stream", "text", broken, ALWAYS, "result"),
@@ -124,14 +128,14 @@ def _stream() -> list[Row]:
 
 def _download() -> list[Row]:
     return [
+        *_rows("download", "image", (THROTTLED, *SERVER_ERRORS, *DROPPED), ONCE, "result"),
         *_rows("download", "image", (*SERVER_ERRORS, *DROPPED, *CLIENT_ERRORS, Status(404)), ALWAYS, "error"),
         *_rows("download", "image", SHORT_STALLS, ONCE, "result"),
         Row("download", "image", WrongContentType(), ONCE, "result"),
         Row("download", "image", Redirect.loopback(302), ONCE, "result"),
         Row("download", "image", Redirect.loopback(307), ONCE, "result"),
         Row("download", "image", Redirect.loopback(302), ALWAYS, "error"),
-        Row("download", "image", Redirect.data(), ONCE, "error"),
-        Row("download", "image", EchoHeaders(), ALWAYS, "error"),  # the excerpt shown stops before the token
+        Row("download", "image", EchoHeaders(), ALWAYS, "error"),
     ]
 
 
@@ -149,6 +153,7 @@ def _upload() -> list[Row]:
         Row("upload", "upload", Redirect.loopback(307), ONCE, "result"),
         Row("upload", "upload", Redirect.loopback(302), ONCE, "error"),
         Row("upload", "upload", Redirect.data(), ONCE, "error"),
+        Row("upload", "upload", EchoHeaders(), ONCE, "error"),
     ]
 
 
@@ -160,6 +165,7 @@ def _cancel() -> list[Row]:
         *_rows("cancel", "cancel", (THROTTLED, *SERVER_ERRORS, *CLIENT_ERRORS, Status(404)), ALWAYS, "quiet"),
         Row("cancel", "cancel", Redirect.loopback(302), ALWAYS, "quiet"),
         Row("cancel", "cancel", Redirect.data(), ALWAYS, "quiet"),
+        Row("cancel", "cancel", EchoHeaders(), ALWAYS, "quiet"),
     ]
 
 
