@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench system-deps display-deps test-deps clean
+.PHONY: run test lint typecheck pytest faults bench system-deps display-deps test-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) packaging/check_python.py
@@ -33,8 +33,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The fault matrix (tests/faults) runs with the other tests; when all of its rows ran, FAULT_REPORT makes it
+# rewrite docs/reliability.md from what it observed, so `make test` keeps the table current without a second run.
 pytest: $(STAMP) test-deps
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+	FAULT_REPORT=docs/reliability.md QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+faults: $(STAMP) system-deps
+	FAULT_REPORT=docs/reliability.md $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults
 
 test: lint typecheck pytest
 

@@ -187,6 +187,10 @@ def save_output(directory: Path, filename: str, data: bytes) -> Path:
     return path
 
 
+def describe_os_error(error: OSError) -> str:
+    """A few plain words for why a file operation failed (``"permission denied"``, ``"the disk is full"``)."""
+    return _REASONS.get(error.errno or 0) or (error.strerror or str(error) or "unknown error").lower()
+
+
 def _write_error(path: Path, error: OSError) -> OutputWriteError:
-    reason = _REASONS.get(error.errno or 0) or (error.strerror or str(error) or "unknown error").lower()
-    return OutputWriteError(path, reason, error.errno)
+    return OutputWriteError(path, describe_os_error(error), error.errno)
