@@ -19,9 +19,12 @@ import aiohttp
 from .replicate import (
     APP_POLICY,
     Completed,
+    DeadlineError,
     FollowPolicy,
     ImageResponse,
     LogsAppended,
+    ModelSchemas,
+    PollBudget,
     Progress,
     ReplicateClient,
     ReplicateError,
@@ -29,6 +32,7 @@ from .replicate import (
     TextDelta,
     download_output,
     generate,
+    parse_deadline,
 )
 from .storage.outputs import (
     OutputWriteError,
@@ -55,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print one JSON object per event to stdout")
     parser.add_argument("--max-attempts", type=int, default=APP_POLICY.max_attempts, help="polling attempts")
     parser.add_argument("--delay", type=float, default=APP_POLICY.delay, help="seconds between polls")
+    parser.add_argument("--deadline", metavar="DURATION",
+                        help="stop the run on Replicate after this long (e.g. 90s, 5m, 1h30m; at least 5s); "
+                             "a run still queued then is aborted and not charged")
     return parser
 
 
@@ -82,7 +89,8 @@ def run_generate(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: Te
     try:
         extra = parse_inputs(args.input)
         policy = FollowPolicy(max_attempts=args.max_attempts, delay=args.delay)
-    except ValueError as error:
+        parse_deadline(args.deadline)
+    except (ValueError, DeadlineError) as error:
         print(f"replicate-desktop generate: {error}", file=stderr)
         return EXIT_USAGE
     reporter = Reporter(stdout, stderr, as_json=args.json)
@@ -97,7 +105,8 @@ async def _generate(args: argparse.Namespace, extra: dict[str, Any], policy: Fol
     token = os.environ.get("REPLICATE_API_TOKEN") or _stored_token()
     async with aiohttp.ClientSession() as session:
         client = ReplicateClient.from_env(session, token=token)
-        events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy)
+        events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy,
+                          budget=PollBudget(), schemas=_schemas(), deadline=args.deadline)
         try:
             async with contextlib.aclosing(events):
                 async for event in events:
@@ -127,6 +136,17 @@ async def _save_image(
     path = unique_path(args.out, name)
     write_bytes_atomically(path, downloaded.data)
     out.saved(url, path, len(downloaded.data))
+
+
+def _schemas() -> ModelSchemas:
+    """Models' schemas, cached on disk where the window keeps them too."""
+    try:
+        from .storage import AppPaths
+        from .storage.schema_cache import SchemaCache
+
+        return ModelSchemas(SchemaCache(AppPaths.default().cache_dir / "schemas"))
+    except Exception:  # no usable cache folder: read schemas from the API each run
+        return ModelSchemas()
 
 
 def _stored_token() -> str | None:

@@ -11,6 +11,7 @@ from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .client import DEFAULT_BASE_URL, ReplicateClient
+    from .deadline import DeadlineError, parse_deadline
     from .errors import (
         APIError,
         AuthenticationError,
@@ -36,7 +37,9 @@ if TYPE_CHECKING:
     from .events import Completed, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
     from .files import DownloadedFile, download_output
     from .generator import AsyncResult, ReplicateHome, generate
+    from .model_schemas import ModelSchemas, SchemaStore
     from .models import ALIASES, BUILTIN_MODELS, ModelInfo, ModelRef, get_model, known_kind, parse_model
+    from .poll_budget import PollBudget
     from .predictions import APP_POLICY, FollowPolicy, run_prediction
     from .prompts import Message, build_prompt, format_prompt
 
@@ -51,6 +54,7 @@ _LAZY: dict[str, str] = {
     "Completed": "events",
     "ConfigurationError": "errors",
     "DEFAULT_BASE_URL": "client",
+    "DeadlineError": "deadline",
     "DownloadedFile": "files",
     "EmptyPromptError": "errors",
     "FollowPolicy": "predictions",
@@ -60,8 +64,10 @@ _LAZY: dict[str, str] = {
     "MissingTokenError": "errors",
     "ModelInfo": "models",
     "ModelRef": "models",
+    "ModelSchemas": "model_schemas",
     "NetworkError": "errors",
     "NotFoundError": "errors",
+    "PollBudget": "poll_budget",
     "PredictionAborted": "errors",
     "PredictionCanceled": "errors",
     "PredictionError": "errors",
@@ -73,6 +79,7 @@ _LAZY: dict[str, str] = {
     "ReplicateClient": "client",
     "ReplicateError": "errors",
     "ReplicateHome": "generator",
+    "SchemaStore": "model_schemas",
     "ServerError": "errors",
     "Started": "events",
     "TextDelta": "events",
@@ -86,6 +93,7 @@ _LAZY: dict[str, str] = {
     "generate": "generator",
     "get_model": "models",
     "known_kind": "models",
+    "parse_deadline": "deadline",
     "parse_model": "models",
     "run_prediction": "predictions",
 }
@@ -105,6 +113,7 @@ __all__ = [
     "BillingRequiredError",
     "Completed",
     "ConfigurationError",
+    "DeadlineError",
     "DownloadedFile",
     "EmptyPromptError",
     "FollowPolicy",
@@ -114,8 +123,10 @@ __all__ = [
     "MissingTokenError",
     "ModelInfo",
     "ModelRef",
+    "ModelSchemas",
     "NetworkError",
     "NotFoundError",
+    "PollBudget",
     "PredictionAborted",
     "PredictionCanceled",
     "PredictionError",
@@ -127,6 +138,7 @@ __all__ = [
     "ReplicateClient",
     "ReplicateError",
     "ReplicateHome",
+    "SchemaStore",
     "ServerError",
     "Started",
     "TextDelta",
@@ -140,6 +152,7 @@ __all__ = [
     "generate",
     "get_model",
     "known_kind",
+    "parse_deadline",
     "parse_model",
     "run_prediction",
 ]

@@ -22,18 +22,15 @@ class DeadlineError(ConfigurationError):
 
 
 class AbortedBeforeStart(PredictionAborted):
-    """The prediction never started: its deadline passed while it waited (not charged)."""
+    """The prediction never started: its deadline passed while it waited (aborted runs are not charged)."""
 
-    def __init__(self, *, prediction_id: str | None = None, deadline: str | None = None, known: bool = True) -> None:
-        self.deadline = deadline
-        if not known:  # no deadline on record: say what "aborted" means without claiming more
-            cause = "Replicate aborted it in the queue, as it does when a deadline passes before a run starts"
-        else:
-            cause = f"its deadline ({deadline}) passed while it waited for the model" if deadline else \
-                "its deadline passed while it waited for the model"
+    def __init__(self, *, prediction_id: str | None = None, deadline: str | None = None) -> None:
+        self.deadline = deadline  # as sent in Cancel-After (``5m``), when known
+        cause = f"its deadline ({deadline}) passed" if deadline else "its deadline passed"
         PredictionError.__init__(
             self,
-            f"The prediction was stopped before it started: {cause}. Aborted runs are not charged.",
+            f"The prediction was stopped before it started: {cause} while it waited for the model. "
+            "Aborted runs are not charged.",
             prediction_id=prediction_id,
         )
 
@@ -99,9 +96,8 @@ def deadline_end(prediction: JSON, requested: int | None) -> PredictionError | N
     status = prediction.get("status")
     shown = cancel_after(requested) if requested else None
     prediction_id = str(prediction.get("id") or "") or None
-    if status == "aborted":
-        known = requested is not None or _moment(prediction.get("deadline")) is not None
-        return AbortedBeforeStart(prediction_id=prediction_id, deadline=shown, known=known)
+    if status == "aborted":  # Replicate aborts only runs whose deadline passed before they started
+        return AbortedBeforeStart(prediction_id=prediction_id, deadline=shown)
     if status != "canceled":
         return None
     deadline = _moment(prediction.get("deadline"))

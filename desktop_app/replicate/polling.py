@@ -17,20 +17,23 @@ async def follow_polling(
     client: ReplicateClient, state: FollowState, policy: FollowPolicy, budget: PollBudget, clock: Callable[[], float]
 ) -> AsyncGenerator[PredictionEvent, None]:
     """Polls until a terminal status. Gives up with :class:`PredictionTimeout` once ``max_attempts`` ×
-    ``delay`` seconds of polling have passed; ``attempt`` is the number of ``delay``-long periods begun."""
+    ``delay`` seconds of polling have passed; ``attempt`` counts the ``delay``-long periods begun since the
+    first poll (polls come faster than ``delay`` when the budget allows, so several share one attempt)."""
     began = clock()
+    first: float | None = None
     limit = policy.max_attempts * policy.delay
     with budget.following(client, state.prediction) as watch:
         while True:
             interval = _next_interval(state, policy, budget.spacing)
             state.prediction = await budget.refresh(watch, not_before=watch.fresh_at + interval)
-            elapsed = clock() - began
-            state.attempt = min(policy.max_attempts, int(elapsed / policy.delay) + 1)
+            now = clock()
+            first = now if first is None else first
+            state.attempt = min(policy.max_attempts, int((now - first) / policy.delay) + 1)
             async for event in emit_new(state, "poll", policy, clock):
                 yield event
             if state.status in TERMINAL:
                 return
-            if elapsed >= limit:
+            if now - began >= limit:
                 raise PredictionTimeout(policy.max_attempts, policy.delay, prediction_id=state.id)
 
 
