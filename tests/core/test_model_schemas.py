@@ -13,7 +13,16 @@ import pytest
 from aioresponses import aioresponses
 from yarl import URL
 
-from desktop_app.replicate import AuthenticationError, ModelSchemas, NotFoundError, ReplicateClient, parse_model
+from desktop_app.replicate import (
+    AuthenticationError,
+    FollowPolicy,
+    ModelSchemas,
+    NotFoundError,
+    ReplicateClient,
+    parse_model,
+)
+from desktop_app.replicate.models import ModelKind
+from desktop_app.replicate.policy import FollowPlan, plan_follow
 from desktop_app.replicate.schema import OutputSpec
 from desktop_app.storage.schema_cache import SchemaCache
 
@@ -182,3 +191,21 @@ def test_the_cache_keeps_keys_apart_and_survives_an_unwritable_folder(tmp_path: 
     blocked.write_text("not a folder", encoding="utf-8")
     schemas = ModelSchemas(SchemaCache(blocked / "schemas"))
     schemas.remember_model(model("acme/painter", FILES, official=True))  # logs, does not raise
+
+
+@pytest.mark.parametrize(("known", "output", "policy", "kind", "held"), [
+    ("text", None, FollowPolicy(), "text", None),  # built in: text streams
+    ("image", None, FollowPolicy(), "image", 60),  # built in: images are held
+    (None, OutputSpec("text", many=True, iterator=True, concatenate=True), FollowPolicy(), "text", None),
+    (None, OutputSpec("files", many=True, iterator=True), FollowPolicy(), "image", None),  # a file stream
+    (None, OutputSpec("files", many=True), FollowPolicy(wait_seconds=30), "image", 30),
+    (None, OutputSpec("text"), FollowPolicy(), "text", 60),  # one string: nothing to stream
+    (None, OutputSpec("json"), FollowPolicy(), None, 60),  # classified by what it returns
+    (None, None, FollowPolicy(), None, 60),  # schema unknown: held, as a careful client would
+    (None, OutputSpec("text", many=True, iterator=True), FollowPolicy(use_stream=False, wait_seconds=None), "text",
+     None),
+])
+def test_the_fastest_way_follows_from_the_kind_or_the_schema(
+    known: ModelKind | None, output: OutputSpec | None, policy: FollowPolicy, kind: ModelKind | None, held: int | None
+) -> None:
+    assert plan_follow(known, output, policy) == FollowPlan(kind, held)

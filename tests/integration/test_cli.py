@@ -172,10 +172,10 @@ def test_canceled_prediction_exits_4(threaded_fake: ThreadedFake, fake: FakeRepl
     assert "canceled" in run.stderr
 
 
-def test_timeout_exits_5_and_cancels(threaded_fake: ThreadedFake, fake: FakeReplicate) -> None:
+def test_timeout_exits_5_and_cancels(threaded_fake: ThreadedFake, fake: FakeReplicate, tmp_path: Path) -> None:
     threaded_fake.call(lambda: setattr(fake, "wait_window", 0.1))  # the held create comes back unfinished
 
-    run = cli("acme/slow-image", "slow", "--max-attempts", "2", "--delay", "0.1")
+    run = cli("acme/slow-image", "slow", "--max-attempts", "2", "--delay", "0.1", "--out", str(tmp_path))
 
     assert run.code == 5, run.stderr
     assert "No result after 2 attempts" in run.stderr
