@@ -83,7 +83,8 @@ class ModelSchemas:
         """What ``ref`` returns and how to create it. Raises :class:`NotFoundError` for a model that does not
         exist (or has no version to run); network trouble only makes the answer less complete."""
         if ref.version:
-            return ModelTarget(await self._version_output(client, ref), None, ref.version)
+            async with self._locks.setdefault(f"version/{ref.version}", asyncio.Lock()):
+                return ModelTarget(await self._version_output(client, ref), None, ref.version)
         key = f"model/{ref.owner}/{ref.name}"
         async with self._locks.setdefault(key, asyncio.Lock()):  # many runs of one model: one look-up
             entry = self._models.get(key) or self._load_model(key)
