@@ -28,7 +28,15 @@ from typing import Literal
 import aiohttp
 import replicate
 
-from desktop_app.replicate import APP_POLICY, FollowPolicy, ImageResponse, ReplicateClient, TextDelta, generate
+from desktop_app.replicate import (
+    APP_POLICY,
+    FollowPolicy,
+    ImageResponse,
+    PollBudget,
+    ReplicateClient,
+    TextDelta,
+    generate,
+)
 from tests.fake_replicate import FakePrediction, FakeReplicate, Script
 
 RUNS = 20
@@ -171,11 +179,15 @@ async def measure(fake: FakeReplicate, firsts: dict[str, float], label: str, run
 
 def ours(session: aiohttp.ClientSession, fake: FakeReplicate, model: str, policy: FollowPolicy,
          moment: Moment) -> Runner:
+    shared = PollBudget()  # like the app: every run of this client shares one poll budget
+
     async def run(prompt: str) -> float | None:
         loop = asyncio.get_running_loop()
         client = ReplicateClient(session, token=fake.token, base_url=fake.base_url)
         got_at: float | None = None
-        async for event in generate(client, model, [], prompt=prompt, policy=policy):
+        # The original polled each prediction every 5 s on its own: a budget of one poll per 5 s per run.
+        budget = PollBudget(max_rate=1, window=5.0, margin=0.0) if policy is ORIGINAL_POLICY else shared
+        async for event in generate(client, model, [], prompt=prompt, policy=policy, budget=budget):
             wanted = isinstance(event, TextDelta) if moment == "first_token" else isinstance(event, ImageResponse)
             if wanted and got_at is None:
                 got_at = loop.time()

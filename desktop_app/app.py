@@ -102,7 +102,9 @@ async def main(
     import aiohttp
 
     from .logs import install_asyncio_handler, setup_logging, teardown_logging
+    from .replicate import ModelSchemas, PollBudget
     from .replicate.client import ReplicateClient
+    from .storage.schema_cache import SchemaCache
     from .storage.secrets import TokenStore
     from .ui.controller import AppController
     from .ui.crash_dialog import CrashDialog
@@ -141,6 +143,8 @@ async def main(
             env=env,
             initial_model=getattr(args, "model", None),
             history=HistoryRecorder(store, window),
+            budget=PollBudget(),  # one poll budget and one schema cache for every run of the app
+            schemas=ModelSchemas(SchemaCache(paths.cache_dir / "schemas")),
         )
         holder.append(controller)
         from .ui.catalogue_flow import CatalogueFlow

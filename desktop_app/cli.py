@@ -23,6 +23,8 @@ from .replicate import (
     FollowPolicy,
     ImageResponse,
     LogsAppended,
+    ModelSchemas,
+    PollBudget,
     Progress,
     ReplicateClient,
     ReplicateError,
@@ -58,7 +60,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for images (default: current)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event to stdout")
     parser.add_argument("--max-attempts", type=int, default=APP_POLICY.max_attempts, help="polling attempts")
-    parser.add_argument("--delay", type=float, default=APP_POLICY.delay, help="seconds between polls")
+    parser.add_argument("--delay", type=float, default=APP_POLICY.delay, help="seconds per polling attempt: "
+                        "--max-attempts × --delay bounds how long a run is followed (polls come as often as "
+                        "the app's budget of 10 a second allows)")
+    parser.add_argument("--deadline", metavar="DURATION",
+                        help="stop the run on Replicate after this long (e.g. 90s, 5m, 1h30m; at least 5s); "
+                             "a run still queued then is aborted and not charged")
     return parser
 
 
@@ -88,7 +95,8 @@ async def _generate(args: argparse.Namespace, extra: dict[str, Any], policy: Fol
         client = ReplicateClient.from_env(session, token=token)
         try:
             extra = await _send_files(client, extra)
-            events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy)
+            events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy,
+                              budget=PollBudget(), schemas=_schemas(), deadline=args.deadline)
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, ImageResponse):
@@ -130,6 +138,17 @@ async def _save_image(
         part.unlink(missing_ok=True)
         raise
     out.saved(url, path, saved.size)
+
+
+def _schemas() -> ModelSchemas:
+    """Models' schemas, cached on disk where the window keeps them too."""
+    try:
+        from .storage import AppPaths
+        from .storage.schema_cache import SchemaCache
+
+        return ModelSchemas(SchemaCache(AppPaths.default().cache_dir / "schemas"))
+    except Exception:  # no usable cache folder: read schemas from the API each run
+        return ModelSchemas()
 
 
 def _stored_token() -> str | None:

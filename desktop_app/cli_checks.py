@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .replicate import EmptyPromptError, FollowPolicy, UnknownModelError, get_model, known_kind
+from .replicate import (
+    DeadlineError,
+    EmptyPromptError,
+    FollowPolicy,
+    UnknownModelError,
+    get_model,
+    known_kind,
+    parse_deadline,
+)
 from .replicate.models import ModelKind
 from .replicate.uploads import MAX_UPLOAD_BYTES
 from .storage.folders import folder_problem
@@ -42,6 +50,10 @@ def check_generate_args(args: argparse.Namespace) -> CheckedArgs:
         raise UsageError(str(EmptyPromptError()))
     extra = parse_inputs(args.input)
     policy = check_policy(args.max_attempts, args.delay)
+    try:
+        parse_deadline(getattr(args, "deadline", None))
+    except DeadlineError as error:
+        raise UsageError(str(error)) from None
     kind = known_kind(model)
     if kind != "text":  # images (or outputs of a model only its result can classify) are saved to --out
         problem = folder_problem(args.out)

@@ -447,12 +447,28 @@
         <translation>Ошибка модели: {0}</translation>
     </message>
     <message>
+        <source>The prediction was aborted before it started (its deadline passed).</source>
+        <translation>Запуск прерван, не начавшись (истёк срок ожидания).</translation>
+    </message>
+    <message>
+        <source>The prediction was stopped before it started: its deadline ({0}) passed while it waited for the model. Aborted runs are not charged.</source>
+        <translation>Запуск остановлен, не начавшись: его срок ({0}) истёк, пока он ждал модель. Прерванные запуски не оплачиваются.</translation>
+    </message>
+    <message>
+        <source>The prediction was canceled because its deadline ({0}) passed while it was running. Replicate charges for the time it ran.</source>
+        <translation>Запуск отменён: его срок ({0}) истёк, пока модель работала. Replicate берёт плату за отработанное время.</translation>
+    </message>
+    <message>
+        <source>The prediction was canceled because its deadline passed while it was running. Replicate charges for the time it ran.</source>
+        <translation>Запуск отменён: его срок истёк, пока модель работала. Replicate берёт плату за отработанное время.</translation>
+    </message>
+    <message>
         <source>The prediction was canceled.</source>
         <translation>Запуск отменён.</translation>
     </message>
     <message>
-        <source>The prediction was aborted before it started (its deadline passed).</source>
-        <translation>Запуск прерван, не начавшись (истёк срок ожидания).</translation>
+        <source>The prediction was stopped before it started: its deadline passed while it waited for the model. Aborted runs are not charged.</source>
+        <translation>Запуск остановлен, не начавшись: его срок истёк, пока он ждал модель. Прерванные запуски не оплачиваются.</translation>
     </message>
     <message>
         <source>No result after {0} attempts × {1} s = {2} s; the prediction may still finish on Replicate.</source>
@@ -1497,6 +1513,18 @@ Your chats and images will be listed here.</source>
         <translation>Макс. попыток опроса</translation>
     </message>
     <message>
+        <source>none (e.g. 10m or 1h30m)</source>
+        <translation>нет (например, 10m или 1h30m)</translation>
+    </message>
+    <message>
+        <source>Replicate stops each run after this long. A run still queued then is aborted and not charged; a running one is canceled and charged for the time it ran.</source>
+        <translation>Replicate остановит каждый запуск по истечении этого срока. Запуск, ещё ждущий в очереди, прерывается и не оплачивается; работающий отменяется и оплачивается за отработанное время.</translation>
+    </message>
+    <message>
+        <source>Run deadline</source>
+        <translation>Срок запуска</translation>
+    </message>
+    <message>
         <source>Browse…</source>
         <translation>Обзор…</translation>
     </message>
@@ -1535,6 +1563,10 @@ Your chats and images will be listed here.</source>
     <message>
         <source>The proxy must be a URL such as http://proxy.example:3128.</source>
         <translation>Прокси должен быть URL-адресом, например http://proxy.example:3128.</translation>
+    </message>
+    <message>
+        <source>The run deadline must be a duration such as 90s, 10m or 1h30m, at least 5 seconds (or empty for none).</source>
+        <translation>Срок запуска должен быть длительностью вида 90s, 10m или 1h30m, не меньше 5 секунд (или пустым — без срока).</translation>
     </message>
     <message>
         <source>The token must not contain spaces.</source>

@@ -11,6 +11,7 @@ from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .client import DEFAULT_BASE_URL, ReplicateClient
+    from .deadline import DeadlineError, parse_deadline
     from .errors import (
         APIError,
         AuthenticationError,
@@ -38,8 +39,10 @@ if TYPE_CHECKING:
     from .events import Completed, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
     from .files import DownloadedFile, SavedDownload, download_output, download_to_file
     from .generator import AsyncResult, ReplicateHome, generate
+    from .model_schemas import ModelSchemas, SchemaStore
     from .models import ALIASES, BUILTIN_MODELS, ModelInfo, ModelRef, get_model, known_kind, parse_model
     from .parse import parse_prediction
+    from .poll_budget import PollBudget
     from .predictions import APP_POLICY, FollowPolicy, run_prediction
     from .prompts import Message, build_prompt, format_prompt
 
@@ -54,6 +57,7 @@ _LAZY: dict[str, str] = {
     "Completed": "events",
     "ConfigurationError": "errors",
     "DEFAULT_BASE_URL": "client",
+    "DeadlineError": "deadline",
     "DownloadedFile": "files",
     "EmptyPromptError": "errors",
     "FollowPolicy": "predictions",
@@ -64,8 +68,10 @@ _LAZY: dict[str, str] = {
     "MissingTokenError": "errors",
     "ModelInfo": "models",
     "ModelRef": "models",
+    "ModelSchemas": "model_schemas",
     "NetworkError": "errors",
     "NotFoundError": "errors",
+    "PollBudget": "poll_budget",
     "PredictionAborted": "errors",
     "PredictionCanceled": "errors",
     "PredictionError": "errors",
@@ -78,6 +84,7 @@ _LAZY: dict[str, str] = {
     "ReplicateError": "errors",
     "ReplicateHome": "generator",
     "SavedDownload": "files",
+    "SchemaStore": "model_schemas",
     "ServerError": "errors",
     "Started": "events",
     "TextDelta": "events",
@@ -92,6 +99,7 @@ _LAZY: dict[str, str] = {
     "generate": "generator",
     "get_model": "models",
     "known_kind": "models",
+    "parse_deadline": "deadline",
     "parse_model": "models",
     "parse_prediction": "parse",
     "run_prediction": "predictions",
@@ -113,6 +121,7 @@ __all__ = [
     "BillingRequiredError",
     "Completed",
     "ConfigurationError",
+    "DeadlineError",
     "DownloadedFile",
     "EmptyPromptError",
     "FollowPolicy",
@@ -123,8 +132,10 @@ __all__ = [
     "MissingTokenError",
     "ModelInfo",
     "ModelRef",
+    "ModelSchemas",
     "NetworkError",
     "NotFoundError",
+    "PollBudget",
     "PredictionAborted",
     "PredictionCanceled",
     "PredictionError",
@@ -137,6 +148,7 @@ __all__ = [
     "ReplicateError",
     "ReplicateHome",
     "SavedDownload",
+    "SchemaStore",
     "ServerError",
     "Started",
     "TextDelta",
@@ -151,6 +163,7 @@ __all__ = [
     "generate",
     "get_model",
     "known_kind",
+    "parse_deadline",
     "parse_model",
     "parse_prediction",
     "run_prediction",

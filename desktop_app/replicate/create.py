@@ -9,6 +9,7 @@ from typing import Any
 
 from .client import JSON, ReplicateClient
 from .errors import NotFoundError, ReplicateError
+from .model_schemas import ModelTarget
 from .models import ModelRef
 from .parse import parse_prediction
 
@@ -16,30 +17,47 @@ log = logging.getLogger(__name__)
 
 
 async def create_prediction(
-    client: ReplicateClient, ref: ModelRef, model_input: Mapping[str, Any], *, wait_seconds: int | None
+    client: ReplicateClient,
+    ref: ModelRef,
+    model_input: Mapping[str, Any],
+    *,
+    wait_seconds: int | None,
+    cancel_after: str | None = None,
+    target: ModelTarget | None = None,
 ) -> JSON:
-    """Creates a prediction: by version when pinned, else the official-model route, falling
-    back to the model's latest version when that route does not exist for it."""
-    headers = {"Prefer": f"wait={wait_seconds}"} if wait_seconds else None
-    read_timeout = (wait_seconds or 0) + 15.0
+    """Creates a prediction: by version when one is pinned or known (a community model's latest), on the
+    official-model route when the model is known to have one; otherwise that route is tried first, falling
+    back to the model's latest version when it does not exist for the model.
+
+    ``wait_seconds`` holds the request (``Prefer: wait=N``) until the run ends or N seconds pass;
+    ``cancel_after`` is the run's deadline (``Cancel-After``), measured by Replicate from creation."""
+    headers: dict[str, str] = {}
+    if wait_seconds:
+        headers["Prefer"] = f"wait={wait_seconds}"
+    if cancel_after:
+        headers["Cancel-After"] = cancel_after
+    # The server answers at the end of the hold; a little more than N covers the trip back. A timeout here
+    # would lose a prediction that runs (and is billed), so the margin is generous.
+    read_timeout = wait_seconds + 5.0 if wait_seconds else 30.0
     body: JSON = {"input": dict(model_input)}
-    if ref.version:
+    version = ref.version or (target.version if target is not None else None)
+
+    async def by_version(version: str) -> JSON:
         _, created = await client.post_json(
-            "predictions", {"version": ref.version, **body}, headers=headers, read_timeout=read_timeout
+            "predictions", {"version": version, **body}, headers=headers or None, read_timeout=read_timeout
         )
         return parse_prediction(created)
+
+    if version:
+        return await by_version(version)
     try:
         _, created = await client.post_json(
-            f"models/{ref.owner}/{ref.name}/predictions", body, headers=headers, read_timeout=read_timeout
+            f"models/{ref.owner}/{ref.name}/predictions", body, headers=headers or None, read_timeout=read_timeout
         )
         return parse_prediction(created)
     except NotFoundError:
         log.info("%s has no official-model route; looking up its latest version", ref.full_name)
-    version = await latest_version(client, ref)
-    _, created = await client.post_json(
-        "predictions", {"version": version, **body}, headers=headers, read_timeout=read_timeout
-    )
-    return parse_prediction(created)
+    return await by_version(await latest_version(client, ref))
 
 
 async def latest_version(client: ReplicateClient, ref: ModelRef) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import deque
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,7 +33,6 @@ class FollowState:
     started_at: float = 0.0
     attempt: int = 0
     stream_urls: list[str] = field(default_factory=list)
-    poll_times: deque[float] = field(default_factory=deque)
 
     @property
     def id(self) -> str:

@@ -10,9 +10,10 @@ from typing import Any, ClassVar
 import aiohttp
 
 from .client import ReplicateClient
+from .deadline import parse_deadline
 from .events import ImageResponse, PredictionEvent, TextDelta
 from .models import ALIASES, BUILTIN_MODELS, get_model, known_kind, parse_model
-from .predictions import FollowPolicy, run_prediction
+from .predictions import FollowPolicy, ModelSchemas, PollBudget, run_prediction
 from .prompts import MessageLike, build_prompt
 
 
@@ -25,19 +26,24 @@ async def generate(
     extra_input: Mapping[str, Any] | None = None,
     policy: FollowPolicy | None = None,
     sleep: Any = asyncio.sleep,
+    budget: PollBudget | None = None,
+    schemas: ModelSchemas | None = None,
+    deadline: str | float | None = None,
 ) -> AsyncGenerator[PredictionEvent, None]:
     """Resolves the model, builds the prompt and runs the prediction, yielding typed events.
 
-    Every check that needs no network (model name, token, empty prompt) happens before the
-    first request.
+    Every check that needs no network (model name, token, empty prompt, deadline) happens before
+    the first request. A model outside the built-in table is known by its schema (read through
+    ``schemas``, the app's cache) before it runs; ``budget`` is the app's poll budget.
     """
     ref = parse_model(model)
     kind = known_kind(model)
     text = build_prompt(kind, messages, prompt)
     client.require_token()
+    parse_deadline(deadline)
     model_input = {"prompt": text, **dict(extra_input or {})}
     events = run_prediction(client, ref, model_input, kind=kind, alt=text, policy=policy or FollowPolicy(),
-                            sleep=sleep)
+                            sleep=sleep, budget=budget, schemas=schemas, deadline=deadline)
     async with contextlib.aclosing(events):
         async for event in events:
             yield event

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .errors import UnknownModelError
+from .schema import OutputSpec
 
 ModelKind = Literal["text", "image"]
 
@@ -157,3 +158,15 @@ def known_kind(model: str) -> ModelKind | None:
     """The kind of a built-in model; ``None`` for models only their output can classify."""
     info = builtin_info(model)
     return info.kind if info else None
+
+
+def kind_from_output(output: OutputSpec | None) -> ModelKind | None:
+    """The kind a schema's output gives a run: files are shown as images, text as text; JSON and unknown
+    outputs are classified by what the prediction returns."""
+    if output is None:
+        return None
+    if output.kind == "files":
+        return "image"
+    if output.kind == "text":
+        return "text"
+    return None

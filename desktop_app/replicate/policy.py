@@ -1,8 +1,12 @@
-"""How a prediction is followed once created: the polling knobs and the statuses that end a run."""
+"""How a prediction is created and followed: the polling knobs, the fastest way per model, the statuses that
+end a run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .models import ModelKind, kind_from_output
+from .schema import OutputSpec
 
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
 
@@ -11,10 +15,12 @@ TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
 class FollowPolicy:
     """How a prediction is followed once created.
 
-    ``max_attempts`` × ``delay`` bound polling (the seed's knobs). ``wait_seconds`` is the
-    ``Prefer: wait`` hold on create for image models; text models stream instead. When the
-    logs tell how fast a run goes, polls move up to the predicted end and then come every
-    ``min_interval``, never more than ``max_rate`` requests in any one second.
+    ``max_attempts`` × ``delay`` bound how long polling goes on (the seed's knobs): polls come as often as
+    the app's poll budget allows when nothing better is known, and ``attempt`` counts the ``delay``-long
+    periods begun. ``wait_seconds`` is the ``Prefer: wait`` hold on create for models whose output does not
+    stream; those that stream are followed by their stream instead. When the logs tell how fast a run goes,
+    polls come every ``delay`` until just before the predicted end and then every ``min_interval``.
+    ``max_rate`` polls a second is the budget of a run that is not given the app's.
     """
 
     max_attempts: int = 30
@@ -30,7 +36,31 @@ class FollowPolicy:
             raise ValueError("max_attempts must be at least 1")
         if self.delay <= 0:
             raise ValueError("delay must be positive")
+        if self.wait_seconds is not None and not 1 <= self.wait_seconds <= 60:
+            raise ValueError("wait_seconds must be between 1 and 60 (Prefer: wait=N)")
 
 
 # The app's own defaults: results arrive by held request or stream, polling is the fallback.
 APP_POLICY = FollowPolicy(max_attempts=300, delay=1.0)
+
+
+@dataclass(frozen=True)
+class FollowPlan:
+    """The fastest way to follow one run: the kind it yields, and the ``Prefer: wait`` hold of its create
+    (``None``: not held, so its stream can be followed from the start, or it is polled)."""
+
+    kind: ModelKind | None
+    wait_seconds: int | None
+
+
+def plan_follow(known: ModelKind | None, output: OutputSpec | None, policy: FollowPolicy) -> FollowPlan:
+    """``known`` is a built-in model's kind (text streams, images are held); otherwise the schema's output
+    decides: an iterator streams (text and file streams alike), anything else is held. An unknown output is
+    held too, as a careful client would: the held request ends as soon as the run does, and the object it
+    returns (its output, its stream URL) tells how to go on."""
+    if known is not None:
+        return FollowPlan(known, policy.wait_seconds if known == "image" else None)
+    kind = kind_from_output(output)
+    if output is not None and output.iterator and policy.use_stream:
+        return FollowPlan(kind, None)
+    return FollowPlan(kind, policy.wait_seconds)

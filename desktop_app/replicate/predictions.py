@@ -9,19 +9,16 @@ from typing import Any
 
 from .client import ReplicateClient, Sleep
 from .create import cancel_prediction, cancel_quietly, create_prediction, latest_version
-from .errors import (
-    MalformedPrediction,
-    PredictionAborted,
-    PredictionCanceled,
-    PredictionFailed,
-    UnexpectedResponse,
-)
+from .deadline import cancel_after, deadline_end, parse_deadline
+from .errors import MalformedPrediction, PredictionCanceled, PredictionFailed, UnexpectedResponse
 from .events import Completed, ImageResponse, PredictionEvent, Progress, Started
 from .files import check_output_url
 from .follow_state import FollowState, classify, emit_new, error_text, file_urls, stream_url, version_of, web_url
+from .model_schemas import ModelSchemas, ModelTarget
 from .models import ModelKind, ModelRef
 from .parse import parse_prediction
-from .policy import APP_POLICY, TERMINAL, FollowPolicy
+from .policy import APP_POLICY, TERMINAL, FollowPolicy, plan_follow
+from .poll_budget import PollBudget
 from .polling import follow_polling
 from .stream_follow import follow_stream
 
@@ -29,6 +26,9 @@ __all__ = [
     "APP_POLICY",
     "TERMINAL",
     "FollowPolicy",
+    "ModelSchemas",
+    "ModelTarget",
+    "PollBudget",
     "cancel_prediction",
     "create_prediction",
     "latest_version",
@@ -47,31 +47,45 @@ async def run_prediction(
     policy: FollowPolicy = APP_POLICY,
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    budget: PollBudget | None = None,
+    schemas: ModelSchemas | None = None,
+    target: ModelTarget | None = None,
+    deadline: str | float | None = None,
 ) -> AsyncGenerator[PredictionEvent, None]:
     """Runs one prediction and yields its events until a terminal status.
+
+    ``kind`` is a built-in model's; any other model is known by its schema first (``target``, else read
+    through ``schemas``) and followed the fastest way it allows (:func:`plan_follow`). ``budget`` is the
+    app's poll budget (a run without one gets its own, built on ``sleep`` and ``clock``). ``deadline``
+    (``5m``, ``1h30m``, seconds) is sent as ``Cancel-After`` and checked before anything is sent.
 
     Closing the iterator (or cancelling its task) before the end cancels the prediction on
     the server, so nobody pays for work that was abandoned.
     """
     client.require_token()
+    seconds = parse_deadline(deadline)
     t0 = clock()
-    hold = policy.wait_seconds if kind == "image" else None
+    budget = budget or PollBudget(max_rate=policy.max_rate, clock=clock, sleep=sleep)
     yield Progress("starting", "wait", 0, policy.max_attempts, 0.0)
+    if kind is None and target is None:
+        target = await (schemas or ModelSchemas()).target(client, ref)
+    plan = plan_follow(kind, target.output if target is not None else None, policy)
     try:
-        created = await create_prediction(client, ref, model_input, wait_seconds=hold)
+        created = await create_prediction(client, ref, model_input, wait_seconds=plan.wait_seconds,
+                                          cancel_after=cancel_after(seconds) if seconds else None, target=target)
     except MalformedPrediction as error:
         if error.prediction_id:  # it runs on Replicate but cannot be followed: do not let it run unwatched
             await cancel_quietly(client, {"id": error.prediction_id}, policy.cancel_timeout)
         raise
-    state = FollowState(created, kind, started_at=t0)
+    state = FollowState(created, plan.kind, started_at=t0)
     finished = False
     try:
-        yield Started(state.id, str(created.get("model") or ref.full_name), kind or "unknown", state.status,
+        yield Started(state.id, str(created.get("model") or ref.full_name), state.kind or "unknown", state.status,
                       web_url(created), version_of(created))
-        async for event in _follow(client, state, policy, sleep, clock):
+        async for event in _follow(client, state, policy, budget, clock):
             yield event
         finished = True
-        async for event in _finish(state, alt):
+        async for event in _finish(state, alt, seconds):
             yield event
     finally:
         if not finished and state.status not in TERMINAL:
@@ -87,24 +101,26 @@ async def resume_prediction(
     policy: FollowPolicy = APP_POLICY,
     sleep: Sleep = asyncio.sleep,
     clock: Callable[[], float] = time.monotonic,
+    budget: PollBudget | None = None,
 ) -> AsyncGenerator[PredictionEvent, None]:
     """Picks up a prediction created earlier (e.g. before the app was closed) and follows it to its end.
 
     Unlike :func:`run_prediction`, leaving early does not cancel it: the user did not ask for that.
     """
     client.require_token()
+    budget = budget or PollBudget(max_rate=policy.max_rate, clock=clock, sleep=sleep)
     found = parse_prediction(await client.get_json(f"predictions/{prediction_id}"))
     state = FollowState(found, kind, started_at=clock())
     yield Started(state.id, str(state.prediction.get("model") or ""), kind or "unknown", state.status,
                   web_url(state.prediction), version_of(state.prediction))
-    async for event in _follow(client, state, policy, sleep, clock):
+    async for event in _follow(client, state, policy, budget, clock):
         yield event
-    async for event in _finish(state, alt):
+    async for event in _finish(state, alt, None):
         yield event
 
 
 async def _follow(
-    client: ReplicateClient, state: FollowState, policy: FollowPolicy, sleep: Sleep, clock: Callable[[], float]
+    client: ReplicateClient, state: FollowState, policy: FollowPolicy, budget: PollBudget, clock: Callable[[], float]
 ) -> AsyncGenerator[PredictionEvent, None]:
     async for event in emit_new(state, "wait", policy, clock):
         yield event
@@ -116,21 +132,19 @@ async def _follow(
             yield event
         if state.status in TERMINAL:
             return
-    async for event in follow_polling(client, state, policy, sleep, clock):
+    async for event in follow_polling(client, state, policy, budget, clock):
         yield event
 
 
-async def _finish(state: FollowState, alt: str) -> AsyncGenerator[PredictionEvent, None]:
+async def _finish(state: FollowState, alt: str, deadline: int | None) -> AsyncGenerator[PredictionEvent, None]:
     prediction = state.prediction
     status = state.status
     if status == "failed":
         raise PredictionFailed(
             error_text(prediction.get("error")), prediction_id=state.id, logs=str(prediction.get("logs") or "")
         )
-    if status == "canceled":
-        raise PredictionCanceled(prediction_id=state.id)
-    if status == "aborted":
-        raise PredictionAborted(prediction_id=state.id)
+    if status in ("canceled", "aborted"):
+        raise deadline_end(prediction, deadline) or PredictionCanceled(prediction_id=state.id)
     output = prediction.get("output")
     if state.kind == "image" or (state.kind is None and classify(output) == "image"):
         urls = file_urls(output) or list(state.stream_urls)

@@ -32,6 +32,7 @@ class Settings:
     poll_delay: float = 1.0
     max_attempts: int = 300
     wait_seconds: int = 60
+    deadline: str | None = None  # per-run Cancel-After such as "10m"; None: runs have no deadline
     proxy: str | None = None
     output_dir: str | None = None
     theme: Theme = "system"

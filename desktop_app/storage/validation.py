@@ -12,7 +12,7 @@ _TOKEN_PATTERN = re.compile(r"r8_[A-Za-z0-9]{20,}")
 FLOAT_RANGES: dict[str, tuple[float, float]] = {"poll_delay": (0.1, 60.0)}
 INT_RANGES: dict[str, tuple[int, int]] = {"max_attempts": (1, 10_000), "wait_seconds": (1, 60)}
 REQUIRED_TEXT = frozenset({"base_url", "last_model", "language"})
-OPTIONAL_TEXT = frozenset({"proxy", "output_dir", "last_save_dir", "window_geometry", "window_state"})
+OPTIONAL_TEXT = frozenset({"proxy", "output_dir", "last_save_dir", "window_geometry", "window_state", "deadline"})
 THEMES = ("system", "light", "dark")
 
 

@@ -19,6 +19,8 @@ from ..replicate import (
     FollowPolicy,
     Message,
     MissingTokenError,
+    ModelSchemas,
+    PollBudget,
     ReplicateClient,
     download_output,
     generate,
@@ -74,8 +76,12 @@ class AppController(AccountMixin, QObject):
         env: Mapping[str, str],
         initial_model: str | None = None,
         history: HistoryRecorder | None = None,
+        budget: PollBudget | None = None,
+        schemas: ModelSchemas | None = None,
     ) -> None:
         super().__init__(window)
+        self.budget = budget or PollBudget()  # the app's: every run and resume polls through it
+        self.schemas = schemas or ModelSchemas()
         self.window = window
         self.settings = settings
         self.settings_store = settings_store
@@ -121,7 +127,7 @@ class AppController(AccountMixin, QObject):
         if token:
             self._check_account(token, store=False)
             if self.history.enabled:
-                recovery = Recovery(lambda: self.client, self.history, self._run_keys)
+                recovery = Recovery(lambda: self.client, self.history, self._run_keys, self.budget)
                 self.calls.run("resume", recovery.resume_unfinished)
         else:
             self.window.token_panel.show_missing()
@@ -324,7 +330,8 @@ class AppController(AccountMixin, QObject):
             self.window.viewer.begin_generation(prompt)
         policy = FollowPolicy(max_attempts=self.settings.max_attempts, delay=self.settings.poll_delay,
                               wait_seconds=self.settings.wait_seconds)
-        client, catalogue = self.client, self.catalogue
+        client, catalogue, budget, schemas = self.client, self.catalogue, self.budget, self.schemas
+        deadline = self.settings.deadline
         local = self.cog if cog else None
         text = build_prompt(kind, history)
 
@@ -335,7 +342,8 @@ class AppController(AccountMixin, QObject):
 
                 events = local.events(cog_url(model), {"prompt": text, **extra}, stream=kind != "image", alt=prompt)
             else:
-                events = generate(client, model, history, extra_input=extra, policy=policy)
+                events = generate(client, model, history, extra_input=extra, policy=policy, budget=budget,
+                                  schemas=schemas, deadline=deadline)
             async with contextlib.aclosing(events):
                 async for event in events:
                     yield event

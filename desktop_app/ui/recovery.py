@@ -14,7 +14,7 @@ from ..replicate.errors import ReplicateError
 from ..replicate.events import Completed, ImageResponse, TextDelta
 from ..replicate.files import download_output
 from ..replicate.models import kind_of
-from ..replicate.predictions import resume_prediction
+from ..replicate.predictions import PollBudget, resume_prediction
 from ..storage.history import HistoryStore
 from ..storage.history_records import Generation
 from .history_recorder import HistoryRecorder
@@ -27,7 +27,8 @@ class Recovery:
     not lost to a closed lid or a crash."""
 
     def __init__(self, client_getter: Callable[[], ReplicateClient], history: HistoryRecorder,
-                 keys: Iterator[int]) -> None:
+                 keys: Iterator[int], budget: PollBudget | None = None) -> None:
+        self.budget = budget  # the app's poll budget, shared with the runs in flight
         self.client_getter = client_getter
         self.history = history
         self.keys = keys
@@ -77,7 +78,8 @@ class Recovery:
         text: list[str] = []
         assert generation.prediction_id is not None
         try:
-            async for event in resume_prediction(self.client_getter(), generation.prediction_id, kind=kind, alt=prompt):
+            async for event in resume_prediction(self.client_getter(), generation.prediction_id, kind=kind, alt=prompt,
+                                                 budget=self.budget):
                 if isinstance(event, TextDelta):
                     text.append(event.text)
                 elif isinstance(event, ImageResponse):

@@ -10,6 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from ..replicate.deadline import AbortedBeforeStart, CanceledAtDeadline
 from ..replicate.errors import (
     APIError,
     AuthenticationError,
@@ -90,6 +91,8 @@ def _describe_core_error(error: ReplicateError) -> str:
         return translate("Errors", "Replicate answered {0}: {1}").format(error.status, error.detail)
     if isinstance(error, PredictionFailed):
         return translate("Errors", "The model failed: {0}").format(error.model_error)
+    if isinstance(error, CanceledAtDeadline | AbortedBeforeStart):
+        return _describe_deadline_end(error)
     if isinstance(error, PredictionCanceled):
         return translate("Errors", "The prediction was canceled.")
     if isinstance(error, PredictionAborted):
@@ -99,6 +102,21 @@ def _describe_core_error(error: ReplicateError) -> str:
         return translate("Errors", "No result after {0} attempts × {1} s = {2} s; the prediction may still finish "
                                    "on Replicate.").format(error.attempts, f"{error.delay:g}", f"{total:g}")
     return str(error)
+
+
+def _describe_deadline_end(error: CanceledAtDeadline | AbortedBeforeStart) -> str:
+    translate = QCoreApplication.translate
+    if isinstance(error, AbortedBeforeStart):
+        if error.deadline:
+            return translate("Errors", "The prediction was stopped before it started: its deadline ({0}) passed while "
+                                       "it waited for the model. Aborted runs are not charged.").format(error.deadline)
+        return translate("Errors", "The prediction was stopped before it started: its deadline passed while it "
+                                   "waited for the model. Aborted runs are not charged.")
+    if error.deadline:
+        return translate("Errors", "The prediction was canceled because its deadline ({0}) passed while it was "
+                                   "running. Replicate charges for the time it ran.").format(error.deadline)
+    return translate("Errors", "The prediction was canceled because its deadline passed while it was running. "
+                               "Replicate charges for the time it ran.")
 
 
 class TaskSlot:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..replicate.deadline import DeadlineError, parse_deadline
 from ..storage.settings import Settings
 from .translations import available_languages
 from .widgets import named
@@ -83,6 +84,12 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Poll delay"), self.delay_spin)
         self.attempts_spin = named(QSpinBox(minimum=1, maximum=10000), "maxAttemptsSpin")
         form.addRow(self.tr("Max poll attempts"), self.attempts_spin)
+        self.deadline_edit = named(QLineEdit(), "deadlineEdit")
+        self.deadline_edit.setPlaceholderText(self.tr("none (e.g. 10m or 1h30m)"))
+        self.deadline_edit.setToolTip(self.tr("Replicate stops each run after this long. A run still queued then "
+                                              "is aborted and not charged; a running one is canceled and charged "
+                                              "for the time it ran."))
+        form.addRow(self.tr("Run deadline"), self.deadline_edit)
 
         self.output_edit = named(QLineEdit(), "outputDirEdit")
         browse = QPushButton(self.tr("Browse…"))
@@ -125,6 +132,7 @@ class SettingsDialog(QDialog):
         self.proxy_edit.setText(settings.proxy or "")
         self.delay_spin.setValue(settings.poll_delay)
         self.attempts_spin.setValue(settings.max_attempts)
+        self.deadline_edit.setText(settings.deadline or "")
         self.output_edit.setText(settings.output_dir or "")
         index = self.theme_combo.findData(settings.theme)
         self.theme_combo.setCurrentIndex(max(0, index))
@@ -152,6 +160,7 @@ class SettingsDialog(QDialog):
             proxy=self.proxy_edit.text().strip() or None,
             poll_delay=round(self.delay_spin.value(), 1),
             max_attempts=self.attempts_spin.value(),
+            deadline=self.deadline_edit.text().strip() or None,
             output_dir=self.output_edit.text().strip() or None,
             theme=self.theme_combo.currentData(),
             language=self.language_combo.currentData(),
@@ -166,6 +175,11 @@ class SettingsDialog(QDialog):
         proxy = self.proxy_edit.text().strip()
         if proxy and (urlsplit(proxy).scheme not in {"http", "https"} or not urlsplit(proxy).netloc):
             return self.tr("The proxy must be a URL such as http://proxy.example:3128.")
+        try:
+            parse_deadline(self.deadline_edit.text())
+        except DeadlineError:
+            return self.tr("The run deadline must be a duration such as 90s, 10m or 1h30m, at least 5 seconds "
+                           "(or empty for none).")
         token = self.token_edit.text().strip()
         if token and any(ch.isspace() for ch in token):
             return self.tr("The token must not contain spaces.")

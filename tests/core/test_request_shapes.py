@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -35,7 +36,9 @@ from desktop_app.replicate import (
     UnsafeOutputURLError,
     ValidationError,
     generate,
+    parse_model,
 )
+from desktop_app.replicate.predictions import run_prediction
 
 BASE = "https://api.replicate.com/v1"
 TOKEN = "r8_unit_test_token_abcdefghijklmnop"
@@ -79,6 +82,34 @@ def calls(m: aioresponses, method: str, url: str) -> list[Any]:
     return m.requests.get((method, URL(url)), [])
 
 
+TEXT_SCHEMA = {"components": {"schemas": {"Output": {
+    "type": "array", "items": {"type": "string"}, "x-cog-array-type": "iterator", "x-cog-array-display": "concatenate",
+}}}}
+IMAGE_SCHEMA = {"components": {"schemas": {"Output": {"type": "array", "items": {"type": "string", "format": "uri"}}}}}
+
+
+def model_object(full_name: str, schema: dict | None, *, official: bool = True) -> dict:
+    """``GET /v1/models/{owner}/{name}`` as the core reads it before running a model outside the alias table."""
+    owner, name = full_name.split("/")
+    return {"owner": owner, "name": name, "is_official": official,
+            "latest_version": {"id": VERSION, "openapi_schema": schema}}
+
+
+class FakeClock:
+    """A clock that only the injected sleep moves."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 async def test_image_create_uses_official_route_with_wait_and_all_headers(session: aiohttp.ClientSession) -> None:
     with aioresponses() as m:
         done = prediction("succeeded", ["https://replicate.delivery/x/out-0.webp"])
@@ -103,12 +134,40 @@ async def test_image_create_uses_official_route_with_wait_and_all_headers(sessio
 
 async def test_pinned_version_uses_predictions_route(session: aiohttp.ClientSession) -> None:
     with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/chat/versions/{VERSION}", payload={"id": VERSION, "openapi_schema": TEXT_SCHEMA})
         m.post(f"{BASE}/predictions", status=201, payload=prediction("succeeded", ["Hi"]))
         events = await collect(generate(make_client(session), f"acme/chat:{VERSION}", [Message("user", "Hello")]))
         (call,) = calls(m, "POST", f"{BASE}/predictions")
         assert json.loads(call.kwargs["data"]) == {"version": VERSION, "input": {"prompt": "Hello"}}
-        assert "Prefer" not in call.kwargs["headers"]  # unknown kind: not held, so text could stream
+        assert "Prefer" not in call.kwargs["headers"]  # its version's schema says it streams: not held
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["Hi"]
+
+
+async def test_model_whose_schema_cannot_be_read_is_held_and_classified_by_its_output(
+    session: aiohttp.ClientSession,
+) -> None:
+    with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/chat/versions/{VERSION}", status=503, body="<html>down</html>",
+              content_type="text/html", repeat=True)
+        m.post(f"{BASE}/predictions", status=201, payload=prediction("succeeded", ["https://x.test/a.png"]))
+        events = await collect(generate(make_client(session), f"acme/chat:{VERSION}", [Message("user", "Hello")]))
+        (call,) = calls(m, "POST", f"{BASE}/predictions")
+        assert call.kwargs["headers"]["Prefer"] == "wait=60"  # unknown: held, as a careful client would
+    assert [e for e in events if isinstance(e, ImageResponse)] == [ImageResponse(["https://x.test/a.png"], "Hello")]
+
+
+@pytest.mark.parametrize(("schema", "held"), [(IMAGE_SCHEMA, True), (TEXT_SCHEMA, False)])
+async def test_community_model_is_read_first_and_created_by_its_latest_version(
+    session: aiohttp.ClientSession, schema: dict, held: bool
+) -> None:
+    with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/thing", payload=model_object("acme/thing", schema, official=False))
+        m.post(f"{BASE}/predictions", status=201, payload=prediction("succeeded", ["https://x.test/a.png"]))
+        await collect(generate(make_client(session), "acme/thing", [Message("user", "x")]))
+        (call,) = calls(m, "POST", f"{BASE}/predictions")
+        assert json.loads(call.kwargs["data"]) == {"version": VERSION, "input": {"prompt": "x"}}
+        assert call.kwargs["headers"].get("Prefer") == ("wait=60" if held else None)
+        assert calls(m, "POST", f"{BASE}/models/acme/thing/predictions") == []  # no 404 round trip first
 
 
 async def test_missing_official_route_falls_back_to_latest_version(session: aiohttp.ClientSession) -> None:
@@ -230,37 +289,41 @@ async def test_non_json_bodies_are_unexpected_responses(
     assert body[:10] in str(caught.value)
 
 
-async def test_polling_yields_only_new_text_and_counts_attempts(session: aiohttp.ClientSession) -> None:
-    sleeps = Sleeps()
+async def test_polling_yields_only_new_text_and_counts_delay_periods(session: aiohttp.ClientSession) -> None:
+    clock = FakeClock()
     with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/echo", payload=model_object("acme/echo", TEXT_SCHEMA))
         m.post(f"{BASE}/models/acme/echo/predictions", status=201, payload=prediction("starting"))
         m.get(f"{BASE}/predictions/p1", payload=prediction("processing", ["Hel"]))
         m.get(f"{BASE}/predictions/p1", payload=prediction("processing", ["Hel", "lo"]))
         m.get(f"{BASE}/predictions/p1", payload=prediction("processing", ["Hel", "lo"]))
         m.get(f"{BASE}/predictions/p1", payload=prediction("succeeded", ["Hel", "lo", "!"]))
         policy = FollowPolicy(max_attempts=10, delay=0.25)
-        events = await collect(generate(make_client(session), "acme/echo", [Message("user", "hi")], policy=policy,
-                                        sleep=sleeps))
+        events = await collect(run_prediction(make_client(session), parse_model("acme/echo"), {"prompt": "hi"},
+                                              kind=None, policy=policy, sleep=clock.sleep, clock=clock))
     assert [e.text for e in events if isinstance(e, TextDelta)] == ["Hel", "lo", "!"]
     polls = [e for e in events if isinstance(e, Progress) and e.mode == "poll"]
-    assert [p.attempt for p in polls] == [1, 2, 3, 4]
+    # no logs to go by: as often as the budget allows, one poll every 0.102 s; attempts count 0.25 s periods
+    assert clock.sleeps == [pytest.approx(0.102)] * 4
+    assert [p.attempt for p in polls] == [1, 1, 1, 2]  # 0.25 s periods begun since the first poll
     assert {p.max_attempts for p in polls} == {10}
-    assert sleeps.calls == [0.25] * 4
     assert isinstance(events[1], Started)
     assert events[1].web_url == "https://replicate.com/p/p1"
+    assert events[1].kind == "text"
 
 
 async def test_poll_interval_shortens_when_tqdm_predicts_the_end(session: aiohttp.ClientSession) -> None:
-    sleeps = Sleeps()
+    clock = FakeClock()
     logs = "  50%|█████     | 10/20 [00:01<00:01, 20.0it/s]\n"
     with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/painter", payload=model_object("acme/painter", IMAGE_SCHEMA))
         m.post(f"{BASE}/models/acme/painter/predictions", status=202, payload=prediction("processing", logs=logs))
         m.get(f"{BASE}/predictions/p1", payload=prediction("succeeded", ["https://x.test/a.png"], logs=logs))
         policy = FollowPolicy(max_attempts=5, delay=5.0)
-        events = await collect(generate(make_client(session), "acme/painter", [Message("user", "x")],
-                                        policy=policy, sleep=sleeps))
+        events = await collect(run_prediction(make_client(session), parse_model("acme/painter"), {"prompt": "x"},
+                                              kind=None, policy=policy, sleep=clock.sleep, clock=clock))
     # 10 steps left at 20 it/s = 0.5 s, started one step (0.05 s) early, instead of the 5 s delay
-    assert sleeps.calls == [pytest.approx(0.45)]
+    assert clock.sleeps == [pytest.approx(0.45)]
     percents = [e.percent for e in events if isinstance(e, Progress) and e.percent is not None]
     assert percents
     assert percents[0] == 50.0
@@ -271,13 +334,14 @@ async def test_poll_interval_shortens_when_tqdm_predicts_the_end(session: aiohtt
     [
         (prediction("failed", error="CUDA out of memory"), PredictionFailed, "CUDA out of memory"),
         (prediction("canceled"), PredictionCanceled, "canceled"),
-        (prediction("aborted"), PredictionAborted, "aborted"),
+        (prediction("aborted"), PredictionAborted, "stopped before it started.*Aborted runs are not charged"),
     ],
 )
 async def test_unsuccessful_ends(
     session: aiohttp.ClientSession, final: dict, error: type[Exception], text: str
 ) -> None:
     with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/echo", payload=model_object("acme/echo", TEXT_SCHEMA))
         m.post(f"{BASE}/models/acme/echo/predictions", status=201, payload=prediction("starting"))
         m.get(f"{BASE}/predictions/p1", payload=final)
         with pytest.raises(error, match=text):
@@ -287,14 +351,20 @@ async def test_unsuccessful_ends(
 
 
 async def test_attempts_exhausted_is_a_timeout_that_states_the_budget(session: aiohttp.ClientSession) -> None:
+    clock = FakeClock()
     with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/echo", payload=model_object("acme/echo", TEXT_SCHEMA))
         m.post(f"{BASE}/models/acme/echo/predictions", status=201, payload=prediction("starting"))
         m.get(f"{BASE}/predictions/p1", payload=prediction("processing"), repeat=True)
         m.post(f"{BASE}/predictions/p1/cancel", payload=prediction("canceled"))
         with pytest.raises(PredictionTimeout, match=r"3 attempts × 2 s = 6 s"):
-            await collect(generate(make_client(session), "acme/echo", [Message("user", "x")],
-                                   policy=FollowPolicy(max_attempts=3, delay=2), sleep=Sleeps()))
-        assert len(calls(m, "GET", f"{BASE}/predictions/p1")) == 3
+            await collect(run_prediction(make_client(session), parse_model("acme/echo"), {"prompt": "x"}, kind=None,
+                                         policy=FollowPolicy(max_attempts=3, delay=2), sleep=clock.sleep,
+                                         clock=clock))
+        polls = len(calls(m, "GET", f"{BASE}/predictions/p1"))
+        # 3 × 2 s of polling, one poll every 0.102 s: it gives up with the first poll at or after 6 s
+        assert polls == math.ceil(6 / 0.102)
+        assert clock.now == pytest.approx(polls * 0.102)
         assert len(calls(m, "POST", f"{BASE}/predictions/p1/cancel")) == 1  # nobody pays for abandoned work
 
 
@@ -311,6 +381,7 @@ async def test_held_request_returning_processing_is_followed_to_the_end(session:
 
 async def test_closing_the_generator_cancels_on_the_server(session: aiohttp.ClientSession) -> None:
     with aioresponses() as m:
+        m.get(f"{BASE}/models/acme/echo", payload=model_object("acme/echo", TEXT_SCHEMA))
         m.post(f"{BASE}/models/acme/echo/predictions", status=201, payload=prediction("starting"))
         m.get(f"{BASE}/predictions/p1", payload=prediction("processing", ["partial"]), repeat=True)
         m.post(f"{BASE}/predictions/p1/cancel", payload=prediction("canceled"))

@@ -266,14 +266,17 @@ def test_canceled_prediction_exits_4(threaded_fake: ThreadedFake, fake: FakeRepl
     assert "canceled" in run.stderr
 
 
-def test_timeout_exits_5_and_cancels(fake: FakeReplicate) -> None:
-    run = cli("acme/slow-image", "slow", "--max-attempts", "2", "--delay", "0.1")
+def test_timeout_exits_5_and_cancels(threaded_fake: ThreadedFake, fake: FakeReplicate, tmp_path: Path) -> None:
+    threaded_fake.call(lambda: setattr(fake, "wait_window", 0.1))  # the held create comes back unfinished
+
+    run = cli("acme/slow-image", "slow", "--max-attempts", "2", "--delay", "0.1", "--out", str(tmp_path))
 
     assert run.code == 5, run.stderr
     assert "No result after 2 attempts" in run.stderr
     (prediction_id,) = fake.predictions
     polls = fake.requests_to("GET", f"/v1/predictions/{prediction_id}")
-    assert len(polls) == 2
+    # 2 × 0.1 s of polling, as often as the budget allows (one every 0.102 s): the last at or after 0.2 s
+    assert 2 <= len(polls) <= 4
     assert fake.requests_to("GET", "/stream/") == []
     assert [request.path for request in fake.requests_to("POST", "/v1/predictions/")] == [
         f"/v1/predictions/{prediction_id}/cancel"
@@ -282,6 +285,7 @@ def test_timeout_exits_5_and_cancels(fake: FakeReplicate) -> None:
 
 def test_progress_goes_to_stderr(threaded_fake: ThreadedFake, fake: FakeReplicate, tmp_path: Path) -> None:
     set_script(threaded_fake, "acme/slow-image", Script(kind="image", steps=10, step_time=0.05))
+    threaded_fake.call(lambda: setattr(fake, "wait_window", 0.1))  # the held create comes back unfinished
 
     run = cli("acme/slow-image", "slow", "--delay", "0.05", "--out", str(tmp_path))
 

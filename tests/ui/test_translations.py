@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop_app import i18n
-from desktop_app.replicate import errors
+from desktop_app.replicate import deadline, errors
 from desktop_app.replicate.models import BUILTIN_MODELS
 from desktop_app.ui.model_picker import BUILTIN, CUSTOM, DESCRIPTION_ROLE, ENTRY_ROLE, MODEL_DESCRIPTIONS
 from desktop_app.ui.runners import describe_error
@@ -491,7 +491,9 @@ def test_the_builtin_model_descriptions_are_marked_for_translation() -> None:
     errors.ServerError(503, "Down"), errors.APIError(418, "Teapot"), errors.PredictionFailed("CUDA OOM"),
     errors.PredictionCanceled(), errors.PredictionAborted(), errors.PredictionTimeout(3, 0.5),
     errors.NetworkError("Could not reach api.replicate.com: refused"),
-], ids=lambda error: type(error).__name__)
+    deadline.AbortedBeforeStart(), deadline.AbortedBeforeStart(deadline="5m"),
+    deadline.CanceledAtDeadline(), deadline.CanceledAtDeadline(deadline="1h30m"),
+], ids=lambda error: f"{type(error).__name__}{'-' + error.deadline if getattr(error, 'deadline', None) else ''}")
 def test_describe_error_says_in_english_exactly_what_the_core_says(error: errors.ReplicateError) -> None:
     """The UI translates the core's messages from the errors' fields; untranslated, they read the same."""
     assert describe_error(error) == str(error)

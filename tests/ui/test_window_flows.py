@@ -103,7 +103,10 @@ async def test_progress_follows_poll_attempts_then_the_log_percentage(tmp_path: 
     attempt_ticks = [entry for entry in seen if entry[0] == (0, 40)]
     percent_ticks = [entry for entry in seen if entry[0] == (0, 100)]
     assert attempt_ticks, seen
-    assert [value for _, value, _ in attempt_ticks] == list(range(1, len(attempt_ticks) + 1))
+    # polls come as often as the budget allows; the bar counts the poll-delay periods begun since the first
+    values = [value for _, value, _ in attempt_ticks]
+    assert values == sorted(values)
+    assert values[0] == 1, seen
     assert "attempt 1 of 40" in attempt_ticks[0][2]
     assert percent_ticks, seen
     assert seen.index(percent_ticks[0]) > seen.index(attempt_ticks[0])
