@@ -45,6 +45,8 @@ if TYPE_CHECKING:
     from .poll_budget import PollBudget
     from .predictions import APP_POLICY, FollowPolicy, run_prediction
     from .prompts import Message, build_prompt, format_prompt
+    from .schema import FieldSpec, FileClass, InputSchema, classify_file, parse_input_schema, validate_input
+    from .uploads import INLINE_LIMIT, MAX_UPLOAD_BYTES
 
 _LAZY: dict[str, str] = {
     "ALIASES": "models",
@@ -59,6 +61,11 @@ _LAZY: dict[str, str] = {
     "DEFAULT_BASE_URL": "client",
     "DeadlineError": "deadline",
     "DownloadedFile": "files",
+    "FieldSpec": "schema",
+    "FileClass": "schema",
+    "INLINE_LIMIT": "uploads",
+    "MAX_UPLOAD_BYTES": "uploads",
+    "InputSchema": "schema",
     "EmptyPromptError": "errors",
     "FollowPolicy": "predictions",
     "ImageResponse": "events",
@@ -93,6 +100,7 @@ _LAZY: dict[str, str] = {
     "UnsafeOutputURLError": "errors",
     "ValidationError": "errors",
     "build_prompt": "prompts",
+    "classify_file": "schema",
     "download_output": "files",
     "download_to_file": "files",
     "format_prompt": "prompts",
@@ -100,10 +108,12 @@ _LAZY: dict[str, str] = {
     "get_model": "models",
     "known_kind": "models",
     "parse_deadline": "deadline",
+    "parse_input_schema": "schema",
     "parse_model": "models",
     "parse_prediction": "parse",
     "run_prediction": "predictions",
     "scrub": "errors",
+    "validate_input": "schema",
 }
 
 
@@ -115,6 +125,8 @@ __all__ = [
     "APP_POLICY",
     "BUILTIN_MODELS",
     "DEFAULT_BASE_URL",
+    "INLINE_LIMIT",
+    "MAX_UPLOAD_BYTES",
     "APIError",
     "AsyncResult",
     "AuthenticationError",
@@ -124,8 +136,11 @@ __all__ = [
     "DeadlineError",
     "DownloadedFile",
     "EmptyPromptError",
+    "FieldSpec",
+    "FileClass",
     "FollowPolicy",
     "ImageResponse",
+    "InputSchema",
     "LogsAppended",
     "MalformedPrediction",
     "Message",
@@ -157,6 +172,7 @@ __all__ = [
     "UnsafeOutputURLError",
     "ValidationError",
     "build_prompt",
+    "classify_file",
     "download_output",
     "download_to_file",
     "format_prompt",
@@ -164,8 +180,10 @@ __all__ = [
     "get_model",
     "known_kind",
     "parse_deadline",
+    "parse_input_schema",
     "parse_model",
     "parse_prediction",
     "run_prediction",
     "scrub",
+    "validate_input",
 ]
