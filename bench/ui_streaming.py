@@ -94,7 +94,7 @@ async def stream_once(count: int, root: Path) -> StreamRun:
     from desktop_app.__main__ import build_parser
     from desktop_app.app import main, open_window
     from desktop_app.storage.paths import AppPaths
-    from desktop_app.ui.controller import AppController
+    from desktop_app.ui.shell.controller import AppController
     from tests.fake_replicate import FakeReplicate, Script
 
     fake = FakeReplicate()

@@ -9,7 +9,7 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from desktop_app.ui.event_loop import AppEventLoop
+from desktop_app.ui.shell.event_loop import AppEventLoop
 
 
 def _qasync_loop() -> qasync.QEventLoop:

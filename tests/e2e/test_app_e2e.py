@@ -18,8 +18,8 @@ from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import Settings, SettingsStore
-from desktop_app.ui.about_dialog import AboutDialog
-from desktop_app.ui.theme import apply_theme
+from desktop_app.ui.dialogs.about import AboutDialog
+from desktop_app.ui.shell.theme import apply_theme
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import until
 

@@ -16,7 +16,7 @@ from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import Settings, SettingsStore
-from desktop_app.ui.translations import install_translations, remove_translations
+from desktop_app.ui.common.translations import install_translations, remove_translations
 from tests.e2e.test_app_e2e import FLUX, LLAMA, REPLY, SCREENSHOTS, _tokens
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import until

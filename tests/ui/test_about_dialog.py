@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_app import __version__
-from desktop_app.ui.about_dialog import API_DOCS_URL, HOMEPAGE_URL, TOKEN_URL, AboutDialog, component_versions
+from desktop_app.ui.dialogs.about import API_DOCS_URL, HOMEPAGE_URL, TOKEN_URL, AboutDialog, component_versions
 
 
 @pytest.fixture

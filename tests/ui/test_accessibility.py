@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.image_toolbar import ImageToolbar
+from desktop_app.ui.viewer.toolbar import ImageToolbar
 from tests.e2e.test_app_e2e import SCREENSHOTS
 from tests.fake_replicate import FakeReplicate, Script
 from tests.integration.helpers import ThreadedFake
@@ -183,7 +183,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
-from desktop_app.ui.event_loop import AppEventLoop
+from desktop_app.ui.shell.event_loop import AppEventLoop
 
 REPLY_DONE = lambda window: bool(window.chat.turns()) and window.chat.turns()[-1].state == "done"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.ui.catalogue_flow import CatalogueFlow
-from desktop_app.ui.cog_dialog import CogDialog
+from desktop_app.ui.cog.dialog import CogDialog
+from desktop_app.ui.models.catalogue_flow import CatalogueFlow
 from tests.fake_replicate import FakeReplicate
 from tests.fake_replicate.cog import FakeCog
 from tests.ui.harness import make_harness, until

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_app.logs import describe_exception, install_asyncio_handler, setup_logging, teardown_logging
-from desktop_app.ui.crash_dialog import MAX_SHOWN_PROBLEMS, CrashDialog
-from desktop_app.ui.excepthook import ExceptHook, install_excepthook
+from desktop_app.ui.dialogs.crash import MAX_SHOWN_PROBLEMS, CrashDialog
+from desktop_app.ui.shell.excepthook import ExceptHook, install_excepthook
 
 TOKEN = "r8_" + "Zx9Yw8Vu7T" * 4
 BEARER = "Authorization: Bearer xyz-bearer-value-42"

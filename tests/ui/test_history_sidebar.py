@@ -26,9 +26,9 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.history_records import HistoryEntry, HistoryError, format_timestamp
-from desktop_app.ui.history_model import ENTRY_ROLE, ID_ROLE, PAGE_SIZE, HistoryDelegate, relative_time
-from desktop_app.ui.history_sidebar import HistorySidebar
-from desktop_app.ui.theme import apply_theme
+from desktop_app.ui.history.list_model import ENTRY_ROLE, ID_ROLE, PAGE_SIZE, HistoryDelegate, relative_time
+from desktop_app.ui.history.sidebar import HistorySidebar
+from desktop_app.ui.shell.theme import apply_theme
 
 FLUX = "black-forest-labs/flux-schnell"
 LLAMA = "meta/meta-llama-3-70b-instruct"

@@ -19,10 +19,10 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineE
 
 from desktop_app.replicate.catalogue import CatalogueCache, ModelSummary
 from desktop_app.replicate.client import ReplicateClient
-from desktop_app.ui.catalogue_runner import CatalogueRunner
-from desktop_app.ui.model_browser import COVER_ROLE, SUMMARY_ROLE, ModelBrowser
-from desktop_app.ui.model_card import format_runs
-from desktop_app.ui.theme import apply_theme
+from desktop_app.ui.models.browser import COVER_ROLE, SUMMARY_ROLE, ModelBrowser
+from desktop_app.ui.models.card import format_runs
+from desktop_app.ui.models.catalogue_runner import CatalogueRunner
+from desktop_app.ui.shell.theme import apply_theme
 from tests.fake_replicate import FakeReplicate
 from tests.ui.harness import child, until
 

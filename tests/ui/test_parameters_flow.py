@@ -10,8 +10,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDoubleSpinBox, QPlainTextEdit, QSpinBox
 
 from desktop_app.storage.settings import SettingsStore
-from desktop_app.ui.catalogue_flow import CatalogueFlow
-from desktop_app.ui.form_fields import EnumEditor, NumberEditor
+from desktop_app.ui.form.fields import EnumEditor, NumberEditor
+from desktop_app.ui.models.catalogue_flow import CatalogueFlow
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 

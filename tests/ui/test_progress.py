@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QProgressBar, QToolButton
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.progress import MAX_LOG_LINES, ProgressPanel
+from desktop_app.ui.shell.progress import MAX_LOG_LINES, ProgressPanel
 
 
 @pytest.fixture
