@@ -143,10 +143,10 @@ async def main(
             history=HistoryRecorder(store, window),
         )
         holder.append(controller)
-        from .ui.models.catalogue_flow import CatalogueFlow
+        from .ui.shell.wiring import attach_catalogue
 
-        controller.catalogue = CatalogueFlow(window, lambda: controller.client, paths.cache_dir / "catalogue",
-                                             remembered=controller.remembered_inputs)
+        controller.catalogue = attach_catalogue(window, lambda: controller.client, paths.cache_dir / "catalogue",
+                                                remembered=controller.remembered_inputs)
         window.about_requested.connect(lambda: _show_about(window, paths))
         window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
         if sidebar is not None:

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop_app.replicate.schema import parse_input_schema
-from desktop_app.ui.form.fields import NumberEditor, SeedEditor
+from desktop_app.ui.form.fields import NumberEditor
 from desktop_app.ui.form.files import FileEditor
 from desktop_app.ui.form.parameter_form import JSON_KEY, ParameterForm
+from desktop_app.ui.form.seed import SeedEditor
 from desktop_app.ui.shell.theme import apply_theme
 
 W = TypeVar("W", bound=QWidget)

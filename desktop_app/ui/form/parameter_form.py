@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...replicate.schema import FieldSpec, InputSchema, coerce_values, validate_input
-from .fields import FieldEditor, make_editor
+from .editors import make_editor
+from .fields import FieldEditor
 
 JSON_KEY = "(json)"
 """The key of an error about the raw JSON editor in the errors ``values_for_run`` returns."""

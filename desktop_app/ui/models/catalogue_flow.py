@@ -1,14 +1,15 @@
-"""Connects the model browser and the parameter form to the window: find models, and fill their inputs."""
+"""Loads the chosen model's input schema into the parameter form, fills in remembered values, and opens the
+model browser; the shell hands it the picker and the form (the form is another feature's widget)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QDialog, QScrollArea, QVBoxLayout
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from ...replicate.catalogue import CatalogueCache, ModelCard
 from ...replicate.client import ReplicateClient
@@ -16,42 +17,69 @@ from ...replicate.errors import UnknownModelError
 from ...replicate.models import parse_model
 from ...replicate.schema import InputSchema
 from ...replicate.uploads import INLINE_LIMIT, file_input_value
-from ..common.widgets import named
-from ..form.parameter_form import ParameterForm
-from ..shell.main_window import MainWindow
 from .catalogue_runner import CatalogueRunner
+from .picker import ModelPicker
 
 log = logging.getLogger(__name__)
 
 
+class ValueEditor(Protocol):
+    """One field of the form, as far as the flow needs it."""
+
+    def set_value(self, value: Any) -> bool: ...
+
+
+class SchemaForm(Protocol):
+    """What the flow needs of the parameter form (``form.ParameterForm`` in the window)."""
+
+    def schema(self) -> InputSchema: ...
+
+    def set_schema(self, schema: InputSchema) -> None: ...
+
+    def editor(self, name: str) -> ValueEditor | None: ...
+
+    def set_values(self, values: Mapping[str, Any]) -> None: ...
+
+    def values_for_run(self) -> tuple[dict[str, Any] | None, dict[str, str]]: ...
+
+    def highlight_errors(self, errors: Mapping[str, str]) -> object: ...
+
+
 class CatalogueFlow(QObject):
-    """Owns the parameter form of the chosen model (built from its schema, cached on disk for offline
-    starts) and the model browser dialog."""
+    """Owns what the parameter form shows for the chosen model (its schema, cached on disk for offline
+    starts, and the values remembered for it) and the model browser dialog.
+
+    Signals:
+        parameters_requested() — the form needs to be seen (a file was attached, or fields need fixing)
+        announced(str) — a one-line status message for the window
+    """
+
+    parameters_requested = Signal()
+    announced = Signal(str)
 
     def __init__(
         self,
-        window: MainWindow,
+        picker: ModelPicker,
+        form: SchemaForm,
         client_getter: Callable[[], ReplicateClient],
         cache_dir: Path,
         remembered: Callable[[str], Mapping[str, Any]] | None = None,
+        *,
+        parent: QWidget,
     ) -> None:
-        super().__init__(window)
+        super().__init__(parent)
         self.remembered = remembered or (lambda _model: {})
-        self.window = window
+        self.picker = picker
+        self.form = form
         self.client_getter = client_getter
         self.cache = CatalogueCache(cache_dir)
-        self.form = ParameterForm()
-        scroll = named(QScrollArea(), "parametersPanel")
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.form)
-        window.set_parameters_panel(scroll)
+        self._host = parent
         self._schemas = CatalogueRunner(client_getter, self.cache, self)
         self._schemas.card_loaded.connect(self._on_schemas_card_loaded)
         self._schemas.failed.connect(self._on_schemas_failed)
         self._pending: str | None = None
         self._dialog: QDialog | None = None
-        window.browse_requested.connect(self.open_browser)
-        window.model_picker.model_selected.connect(self.load_schema)
+        picker.model_selected.connect(self.load_schema)
 
     def load_schema(self, model: str) -> None:
         """Fetches (or takes from the cache) the input schema of ``model`` for the form."""
@@ -76,7 +104,7 @@ class CatalogueFlow(QObject):
         editor = self.form.editor(target.name)
         if editor is None or not editor.set_value(path):
             return None
-        self.window.show_parameters(True)
+        self.parameters_requested.emit()
         return target.name
 
     async def close(self) -> None:
@@ -97,7 +125,7 @@ class CatalogueFlow(QObject):
         return self.form.values_for_run()
 
     def highlight(self, errors: Mapping[str, str]) -> None:
-        self.window.show_parameters(True)
+        self.parameters_requested.emit()
         self.form.highlight_errors(errors)
 
     async def resolve_files(self, values: Mapping[str, Any], *, inline_only: bool = False) -> dict[str, Any]:
@@ -126,7 +154,7 @@ class CatalogueFlow(QObject):
             return
         from .browser import ModelBrowser  # loaded when first opened
 
-        dialog = QDialog(self.window)
+        dialog = QDialog(self._host)
         dialog.setWindowTitle(self.tr("Find models"))
         dialog.resize(900, 640)
         browser = ModelBrowser(dialog)
@@ -145,10 +173,9 @@ class CatalogueFlow(QObject):
             self._dialog = None
 
     def _on_browser_model_chosen(self, reference: str) -> None:
-        picker = self.window.model_picker
-        if picker.set_current_model(reference):
-            picker.model_selected.emit(picker.current_model())
-        self.window.statusBar().showMessage(self.tr("Added {} to your models.").format(reference), 6000)
+        if self.picker.set_current_model(reference):
+            self.picker.model_selected.emit(self.picker.current_model())
+        self.announced.emit(self.tr("Added {} to your models.").format(reference))
 
     def _on_schemas_card_loaded(self, card: ModelCard) -> None:
         if card.summary.full_name != self._pending:
