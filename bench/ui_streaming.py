@@ -156,8 +156,7 @@ async def core_alone(count: int) -> float:
     """The same stream through the core only (no window): what the fake server and the client cost."""
     import aiohttp
 
-    from desktop_app.replicate import Message, generate
-    from desktop_app.replicate.client import ReplicateClient
+    from desktop_app.replicate import Message, ReplicateClient, generate
     from tests.fake_replicate import FakeReplicate, Script
 
     async with FakeReplicate() as fake, aiohttp.ClientSession() as session:

@@ -102,7 +102,7 @@ async def main(
     import aiohttp
 
     from .logs import install_asyncio_handler, setup_logging, teardown_logging
-    from .replicate.client import ReplicateClient
+    from .replicate import ReplicateClient
     from .storage.secrets import TokenStore
     from .ui.dialogs.crash import CrashDialog
     from .ui.history.recorder import HistoryRecorder

@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -15,7 +15,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 
-from ..storage.atomic import write_atomically
 from .client import JSON, ReplicateClient
 from .errors import (
     APIError,
@@ -373,12 +372,14 @@ class CatalogueCache:
     """Model cards and cover images on disk, so the app can show them offline.
 
     ``models/<owner>/<name>.json`` holds ``{"format", "fetched_at", "model", "versions"}`` (the API
-    objects, parsed again on read); ``covers/<sha256 of the URL>`` holds cover image bytes. Writes
-    are atomic; unreadable files count as missing. Nothing here touches the network.
+    objects, parsed again on read); ``covers/<sha256 of the URL>`` holds cover image bytes. Files are written
+    with ``write`` (the app passes storage's atomic write; the core does not import storage); unreadable files
+    count as missing. Nothing here touches the network.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, write: Callable[[Path, bytes], None]) -> None:
         self.directory = directory
+        self._write = write
 
     def get(self, owner: str, name: str) -> ModelCard | None:
         """The cached card of ``owner/name``, or ``None`` when there is none (or it is unreadable)."""
@@ -399,7 +400,7 @@ class CatalogueCache:
                    "versions": versions}
         path = self._card_path(card.summary.owner, card.summary.name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+        self._write(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
     def cards(self) -> list[ModelCard]:
         """Every cached card, most recently fetched first."""
@@ -418,7 +419,7 @@ class CatalogueCache:
     def put_cover(self, url: str, data: bytes) -> Path:
         path = self._cover_file(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, data)
+        self._write(path, data)
         return path
 
     def _read(self, path: Path) -> ModelCard | None:

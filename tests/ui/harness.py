@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
 from desktop_app.app import open_history
-from desktop_app.replicate.client import ReplicateClient
+from desktop_app.replicate import ReplicateClient
 from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import TokenStore

@@ -14,8 +14,7 @@ import shiboken6
 from aiohttp import web
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.replicate import Completed, ImageResponse, PredictionEvent, TextDelta
-from desktop_app.replicate.cog import describe_capabilities
+from desktop_app.replicate import Completed, ImageResponse, PredictionEvent, TextDelta, describe_capabilities
 from desktop_app.ui.cog.dialog import CogDialog
 from desktop_app.ui.cog.flow import DEFAULT_COG_URL, CogFlow, cog_url, is_cog_model, is_valid_url, model_name
 from tests.fake_replicate.cog import DEFAULT_CHUNKS, FakeCog

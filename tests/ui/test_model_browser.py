@@ -17,8 +17,8 @@ from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineEdit, QListView, QPushButton
 
-from desktop_app.replicate.catalogue import CatalogueCache, ModelSummary
-from desktop_app.replicate.client import ReplicateClient
+from desktop_app.replicate import CatalogueCache, ModelSummary, ReplicateClient
+from desktop_app.storage.atomic import write_atomically
 from desktop_app.ui.models.browser import COVER_ROLE, SUMMARY_ROLE, ModelBrowser
 from desktop_app.ui.models.card import format_runs
 from desktop_app.ui.models.catalogue_runner import CatalogueRunner
@@ -106,7 +106,7 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Ri
     async with aiohttp.ClientSession() as session:
         client = GatedClient(session, token=fake_replicate.token, base_url=fake_replicate.base_url,
                              max_retries=1, backoff_base=0.01)
-        cache = CatalogueCache(tmp_path / "catalogue")
+        cache = CatalogueCache(tmp_path / "catalogue", write=write_atomically)
         browser = ModelBrowser()
         runner = CatalogueRunner(lambda: client, cache)
         runner.attach(browser)
@@ -350,7 +350,7 @@ async def browse_covers(rig: Rig, cache: CatalogueCache, *, first_time: bool, be
 
 
 async def test_covers_load_lazily_and_come_from_the_cache_next_time(rig: Rig, tmp_path: Path) -> None:
-    cache = CatalogueCache(tmp_path / "other-cache")
+    cache = CatalogueCache(tmp_path / "other-cache", write=write_atomically)
     before = len(rig.fake.requests_to("GET", "/covers/"))
     await browse_covers(rig, cache, first_time=True, before=before)
     await browse_covers(rig, cache, first_time=False, before=before)  # all from the disk cache

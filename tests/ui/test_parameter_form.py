@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from desktop_app.replicate.schema import parse_input_schema
+from desktop_app.replicate import parse_input_schema
 from desktop_app.ui.form.fields import NumberEditor
 from desktop_app.ui.form.files import FileEditor
 from desktop_app.ui.form.parameter_form import JSON_KEY, ParameterForm

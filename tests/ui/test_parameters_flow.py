@@ -176,7 +176,7 @@ async def test_attaching_to_a_model_without_image_input_says_so(harness: Harness
 
 
 async def test_the_prompt_box_feeds_a_prompt_field_with_another_name(harness: Harness) -> None:
-    from desktop_app.replicate.schema import parse_input_schema
+    from desktop_app.replicate import parse_input_schema
 
     flow = _flow(harness)
     harness.choose("llama-3-70b")

@@ -39,8 +39,7 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop_app import i18n
-from desktop_app.replicate import errors
-from desktop_app.replicate.models import BUILTIN_MODELS
+from desktop_app.replicate import BUILTIN_MODELS, errors
 from desktop_app.ui.chat.transcript import TranscriptView, is_code_block
 from desktop_app.ui.common.runners import describe_error
 from desktop_app.ui.common.translations import (

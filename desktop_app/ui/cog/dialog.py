@@ -21,9 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...replicate.cog import CogHealth, CogNotReady, CogSetupFailed, describe_capabilities
-from ...replicate.errors import NetworkError, UnexpectedResponse
-from ...replicate.schema import InputSchema
+from ...replicate import (
+    CogHealth,
+    CogNotReady,
+    CogSetupFailed,
+    InputSchema,
+    NetworkError,
+    UnexpectedResponse,
+    describe_capabilities,
+)
 from ..common.runners import TaskSlot, describe_error
 from ..common.widgets import named
 from .flow import DEFAULT_COG_URL, CogFlow, is_valid_url, normalize_url

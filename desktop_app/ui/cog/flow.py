@@ -15,9 +15,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from PySide6.QtCore import QObject, Signal
 
-from ...replicate.cog import CogBackend, CogHealth
-from ...replicate.events import PredictionEvent
-from ...replicate.schema import InputSchema
+from ...replicate import CogBackend, CogHealth, InputSchema, PredictionEvent
 
 COG_PREFIX = "cog:"
 DEFAULT_COG_URL = "http://localhost:5000"

@@ -10,23 +10,29 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from ...replicate.errors import (
+from ...replicate import (
     APIError,
     AuthenticationError,
     BillingRequiredError,
+    Completed,
     EmptyPromptError,
+    ImageResponse,
+    LogsAppended,
     MissingTokenError,
     NotFoundError,
     PredictionAborted,
     PredictionCanceled,
+    PredictionEvent,
     PredictionFailed,
     PredictionTimeout,
+    Progress,
     RateLimitedError,
     ReplicateError,
     ServerError,
+    Started,
+    TextDelta,
     ValidationError,
 )
-from ...replicate.events import Completed, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from ...replicate.schema import FieldSpec
+from ...replicate import FieldSpec
 from .fields import ArrayEditor, BoolEditor, EnumEditor, FieldEditor, NumberEditor, TextEditor
 from .files import FileEditor
 from .seed import SeedEditor

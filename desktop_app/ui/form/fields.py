@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...replicate.schema import FieldSpec
+from ...replicate import FieldSpec
 from ..common.widgets import named
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1  # QSpinBox holds a C int

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QImageReader, QPixmap
 from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QLineEdit, QPushButton, QStyle
 
-from ...replicate.schema import FieldSpec
+from ...replicate import FieldSpec
 from ..common.widgets import named
 from .fields import FieldEditor
 

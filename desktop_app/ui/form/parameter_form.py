@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...replicate.schema import FieldSpec, InputSchema, coerce_values, validate_input
+from ...replicate import FieldSpec, InputSchema, coerce_values, validate_input
 from .editors import make_editor
 from .fields import FieldEditor
 

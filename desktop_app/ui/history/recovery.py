@@ -9,12 +9,16 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ...replicate.client import ReplicateClient
-from ...replicate.errors import ReplicateError
-from ...replicate.events import Completed, ImageResponse, TextDelta
-from ...replicate.files import download_output
-from ...replicate.models import kind_of
-from ...replicate.predictions import resume_prediction
+from ...replicate import (
+    Completed,
+    ImageResponse,
+    ReplicateClient,
+    ReplicateError,
+    TextDelta,
+    download_output,
+    kind_of,
+    resume_prediction,
+)
 from ...storage.history import HistoryStore
 from ...storage.history_records import Generation
 from .recorder import HistoryRecorder

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 from .card import ModelCardView, format_runs, rounded_cover
 
 if TYPE_CHECKING:  # the core's catalogue module pulls in aiohttp; widgets only need the types
-    from ...replicate.catalogue import CollectionSummary, ModelCard, ModelSummary
+    from ...replicate import CollectionSummary, ModelCard, ModelSummary
 
 SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
 COVER_ROLE = Qt.ItemDataRole.UserRole + 2

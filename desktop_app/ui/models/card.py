@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 if TYPE_CHECKING:  # the core's catalogue module pulls in aiohttp; widgets only need the types
-    from ...replicate.catalogue import ModelCard, ModelSummary
+    from ...replicate import ModelCard, ModelSummary
 
 COVER_EDGE = 88
 _STALE_AFTER = 3600.0  # a cached card older than this says how old it is

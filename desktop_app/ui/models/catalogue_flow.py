@@ -11,12 +11,17 @@ from typing import Any, Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
-from ...replicate.catalogue import CatalogueCache, ModelCard
-from ...replicate.client import ReplicateClient
-from ...replicate.errors import UnknownModelError
-from ...replicate.models import parse_model
-from ...replicate.schema import InputSchema
-from ...replicate.uploads import INLINE_LIMIT, file_input_value
+from ...replicate import (
+    INLINE_LIMIT,
+    CatalogueCache,
+    InputSchema,
+    ModelCard,
+    ReplicateClient,
+    UnknownModelError,
+    file_input_value,
+    parse_model,
+)
+from ...storage.atomic import write_atomically
 from .catalogue_runner import CatalogueRunner
 from .picker import ModelPicker
 
@@ -72,7 +77,7 @@ class CatalogueFlow(QObject):
         self.picker = picker
         self.form = form
         self.client_getter = client_getter
-        self.cache = CatalogueCache(cache_dir)
+        self.cache = CatalogueCache(cache_dir, write=write_atomically)
         self._host = parent
         self._schemas = CatalogueRunner(client_getter, self.cache, self)
         self._schemas.card_loaded.connect(self._on_schemas_card_loaded)

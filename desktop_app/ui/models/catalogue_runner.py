@@ -11,18 +11,18 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage
 
-from ...replicate.catalogue import (
+from ...replicate import (
     CatalogueCache,
     ModelCard,
+    ReplicateClient,
+    ReplicateError,
     cached_cover,
+    download_output,
     get_collection,
     get_model_card,
     list_collections,
     search_models,
 )
-from ...replicate.client import ReplicateClient
-from ...replicate.errors import ReplicateError
-from ...replicate.files import download_output
 from ..common.runners import TaskSlot, describe_error, error_kind
 
 if TYPE_CHECKING:

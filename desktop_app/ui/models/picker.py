@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...replicate.errors import UnknownModelError
-from ...replicate.models import (
+from ...replicate import (
     ALIASES,
     BUILTIN_MODELS,
     ModelInfo,
+    UnknownModelError,
     builtin_info,
     get_model,
     is_cog_reference,

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication
 
-from ...replicate.client import ReplicateClient
+from ...replicate import ReplicateClient
 from ...storage.secrets import TokenStore
 from ...storage.settings import Settings, SettingsStore
 from ..common.runners import CallRunner

@@ -19,14 +19,17 @@ from ...replicate import (
     FollowPolicy,
     Message,
     MissingTokenError,
+    ModelKind,
+    PredictionEvent,
     ReplicateClient,
+    build_prompt,
+    canonical_model,
     download_output,
     generate,
     get_model,
+    is_cog_reference,
+    kind_of,
 )
-from ...replicate.events import PredictionEvent
-from ...replicate.models import ModelKind, canonical_model, is_cog_reference, kind_of
-from ...replicate.prompts import build_prompt
 from ...storage.image_metadata import copy_metadata
 from ...storage.secrets import TokenStore
 from ...storage.settings import Settings, SettingsStore

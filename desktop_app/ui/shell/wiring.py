@@ -8,7 +8,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QScrollArea
 
-from ...replicate.client import ReplicateClient
+from ...replicate import ReplicateClient
 from ..common.widgets import named
 from ..form.parameter_form import ParameterForm
 from ..models.catalogue_flow import CatalogueFlow

@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QRectF, QSize, Qt,
 from PySide6.QtGui import QColor, QIcon, QPainter, QPaintEvent, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
-from desktop_app.replicate.schema import FileClass, classify_file
+from desktop_app.replicate import FileClass, classify_file
 from desktop_app.ui.viewer.decoding import looks_like_image
 
 __all__ = [

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.replicate.schema import FileClass
+from desktop_app.replicate import FileClass
 from desktop_app.ui.viewer.decoding import THUMBNAIL_EDGE
 from desktop_app.ui.viewer.file_card import file_kind_pixmap
 
