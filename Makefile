@@ -21,6 +21,7 @@ run: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check desktop_app tests bench packaging
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
