@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -96,6 +97,14 @@ class AccountMixin:
         else:
             self._use_token(self.token, self.token_source)
 
+    def save_layout(self) -> None:
+        geometry, state, sizes = self.window.saved_layout()
+        self._save_settings(dataclasses.replace(self.settings, window_geometry=geometry, window_state=state,
+                                                splitter_sizes=sizes))
+
+    def _on_viewer_save_dir_changed(self, directory: str) -> None:
+        self._save_settings(dataclasses.replace(self.settings, last_save_dir=directory))
+
     def _save_settings(self, settings: Settings) -> None:
         try:
             self.settings = self.settings_store.save(settings)
@@ -104,3 +113,26 @@ class AccountMixin:
             log.warning("Settings not saved: %s", error)
             message = QCoreApplication.translate("AppController", "Settings could not be saved: {}")
             self.window.statusBar().showMessage(message.format(error), 10000)
+
+    def _on_account_checked(self, token: str, account: Mapping[str, Any], store: bool) -> None:
+        if store:
+            self.calls.run("store-token", lambda: asyncio.to_thread(self.token_store.set, token))
+            source = QCoreApplication.translate("AppController", "saved in {}")
+            self._use_token(token, source.format(self.token_store.backend_description))
+        if self.catalogue is not None:
+            self.catalogue.load_schema(self.window.model_picker.current_model())
+        username = account.get("username") or account.get("name") or "?"
+        self.window.set_account(QCoreApplication.translate("AppController", "Signed in as {}").format(username))
+        self.window.token_panel.hide()
+
+    def _on_account_failed(self, message: str, kind: str) -> None:
+        if kind == "auth":
+            self.window.set_account(QCoreApplication.translate("AppController", "Token refused"))
+            self.window.token_panel.show_problem(message)
+        else:
+            self.window.set_account(QCoreApplication.translate("AppController", "Could not check the token"))
+            self.window.statusBar().showMessage(message, 10000)
+
+    def _on_token_not_stored(self, message: str) -> None:
+        text = QCoreApplication.translate("AppController", "The token could not be stored: {}")
+        self.window.statusBar().showMessage(text.format(message), 10000)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog
 
 from ...replicate import (
     FollowPolicy,
@@ -26,7 +25,6 @@ from ...replicate import (
     canonical_model,
     download_output,
     generate,
-    get_model,
     is_cog_reference,
     kind_of,
 )
@@ -39,6 +37,7 @@ from ..history.recovery import Recovery
 from ..models.catalogue_flow import CatalogueFlow
 from .account import AccountMixin
 from .main_window import MainWindow
+from .model_inputs import ModelInputsMixin, form_key
 
 if TYPE_CHECKING:
     from ..cog.flow import CogFlow
@@ -62,7 +61,7 @@ class _Run:
     library_files: dict[str, Path] = dataclasses.field(default_factory=dict)  # output URL → file kept
 
 
-class AppController(AccountMixin, QObject):
+class AppController(AccountMixin, ModelInputsMixin, QObject):
     """Connects the window to the core, the settings and the token store."""
 
     def __init__(
@@ -102,15 +101,6 @@ class AppController(AccountMixin, QObject):
     # ------------------------------------------------------------------ lifecycle
 
     @property
-    def cog(self) -> CogFlow:
-        """Local Cog servers, loaded on first use (they cost memory most people never need)."""
-        if self._cog is None:
-            from ..cog.flow import CogFlow
-
-            self._cog = CogFlow(lambda: self.client.session)
-        return self._cog
-
-    @property
     def base_url(self) -> str:
         return self.env.get("REPLICATE_API_BASE_URL") or self.settings.base_url
 
@@ -147,11 +137,6 @@ class AppController(AccountMixin, QObject):
         if self.catalogue is not None:
             await self.catalogue.close()
         await self.history.close()
-
-    def save_layout(self) -> None:
-        geometry, state, sizes = self.window.saved_layout()
-        self._save_settings(dataclasses.replace(self.settings, window_geometry=geometry, window_state=state,
-                                                splitter_sizes=sizes))
 
     # ------------------------------------------------------------------ wiring
 
@@ -243,53 +228,6 @@ class AppController(AccountMixin, QObject):
         if turns and turns[-1].role == "assistant":
             self.window.chat.remove_turn(turns[-1].turn_id)
         self._on_chat_retry_requested()
-
-    def _on_chat_attach_requested(self) -> None:
-        dialog = QFileDialog(self.window, self.tr("Attach an image"))
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilter(self.tr("Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)"))
-        dialog.fileSelected.connect(lambda path: self.attach(Path(path)))
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.open()
-
-    def attach(self, path: Path) -> None:
-        """Sends ``path`` with the next prompt through the model's image input, saying so in the chat."""
-        field = self.catalogue.attach_image(path) if self.catalogue is not None else None
-        if field is None:
-            self.window.chat.show_error(None, self.tr("{} takes no image input; choose a vision or image-editing "
-                                                      "model first.").format(self.window.model_picker.current_model()))
-            return
-        self.window.chat.add_note(self.tr("Attached {} (sent as “{}” with your next message)").format(path.name, field))
-
-    def _parameters(self) -> dict[str, Any] | None:
-        """The parameter form's values, or None (after showing what to fix) when they are invalid."""
-        if self.catalogue is None:
-            return {}
-        values, errors = self.catalogue.values_for_run()
-        if values is None:
-            self.window.show_parameters(True)
-            problems = "; ".join(f"{name}: {message}" for name, message in errors.items())
-            self.window.chat.show_error(None, self.tr("Some parameters need fixing first — {}").format(problems))
-            return None
-        return values
-
-    def _remember_inputs(self, model: str, parameters: dict[str, Any]) -> None:
-        if self.catalogue is None or not parameters:
-            return
-        kept = self.catalogue.remembrance(parameters)
-        if kept != self.settings.model_inputs.get(model):
-            self._save_settings(dataclasses.replace(self.settings,
-                                                    model_inputs={**self.settings.model_inputs, model: kept}))
-
-    def reuse_inputs(self, model: str, inputs: dict[str, Any]) -> None:
-        """Puts a past generation's inputs into the model's form, now and when the form is next built."""
-        self._save_settings(dataclasses.replace(self.settings, model_inputs={**self.settings.model_inputs,
-                                                                            model: dict(inputs)}))
-        if self.catalogue is not None:
-            self.catalogue.load_schema(model)
-
-    def remembered_inputs(self, model: str) -> dict[str, Any]:
-        return dict(self.settings.model_inputs.get(model, {}))
 
     def _begin(self, model: str, kind: ModelKind | None, history: list[Message], prompt: str) -> None:
         self._last_request = (model, kind, history, prompt)
@@ -430,46 +368,6 @@ class AppController(AccountMixin, QObject):
 
     # ------------------------------------------------------------------ models
 
-    def _on_picker_model_selected(self, model: str) -> None:
-        self._save_settings(dataclasses.replace(self.settings, last_model=model))
-        if is_cog_reference(model):
-            self._load_cog_schema(model)
-        if any(t.role in ("user", "assistant") for t in self.window.chat.turns()):
-            self.window.chat.add_note(self.tr("Model changed to {}").format(model))
-
-    def _on_window_cog_requested(self) -> None:
-        from ..cog.dialog import CogDialog
-
-        dialog = CogDialog(self.cog, parent=self.window)
-        dialog.backend_ready.connect(self._on_cog_backend_ready)
-        dialog.finished.connect(dialog.deleteLater)
-        dialog.show()  # non-modal: the chat stays usable while the model starts
-
-    def _on_cog_backend_ready(self, url: str) -> None:
-        from ..cog.flow import model_name
-
-        name = model_name(url)
-        picker = self.window.model_picker
-        if picker.set_current_model(name):
-            picker.model_selected.emit(picker.current_model())
-
-    def _load_cog_schema(self, model: str) -> None:
-        from ..cog.flow import cog_url
-
-        url = cog_url(model)
-        known = self.cog.schema(url)
-        if known is not None and self.catalogue is not None:
-            self.catalogue.show_schema(known, model)
-            return
-
-        async def connect() -> Any:
-            return await self.cog.connect(url)
-
-        self.calls.run("cog-schema", connect)
-
-    def _on_picker_custom_models_changed(self, models: list[str]) -> None:
-        self._save_settings(dataclasses.replace(self.settings, custom_models=list(models)))
-
     def _on_window_new_chat_requested(self) -> None:
         self.runner.stop()
         self.history.new_conversation()
@@ -478,48 +376,19 @@ class AppController(AccountMixin, QObject):
         self._last_request = None
         self.window.chat.focus_prompt()
 
-    def _on_viewer_save_dir_changed(self, directory: str) -> None:
-        self._save_settings(dataclasses.replace(self.settings, last_save_dir=directory))
-
     def _on_calls_succeeded(self, name: str, result: Any) -> None:
-        if name == "cog-schema" and self.catalogue is not None:
-            model = self.window.model_picker.current_model()
-            if is_cog_reference(model):
-                self.catalogue.show_schema(result, model)
-            return
-        if name == "resume" and result:
+        if name == "cog-schema":
+            self._on_cog_schema_read(result)
+        elif name == "resume" and result:
             self.window.statusBar().showMessage(
                 self.tr("Recovered %n result(s) that finished while the app was closed.", "", int(result)), 15000)
-        if name != "account":
-            return
-        token, account, store = result
-        if store:
-            self.calls.run("store-token", lambda: asyncio.to_thread(self.token_store.set, token))
-            self._use_token(token, self.tr("saved in {}").format(self.token_store.backend_description))
-        if self.catalogue is not None:
-            self.catalogue.load_schema(self.window.model_picker.current_model())
-        username = account.get("username") or account.get("name") or "?"
-        self.window.set_account(self.tr("Signed in as {}").format(username))
-        self.window.token_panel.hide()
+        elif name == "account":
+            self._on_account_checked(*result)
 
     def _on_calls_failed(self, name: str, message: str, kind: str) -> None:
         if name == "cog-schema":
             self.window.chat.show_error(None, message)
-            return
-        if name == "store-token":
-            self.window.statusBar().showMessage(self.tr("The token could not be stored: {}").format(message), 10000)
-            return
-        if name != "account":
-            return
-        if kind == "auth":
-            self.window.set_account(self.tr("Token refused"))
-            self.window.token_panel.show_problem(message)
-        else:
-            self.window.set_account(self.tr("Could not check the token"))
-            self.window.statusBar().showMessage(message, 10000)
-
-def form_key(model: str) -> str:
-    """Whose form values these are: the model without a pinned version, or the Cog server."""
-    return model.strip() if is_cog_reference(model) else get_model(model).split(":")[0]
-
-
+        elif name == "store-token":
+            self._on_token_not_stored(message)
+        elif name == "account":
+            self._on_account_failed(message, kind)

@@ -1,4 +1,4 @@
-"""The image viewer: the outputs of one generation, with download progress, zoom, thumbnails and saving.
+"""The image viewer: the outputs of one generation, with download progress, zoom and thumbnails (saving: save_actions).
 
 Outputs that are not images (audio, video, JSON, text, archives…) are shown as a file card with Save… and Open.
 """
@@ -6,48 +6,31 @@ Outputs that are not images (audio, video, JSON, text, archives…) are shown as
 from __future__ import annotations
 
 import dataclasses
-import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFrame, QStackedWidget, QVBoxLayout, QWidget
 
-from desktop_app.ui.viewer.canvas import ImageCanvas
-from desktop_app.ui.viewer.decoding import DecodedImage, ImageDecoder
-from desktop_app.ui.viewer.file_card import FileCard, OutputFile, open_target, shows_as_file
-from desktop_app.ui.viewer.save_dialog import (
-    SaveDialogFactory,
-    SaveDialogRequest,
-    default_save_directory,
-    open_save_dialog,
-)
-from desktop_app.ui.viewer.saving import (
-    ImageSaveError,
-    default_file_name,
-    extension_for_format,
-    name_filters,
-    save_image_file,
-    unique_path,
-    with_default_suffix,
-    write_file_atomically,
-)
-from desktop_app.ui.viewer.slots import ImageSlot, ImageSlots, SlotState
-from desktop_app.ui.viewer.status_panel import ImageStatusPanel
-from desktop_app.ui.viewer.thumbnail_strip import ThumbnailStrip
-from desktop_app.ui.viewer.toolbar import ImageToolbar
+from .canvas import ImageCanvas
+from .decoding import DecodedImage, ImageDecoder
+from .file_card import FileCard, OutputFile, open_target, shows_as_file
+from .save_actions import SavingViewer, UrlOpener
+from .save_dialog import SaveDialogFactory, open_save_dialog
+from .slots import ImageSlot, ImageSlots, SlotState
+from .status_panel import ImageStatusPanel
+from .thumbnail_strip import ThumbnailStrip
+from .toolbar import ImageToolbar
 
 __all__ = ["ImageViewer", "UrlOpener"]
 
 _log = logging.getLogger(__name__)
 
-UrlOpener = Callable[[QUrl], bool]
 
-
-class ImageViewer(QWidget):
+class ImageViewer(SavingViewer):
     """Shows the N outputs of one generation. Widgets never download: an adapter passes the bytes in.
 
     An output whose content type (or, without one, whose bytes and name) says it is not an image is shown as a
@@ -57,19 +40,14 @@ class ImageViewer(QWidget):
         image_shown(int): the image at this index was decoded and is displayed (main area or thumbnail).
         file_shown(int): the output at this index is not an image and is shown as a file card (not ``image_shown``).
         image_failed(int, str): the image at this index could not be decoded; the message says why.
-        image_saved(str): an image or file was written to this path.
-        save_failed(str): saving failed; one sentence naming the file and the reason.
         retry_requested(): the user clicked Retry under an error from ``show_error``.
-        save_dir_changed(str): the last used save folder changed (the owner persists it).
+        image_saved(str), save_failed(str), save_dir_changed(str): see ``SavingViewer``.
     """
 
     image_shown = Signal(int)
     file_shown = Signal(int)
     image_failed = Signal(int, str)
-    image_saved = Signal(str)
-    save_failed = Signal(str)
     retry_requested = Signal()
-    save_dir_changed = Signal(str)
 
     def __init__(
         self,
@@ -81,13 +59,9 @@ class ImageViewer(QWidget):
         clock: Callable[[], datetime] = datetime.now,
         last_save_dir: Path | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, dialog_factory=dialog_factory, url_opener=url_opener, last_save_dir=last_save_dir)
         self._decoder = decoder or ImageDecoder(self)
-        self._dialog_factory = dialog_factory
-        self._url_opener = url_opener
         self._clock = clock
-        self._last_save_dir = last_save_dir
-        self._last_saved_path: Path | None = None
         self._prompt = ""
         self._started = clock()
         self._slots = ImageSlots()
@@ -176,10 +150,6 @@ class ImageViewer(QWidget):
         decoded = self._slots[index].image
         return decoded.image if decoded else None
 
-    def file_at(self, index: int) -> OutputFile | None:
-        """The file (not an image) shown as a card in slot ``index``, or None."""
-        return self._slots[index].file if 0 <= index < len(self._slots) else None
-
     def select(self, index: int) -> None:
         """Shows slot ``index`` in the main area."""
         self._slots[index]  # raises IndexError for a slot that does not exist
@@ -212,93 +182,13 @@ class ImageViewer(QWidget):
         """Shows the image at 100 %."""
         self._canvas.set_actual_size()
 
-    # --- saving and copying ----------------------------------------------------------------------------------
-
-    def last_save_dir(self) -> Path | None:
-        """The folder the next save dialog starts in."""
-        return self._last_save_dir
-
-    def set_last_save_dir(self, directory: Path | str | None) -> None:
-        """Sets the folder the next save dialog starts in; emits ``save_dir_changed`` when it changes."""
-        new = Path(directory) if directory else None
-        if new != self._last_save_dir:
-            self._last_save_dir = new
-            if new is not None:
-                self.save_dir_changed.emit(str(new))
-
-    def last_saved_path(self) -> Path | None:
-        """The file written by the most recent successful save."""
-        return self._last_saved_path
+    # --- copying and opening (saving is in SavingViewer) ------------------------------------------------------
 
     def window_actions(self) -> tuple[QAction, QAction]:
         """The Save and Save all actions for the window's File menu; their shortcuts then work window-wide."""
         for action in (self._toolbar.save_action, self._toolbar.save_all_action):
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         return self._toolbar.save_action, self._toolbar.save_all_action
-
-    def save_current(self) -> None:
-        """Opens a non-modal save dialog for the shown image or file; the choice is saved by ``save_image_to``
-        (or ``save_file_to``)."""
-        file = self.file_at(self._current) if self._general_error is None else None
-        if file is not None:
-            self._save_file_dialog(self._current, file)
-            return
-        decoded = self._current_decoded()
-        if decoded is None:
-            return
-        filters = name_filters(decoded.format)
-        request = SaveDialogRequest(
-            caption=self.tr("Save image"),
-            directory=self._save_dir(),
-            file_name=self._default_name(self._current, decoded),
-            name_filters=tuple(filters),
-            selected_filter=filters[0],
-        )
-        self._dialog_factory(self, request, functools.partial(self._on_save_dialog_file_selected, decoded))
-
-    def save_all(self) -> None:
-        """Opens a non-modal folder dialog; every shown image and file is then saved there by ``save_all_to``."""
-        if not self._slots.savable():
-            return
-        request = SaveDialogRequest(
-            caption=self.tr("Save all images to folder"), directory=self._save_dir(), choose_directory=True
-        )
-        self._dialog_factory(self, request, self._on_save_all_dialog_file_selected)
-
-    def save_image_to(self, index: int, path: Path) -> Path | None:
-        """Writes image ``index`` to ``path`` (original bytes when the suffix matches, else converted).
-
-        A missing suffix gets the original format's. Returns the written path, or None after ``save_failed``.
-        """
-        decoded = self._slots[index].image
-        if decoded is None:
-            raise LookupError(f"image {index} is not ready to be saved")
-        return self._save(decoded, path)
-
-    def save_file_to(self, index: int, path: Path) -> Path | None:
-        """Writes the original bytes of file ``index`` (a card) to ``path``; a missing suffix gets the type's.
-
-        Returns the written path, or None after ``save_failed``.
-        """
-        file = self.file_at(index)
-        if file is None:
-            raise LookupError(f"output {index} is not a file")
-        return self._save_file(file, path)
-
-    def save_all_to(self, directory: Path) -> list[Path]:
-        """Saves every shown image and file into ``directory`` under default names (made unique); stops at a
-        failure."""
-        saved: list[Path] = []
-        for index, output in self._slots.savable():
-            target = unique_path(Path(directory) / self._default_name(index, output))
-            if isinstance(output, OutputFile):
-                path = self._save_file(output, target)
-            else:
-                path = self.save_image_to(index, target)
-            if path is None:
-                break
-            saved.append(path)
-        return saved
 
     def copy_current(self) -> None:
         """Puts the shown image on the clipboard."""
@@ -317,13 +207,6 @@ class ImageViewer(QWidget):
             self._card.set_note(self.tr("Could not open {0}.").format(target.toDisplayString()))
             return False
         return True
-
-    def open_containing_folder(self) -> None:
-        """Opens the folder of the last saved file in the system file manager."""
-        if self._last_saved_path is not None:
-            folder = QUrl.fromLocalFile(str(self._last_saved_path.parent))
-            if not self._url_opener(folder):
-                _log.warning("could not open %s", folder.toString())
 
     # --- private ---------------------------------------------------------------------------------------------
 
@@ -381,45 +264,6 @@ class ImageViewer(QWidget):
         if 0 <= self._current < len(self._slots):
             self._strip.select(self._current)
 
-    def _current_decoded(self) -> DecodedImage | None:
-        return self._slots[self._current].image if self._current < len(self._slots) else None
-
-    def _default_name(self, index: int, output: DecodedImage | OutputFile) -> str:
-        extension = output.extension if isinstance(output, OutputFile) else extension_for_format(output.format)
-        return default_file_name(self._prompt, self._started, index, extension)
-
-    def _save_dir(self) -> Path:
-        return self._last_save_dir or default_save_directory()
-
-    def _save(self, decoded: DecodedImage, path: Path) -> Path | None:
-        path = with_default_suffix(Path(path), decoded.format)
-        try:
-            save_image_file(path, decoded.image, decoded.data, decoded.format)
-        except ImageSaveError as error:
-            _log.warning("saving image failed: %s", error)
-            self.save_failed.emit(str(error))
-            return None
-        return self._saved(path)
-
-    def _save_file(self, file: OutputFile, path: Path) -> Path | None:
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_name(f"{path.name}.{file.extension}")
-        try:
-            write_file_atomically(path, file.data)  # the original bytes, unchanged
-        except ImageSaveError as error:
-            _log.warning("saving file failed: %s", error)
-            self.save_failed.emit(str(error))
-            return None
-        return self._saved(path)
-
-    def _saved(self, path: Path) -> Path:
-        self._last_saved_path = path
-        self._toolbar.open_folder_action.setEnabled(True)
-        self.set_last_save_dir(path.parent)
-        self.image_saved.emit(str(path))
-        return path
-
     def _show_file(self, index: int, file: OutputFile) -> None:
         slot = self._new_slot(index)
         slot.state, slot.url, slot.file = SlotState.FILE, file.source_url, file
@@ -427,18 +271,6 @@ class ImageViewer(QWidget):
         self._strip.set_file(index, file.kind, file.extension.upper(), tooltip)
         self._refresh_if_current(index)
         self.file_shown.emit(index)
-
-    def _save_file_dialog(self, index: int, file: OutputFile) -> None:
-        label = self.tr("{0} file").format(file.extension.upper())
-        filters = (f"{label} (*.{file.extension})", self.tr("All files (*)"))
-        request = SaveDialogRequest(
-            caption=self.tr("Save file"),
-            directory=self._save_dir(),
-            file_name=self._default_name(index, file),
-            name_filters=filters,
-            selected_filter=filters[0],
-        )
-        self._dialog_factory(self, request, functools.partial(self._on_save_file_dialog_file_selected, file))
 
     def _fail(self, index: int, title: str, message: str, *, retry: bool) -> None:
         slot = self._new_slot(index)
@@ -514,18 +346,6 @@ class ImageViewer(QWidget):
         self._fail(index, self.tr("This image could not be decoded"), reason[:1].upper() + reason[1:] + ".",
                    retry=False)
         self.image_failed.emit(index, message)
-
-    def _on_save_dialog_file_selected(self, decoded: DecodedImage, path: str) -> None:
-        if path:  # saves the image the dialog was opened for, even if a new generation started meanwhile
-            self._save(decoded, Path(path))
-
-    def _on_save_file_dialog_file_selected(self, file: OutputFile, path: str) -> None:
-        if path:  # saves the file the dialog was opened for, even if a new generation started meanwhile
-            self._save_file(file, Path(path))
-
-    def _on_save_all_dialog_file_selected(self, path: str) -> None:
-        if path:
-            self.save_all_to(Path(path))
 
     def _on_strip_thumbnail_selected(self, index: int) -> None:
         if index < len(self._slots):
