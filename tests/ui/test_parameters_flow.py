@@ -45,7 +45,8 @@ async def _form_for(h: Harness, alias: str) -> CatalogueFlow:
     h.choose(alias)
     flow = _flow(h)
     flow.load_schema(alias)
-    await until(lambda: _form(flow).editor("num_outputs") is not None, message="the form from the schema")
+    await flow.wait_idle()  # the cached card, then the fresh one: the form is final only after both
+    assert _form(flow).editor("num_outputs") is not None
     return flow
 
 
@@ -102,6 +103,18 @@ async def test_a_422_highlights_the_field_it_names(harness: Harness) -> None:
     assert editor is not None
     assert editor.property("invalid") is True or editor.focus_widget().property("invalid") is True
     assert harness.window.parameters_panel.isVisible()
+
+
+async def test_a_refreshed_card_that_did_not_change_keeps_what_the_user_typed(harness: Harness) -> None:
+    flow = await _form_for(harness, "flux-schnell")
+    cached = flow.cache.get(*FLUX.split("/"))
+    assert cached is not None
+    outputs = _form(flow).editor("num_outputs")
+    assert outputs is not None and outputs.set_value(3)
+    _form(flow).highlight_errors({"num_outputs": "must be at most 4"})
+    flow._schemas.card_loaded.emit(cached)  # what the runner does when the network answers after the cache
+    assert _form(flow).editor("num_outputs") is outputs
+    assert outputs.value() == 3 and outputs.property("invalid") is True
 
 
 async def test_invalid_values_are_refused_before_sending(harness: Harness) -> None:

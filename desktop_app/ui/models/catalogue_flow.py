@@ -83,6 +83,7 @@ class CatalogueFlow(QObject):
         self._schemas.card_loaded.connect(self._on_schemas_card_loaded)
         self._schemas.failed.connect(self._on_schemas_failed)
         self._pending: str | None = None
+        self._applied: tuple[str, InputSchema] | None = None  # what the form was last built from
         self._dialog: QDialog | None = None
         picker.model_selected.connect(self.load_schema)
 
@@ -95,6 +96,7 @@ class CatalogueFlow(QObject):
         except UnknownModelError:
             return
         self._pending = ref.full_name
+        self._applied = None  # asked for again: the next card rebuilds the form, with the remembered values
         self._schemas.load_card(ref.owner, ref.name)
 
     def attach_image(self, path: Path) -> str | None:
@@ -119,6 +121,10 @@ class CatalogueFlow(QObject):
             runner.cancel_all()
         for runner in runners:
             await runner.wait_idle()
+
+    async def wait_idle(self) -> None:
+        """Awaits the schema request in flight, if any (tests)."""
+        await self._schemas.wait_idle()
 
     def prompt_field_name(self) -> str | None:
         """The schema's field that the chat's prompt box feeds (``prompt``, ``text``, ``message``…)."""
@@ -147,6 +153,7 @@ class CatalogueFlow(QObject):
     def show_schema(self, schema: InputSchema, remembered_as: str) -> None:
         """Builds the form from a schema read elsewhere (a local Cog server's ``/openapi.json``)."""
         self._pending = None
+        self._applied = None
         self.form.set_schema(schema)
         values = self.remembered(remembered_as)
         if values:
@@ -185,6 +192,9 @@ class CatalogueFlow(QObject):
     def _on_schemas_card_loaded(self, card: ModelCard) -> None:
         if card.summary.full_name != self._pending:
             return
+        if self._applied == (card.summary.full_name, card.input_schema):
+            return  # the fresh card after the cached one, unchanged: keep what the user typed and any highlights
+        self._applied = (card.summary.full_name, card.input_schema)
         self.form.set_schema(card.input_schema)
         values = self.remembered(card.summary.full_name)
         if values:
