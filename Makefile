@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench system-deps clean
+.PHONY: run test lint typecheck pytest bench screenshots system-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) packaging/check_python.py
@@ -30,6 +30,13 @@ pytest: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
+
+# The README's screenshots: the GUI tests that take them, saving into docs/screenshots (other runs use a temporary
+# folder, so a plain `make test` never changes committed files).
+screenshots: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider --screenshots docs/screenshots \
+		tests/e2e/test_app_e2e.py tests/e2e/test_app_ru.py \
+		tests/ui/test_accessibility.py::test_the_window_renders_sharp_at_200_percent
 
 bench: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

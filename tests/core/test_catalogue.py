@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -60,12 +59,6 @@ def model(owner: str = "nightmareai", name: str = "real-esrgan", **overrides: An
     }
     base.update(overrides)
     return base
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 async def _no_sleep(seconds: float) -> None:

@@ -231,7 +231,7 @@ def test_uninstall_restores_both_hooks(qtbot: QtBot) -> None:
     assert (sys.excepthook, threading.excepthook) == before
 
 
-def test_screenshot(qtbot: QtBot, dialog: CrashDialog) -> None:
+def test_screenshot(qtbot: QtBot, dialog: CrashDialog, screenshots: Path) -> None:
     try:
         _raise_with_secrets()
     except ValueError as error:
@@ -241,7 +241,7 @@ def test_screenshot(qtbot: QtBot, dialog: CrashDialog) -> None:
     dialog.set_details_visible(True)
     qtbot.waitExposed(dialog)
     image = dialog.grab().toImage()
-    image.save("/tmp/crash_dialog.png")
+    image.save(str(screenshots / "crash_dialog.png"))
     assert image.width() >= 520 and image.height() > 300
 
 

@@ -399,7 +399,7 @@ async def test_missing_token_is_an_inline_error(fake_replicate: FakeReplicate) -
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-async def test_screenshot_in_light_and_dark(rig: Rig, theme: str) -> None:
+async def test_screenshot_in_light_and_dark(rig: Rig, theme: str, screenshots: Path) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     style, palette = app.style().name(), app.palette()
@@ -412,7 +412,7 @@ async def test_screenshot_in_light_and_dark(rig: Rig, theme: str) -> None:
                                 for row in range(rig.view.model().rowCount())), message="the covers")
         await asyncio.sleep(0.05)
         shot = rig.browser.grab().toImage()
-        shot.save(f"/tmp/catalogue_browser_{theme}.png")
+        shot.save(str(screenshots / f"catalogue_browser_{theme}.png"))
         window = app.palette().color(QPalette.ColorRole.Window)
         sample = shot.pixelColor(shot.width() - 12, shot.height() - 12)  # below the card
         assert abs(sample.lightness() - window.lightness()) < 20, (sample.name(), window.name())
