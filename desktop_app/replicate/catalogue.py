@@ -29,6 +29,7 @@ from .errors import (
     excerpt,
 )
 from .files import download_output
+from .models import model_path
 from .schema import InputSchema, OutputKind, parse_input_schema, parse_output_kind
 
 log = logging.getLogger(__name__)
@@ -289,14 +290,14 @@ async def get_model_card(
     """``GET /v1/models/{owner}/{name}``; ``with_versions`` also reads the first page of versions
     (official models have none to list: then only the latest is known)."""
     try:
-        model = await client.get_json(f"models/{quote(owner, safe='')}/{quote(name, safe='')}")
+        model = await client.get_json(model_path(owner, name))
     except NotFoundError as error:
         raise NotFoundError(
             404, f"the model {owner}/{name} does not exist or is private to another account", body=error.body
         ) from None
     versions: list[Mapping[str, Any]] = []
     if with_versions and model.get("is_official") is not True:
-        page = await client.get_json(f"models/{quote(owner, safe='')}/{quote(name, safe='')}/versions")
+        page = await client.get_json(f"{model_path(owner, name)}/versions")
         versions = _results(page)
     return model_card(model, versions, fetched_at=time.time())
 
@@ -305,7 +306,7 @@ async def list_versions(
     client: ReplicateClient, owner: str, name: str, cursor: str | None = None
 ) -> Page[VersionSummary]:
     """A page of versions, newest first (``GET /v1/models/{owner}/{name}/versions``)."""
-    path = cursor or f"models/{quote(owner, safe='')}/{quote(name, safe='')}/versions"
+    path = cursor or f"{model_path(owner, name)}/versions"
     try:
         page = await client.get_json(path)
     except NotFoundError as error:

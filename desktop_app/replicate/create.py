@@ -9,7 +9,7 @@ from typing import Any
 
 from .client import JSON, ReplicateClient
 from .errors import NotFoundError, ReplicateError
-from .models import ModelRef
+from .models import ModelRef, model_path
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ async def create_prediction(
         return created
     try:
         _, created = await client.post_json(
-            f"models/{ref.owner}/{ref.name}/predictions", body, headers=headers, read_timeout=read_timeout
+            f"{model_path(ref.owner, ref.name)}/predictions", body, headers=headers, read_timeout=read_timeout
         )
         return created
     except NotFoundError:
@@ -43,7 +43,7 @@ async def create_prediction(
 
 async def latest_version(client: ReplicateClient, ref: ModelRef) -> str:
     try:
-        model = await client.get_json(f"models/{ref.owner}/{ref.name}")
+        model = await client.get_json(model_path(ref.owner, ref.name))
     except NotFoundError as error:
         raise NotFoundError(
             404, f"the model {ref.full_name} does not exist or is private to another account", body=error.body

@@ -192,7 +192,7 @@ class CogDialog(QDialog):
                 self._on_health(health)
 
         try:
-            schema = await self._flow.connect(url, on_status)
+            schema = await self._flow.connect_to(url, on_status)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the adapter boundary: every failure becomes one sentence

@@ -1,9 +1,10 @@
 """A local Cog server as a backend, for the window: connect (wait until READY, read the form), run, name it.
 
 The window names a Cog backend like a model, ``cog:http://host:port`` (:func:`model_name`), so the model
-picker, history and settings can carry it next to hosted models; :func:`is_cog_model` / :func:`cog_url`
-read that form back. :meth:`CogFlow.events` gives the core's event generator for a prediction, which the
-controller runs through the same ``PredictionRunner`` as a hosted prediction.
+picker, history and settings can carry it next to hosted models; the core's ``is_cog_reference`` recognises that
+form (the one parser of it) and :func:`cog_url` reads the server back out of it. :meth:`CogFlow.events` gives
+the core's event generator for a prediction, which the controller runs through the same ``PredictionRunner`` as a
+hosted prediction.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from PySide6.QtCore import QObject, Signal
 
-from ...replicate import CogBackend, CogHealth, InputSchema, PredictionEvent
+from ...replicate import COG_PREFIX, CogBackend, CogHealth, InputSchema, PredictionEvent, is_cog_reference
 
-COG_PREFIX = "cog:"
 DEFAULT_COG_URL = "http://localhost:5000"
 READY_TIMEOUT = 120.0
 POLL_INTERVAL = 1.0
@@ -29,25 +29,22 @@ def normalize_url(url: str) -> str:
 
 
 def is_valid_url(url: str) -> bool:
-    """An ``http``/``https`` URL with a host (``http://localhost:5000``)."""
+    """An ``http``/``https`` URL with a host and at most a port (``http://localhost:5000``): one the window can
+    name as ``cog:http://host:port``."""
     try:
         parts = urlsplit(normalize_url(url))
         _ = parts.port  # raises for a port that is not a number or out of range
     except ValueError:  # that, or a malformed IPv6 host
         return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url.strip())
-
-
-def is_cog_model(model: str) -> bool:
-    """True for ``cog:http://host:port`` (a local Cog server), False for hosted models such as ``owner/name``."""
-    return model.startswith(COG_PREFIX) and is_valid_url(model[len(COG_PREFIX):])
+    return (parts.scheme in ("http", "https") and bool(parts.hostname) and not any(c.isspace() for c in url.strip())
+            and is_cog_reference(model_name(url)))
 
 
 def cog_url(model: str) -> str:
     """The server URL in ``cog:http://host:port``; ValueError for anything else."""
-    if not is_cog_model(model):
+    if not is_cog_reference(model):
         raise ValueError(f"{model!r} does not name a local Cog server (cog:http://host:port)")
-    return normalize_url(model[len(COG_PREFIX):])
+    return normalize_url(model.strip()[len(COG_PREFIX):])
 
 
 def model_name(url: str) -> str:
@@ -59,10 +56,10 @@ class CogFlow(QObject):
     """Connects to local Cog servers and runs predictions on them, one :class:`CogBackend` per URL.
 
     ``session_getter`` returns the app's current session (asked at each use, so a session replaced after a
-    settings change is picked up). ``ready_timeout`` and ``poll_interval`` bound :meth:`connect`'s wait.
+    settings change is picked up). ``ready_timeout`` and ``poll_interval`` bound :meth:`connect_to`'s wait.
 
     Signals:
-        connected(str url, object schema) — :meth:`connect` found the server READY and read its form
+        connected(str url, object schema) — :meth:`connect_to` found the server READY and read its form
     """
 
     connected = Signal(str, object)
@@ -94,9 +91,7 @@ class CogFlow(QObject):
             self._backends[key] = backend
         return backend
 
-    # Shadows QObject.connect (the old string-based static connect, which nothing here uses); the flow's own
-    # signals still connect with ``flow.connected.connect(...)``.
-    async def connect(  # type: ignore[override]
+    async def connect_to(
         self, url: str, on_status: Callable[[CogHealth], None] | None = None
     ) -> InputSchema:
         """Waits (bounded) until the server at ``url`` is READY, then reads and returns its input form.
@@ -114,7 +109,7 @@ class CogFlow(QObject):
         return schema
 
     def schema(self, url: str) -> InputSchema | None:
-        """The form the last :meth:`connect` to ``url`` read, if any."""
+        """The form the last :meth:`connect_to` to ``url`` read, if any."""
         return self._schemas.get(normalize_url(url))
 
     def events(

@@ -280,9 +280,7 @@ class AppController(AccountMixin, ModelInputsMixin, QObject):
     def _on_runner_images_received(self, urls: list[str], alt: str) -> None:
         if self._run is None:
             return
-        if self._run.kind != "image":
-            self.window.viewer.begin_generation(alt)
-        self.window.viewer.begin_generation(alt, len(urls))
+        self.window.viewer.begin_generation(alt, len(urls))  # also when the model was not known to make images
         self._run.urls = list(urls)
         self.images.load(urls)
 

@@ -131,10 +131,10 @@ class ModelInputsMixin:
             self.catalogue.show_schema(known, model)
             return
 
-        async def connect() -> Any:
-            return await self.cog.connect(url)
+        async def read_schema() -> Any:
+            return await self.cog.connect_to(url)
 
-        self.calls.run("cog-schema", connect)
+        self.calls.run("cog-schema", read_schema)
 
     def _on_picker_custom_models_changed(self, models: list[str]) -> None:
         self._save_settings(dataclasses.replace(self.settings, custom_models=list(models)))
