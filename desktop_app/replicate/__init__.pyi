@@ -19,6 +19,7 @@ from .catalogue import search_models as search_models
 # The client: the only place that speaks HTTP to Replicate
 from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL
 from .client import ReplicateClient as ReplicateClient
+from .client import Sleep as Sleep
 
 # Local Cog servers
 from .cog import CogBackend as CogBackend
@@ -33,6 +34,7 @@ from .errors import AuthenticationError as AuthenticationError
 from .errors import BillingRequiredError as BillingRequiredError
 from .errors import ConfigurationError as ConfigurationError
 from .errors import EmptyPromptError as EmptyPromptError
+from .errors import MalformedPrediction as MalformedPrediction
 from .errors import MissingTokenError as MissingTokenError
 from .errors import NetworkError as NetworkError
 from .errors import NotFoundError as NotFoundError
@@ -48,6 +50,7 @@ from .errors import UnexpectedResponse as UnexpectedResponse
 from .errors import UnknownModelError as UnknownModelError
 from .errors import UnsafeOutputURLError as UnsafeOutputURLError
 from .errors import ValidationError as ValidationError
+from .errors import scrub as scrub
 
 # The events a prediction yields
 from .events import Completed as Completed
@@ -58,9 +61,12 @@ from .events import Progress as Progress
 from .events import Started as Started
 from .events import TextDelta as TextDelta
 
-# Outputs: downloading what a prediction made
+# Outputs: downloading what a prediction made (into memory, or streamed to a file)
 from .files import DownloadedFile as DownloadedFile
+from .files import DownloadProgress as DownloadProgress
+from .files import SavedDownload as SavedDownload
 from .files import download_output as download_output
+from .files import download_to_file as download_to_file
 
 # The seed facade: ReplicateHome.create_async_generator, and generate()
 from .generator import AsyncResult as AsyncResult
@@ -81,6 +87,9 @@ from .models import is_cog_reference as is_cog_reference
 from .models import kind_of as kind_of
 from .models import known_kind as known_kind
 from .models import parse_model as parse_model
+
+# Prediction objects from the API, checked and typed
+from .parse import parse_prediction as parse_prediction
 
 # How a prediction is followed (wait window, attempts, delays)
 from .policy import APP_POLICY as APP_POLICY
@@ -106,4 +115,5 @@ from .schema import validate_input as validate_input
 
 # Input files: data: URIs for small ones, the Files API for large ones
 from .uploads import INLINE_LIMIT as INLINE_LIMIT
+from .uploads import MAX_UPLOAD_BYTES as MAX_UPLOAD_BYTES
 from .uploads import file_input_value as file_input_value

@@ -117,9 +117,10 @@ class CatalogueRunner(QObject):
             self._browser.set_busy(False)
 
     async def wait_idle(self) -> None:
-        """Awaits every running request (tests and shutdown)."""
-        for slot in self._slots():
-            await slot.wait()
+        """Awaits every running request, and those started meanwhile (tests and shutdown)."""
+        while any(slot.running for slot in self._slots()):
+            for slot in self._slots():
+                await slot.wait()
 
     # ------------------------------------------------------------------ slots
 
