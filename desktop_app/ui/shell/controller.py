@@ -28,7 +28,6 @@ from ...replicate import (
     is_cog_reference,
     kind_of,
 )
-from ...storage.folders import folder_problem
 from ...storage.image_metadata import copy_metadata
 from ...storage.secrets import TokenStore
 from ...storage.settings import Settings, SettingsStore
@@ -229,15 +228,6 @@ class AppController(AccountMixin, ModelInputsMixin, QObject):
         if turns and turns[-1].role == "assistant":
             self.window.chat.remove_turn(turns[-1].turn_id)
         self._on_chat_retry_requested()
-
-    def _outputs_can_be_kept(self, kind: ModelKind | None) -> bool:
-        """Checks the library folder before anything is spent on outputs it could not keep; says so if not."""
-        store = self.history.store
-        problem = folder_problem(store.library_dir) if store is not None and kind != "text" else None
-        if problem is not None:
-            self.window.chat.show_error(None, self.tr("Nothing was sent: the outputs could not be kept. {}").format(
-                problem))
-        return problem is None
 
     def _begin(self, model: str, kind: ModelKind | None, history: list[Message], prompt: str) -> None:
         self._last_request = (model, kind, history, prompt)

@@ -1,5 +1,5 @@
 """The controller's model side: the chosen model (hosted, or a local Cog server), its form's values
-remembered per model, and images attached through the form."""
+remembered per model, images attached through the form, and the free checks before a run."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog
 
-from ...replicate import InputSchema, get_model, is_cog_reference
+from ...replicate import InputSchema, ModelKind, get_model, is_cog_reference
+from ...storage.folders import folder_problem
 from ...storage.settings import Settings
 from ..common.runners import CallRunner
+from ..history.recorder import HistoryRecorder
 from ..models.catalogue_flow import CatalogueFlow
 from .main_window import MainWindow
 
@@ -32,6 +34,7 @@ class ModelInputsMixin:
     settings: Settings
     client: ReplicateClient
     calls: CallRunner
+    history: HistoryRecorder
     catalogue: CatalogueFlow | None
     _cog: CogFlow | None
 
@@ -80,6 +83,15 @@ class ModelInputsMixin:
             self.window.chat.show_error(None, message.format(problems))
             return None
         return values
+
+    def _outputs_can_be_kept(self, kind: ModelKind | None) -> bool:
+        """Checks the library folder before anything is spent on outputs it could not keep; says so if not."""
+        store = self.history.store
+        problem = folder_problem(store.library_dir) if store is not None and kind != "text" else None
+        if problem is not None:
+            self.window.chat.show_error(None, QCoreApplication.translate(
+                "AppController", "Nothing was sent: the outputs could not be kept. {}").format(problem))
+        return problem is None
 
     def _remember_inputs(self, model: str, parameters: dict[str, Any]) -> None:
         if self.catalogue is None or not parameters:
