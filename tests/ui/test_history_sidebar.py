@@ -26,7 +26,8 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.history_records import HistoryEntry, HistoryError, format_timestamp
-from desktop_app.ui.history.list_model import ENTRY_ROLE, ID_ROLE, PAGE_SIZE, HistoryDelegate, relative_time
+from desktop_app.ui.history.delegate import HistoryDelegate
+from desktop_app.ui.history.list_model import ENTRY_ROLE, ID_ROLE, PAGE_SIZE, relative_time
 from desktop_app.ui.history.sidebar import HistorySidebar
 from desktop_app.ui.shell.theme import apply_theme
 

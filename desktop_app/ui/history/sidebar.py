@@ -33,14 +33,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.storage.history_records import HistoryEntry
-from desktop_app.ui.history.list_model import (
-    ENTRY_ROLE,
-    ID_ROLE,
-    HistoryDelegate,
-    HistoryListModel,
-    HistorySource,
-    ThumbnailCache,
-)
+
+from .delegate import HistoryDelegate, ThumbnailCache
+from .list_model import ENTRY_ROLE, ID_ROLE, HistoryListModel, HistorySource
 
 __all__ = ["HistorySidebar", "HistorySource"]
 
