@@ -31,9 +31,9 @@ from .replicate import (
     Started,
     TextDelta,
     download_to_file,
+    file_input_value,
     generate,
 )
-from .replicate.uploads import file_input_value
 from .storage.outputs import (
     OutputWriteError,
     default_output_name,

@@ -7,9 +7,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from ..replicate import events as core
-from ..replicate.errors import ReplicateError, UnexpectedResponse
-from ..replicate.models import is_cog_reference
+from .. import replicate as core  # the core's events, told apart from the session's own
+from ..replicate import ReplicateError, UnexpectedResponse, is_cog_reference
 from .backends import EventSource
 from .errors import ended_status, problem_of
 from .events import (
