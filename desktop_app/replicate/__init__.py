@@ -33,7 +33,16 @@ if TYPE_CHECKING:
         UnsafeOutputURLError,
         ValidationError,
     )
-    from .events import Completed, ImageResponse, LogsAppended, PredictionEvent, Progress, Started, TextDelta
+    from .events import (
+        Completed,
+        ImageResponse,
+        LogsAppended,
+        PredictionEvent,
+        Progress,
+        Started,
+        TextDelta,
+        TextReplaced,
+    )
     from .files import DownloadedFile, download_output
     from .generator import AsyncResult, ReplicateHome, generate
     from .models import ALIASES, BUILTIN_MODELS, ModelInfo, ModelRef, get_model, known_kind, parse_model
@@ -76,6 +85,7 @@ _LAZY: dict[str, str] = {
     "ServerError": "errors",
     "Started": "events",
     "TextDelta": "events",
+    "TextReplaced": "events",
     "UnexpectedResponse": "errors",
     "UnknownModelError": "errors",
     "UnsafeOutputURLError": "errors",
@@ -130,6 +140,7 @@ __all__ = [
     "ServerError",
     "Started",
     "TextDelta",
+    "TextReplaced",
     "UnexpectedResponse",
     "UnknownModelError",
     "UnsafeOutputURLError",

@@ -1,14 +1,21 @@
-"""A small server-sent-events decoder for aiohttp response bodies."""
+"""A small server-sent-events decoder for aiohttp response bodies, with a bound on what it buffers."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
+
+from .errors import UnexpectedResponse
+
+MAX_EVENT_BYTES = 32 * 1024 * 1024
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
 class SSEEvent:
-    """One dispatched event: its name, its data (``data:`` lines joined by ``\\n``) and id."""
+    """One dispatched event: its name, its data (``data:`` lines joined by ``\\n``) and its own ``id:``
+    (``None`` when the event carried none; the last id seen is kept in ``SSEDecoder.last_event_id``)."""
 
     event: str
     data: str
@@ -16,13 +23,60 @@ class SSEEvent:
 
 
 class SSEDecoder:
-    """Turns lines of an event stream into events, following the WHATWG rules that matter here."""
+    """Turns the bytes of an event stream into events, following the WHATWG rules that matter here.
 
-    def __init__(self) -> None:
+    Lines may end in CRLF, LF or CR, split anywhere between chunks; the result never depends on the
+    chunking. No line and no event may exceed ``max_event_bytes``: a bigger one raises
+    :class:`UnexpectedResponse` instead of growing the buffer without bound.
+    """
+
+    def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
+        self.max_event_bytes = max_event_bytes
+        self.last_event_id: str | None = None
         self._event = ""
         self._data: list[str] = []
         self._id: str | None = None
-        self.last_event_id: str | None = None
+        self._event_bytes = 0  # bytes of the lines of the event being read
+        self._partial: list[bytes] = []  # an unfinished line
+        self._partial_bytes = 0
+        self._after_cr = False  # the last chunk ended in CR: a LF opening the next one belongs to it
+        self._first_line = True
+        self._error: UnexpectedResponse | None = None
+
+    def feed(self, chunk: bytes) -> list[SSEEvent]:
+        """Consumes the next bytes of the stream; returns the events they complete, in order.
+
+        Raises :class:`UnexpectedResponse` once the stream has gone over the limit (after returning the
+        events completed before that point, if any)."""
+        if self._error is not None:
+            raise self._error
+        if not chunk:
+            return []
+        events: list[SSEEvent] = []
+        try:
+            self._feed(chunk, events)
+        except UnexpectedResponse as error:
+            self._error = error
+            if not events:
+                raise
+        return events
+
+    def _feed(self, chunk: bytes, events: list[SSEEvent]) -> None:
+        start = 1 if self._after_cr and chunk[:1] == b"\n" else 0
+        self._after_cr = chunk[-1:] == b"\r"
+        for match in _LINE_END.finditer(chunk, start):
+            piece = chunk[start : match.start()]
+            line = b"".join((*self._partial, piece)) if self._partial else piece
+            self._partial.clear()
+            self._partial_bytes = 0
+            start = match.end()
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+        if start < len(chunk):
+            self._check(self._partial_bytes + len(chunk) - start + self._event_bytes)
+            self._partial.append(chunk[start:])
+            self._partial_bytes += len(chunk) - start
 
     def feed_line(self, line: str) -> SSEEvent | None:
         """Consumes one line (without its line ending); returns an event when a blank line ends one."""
@@ -41,6 +95,22 @@ class SSEDecoder:
             self._id = value
         return None
 
+    def _line(self, raw: bytes) -> SSEEvent | None:
+        self._event_bytes = 0 if not raw else self._event_bytes + len(raw) + 1
+        self._check(self._event_bytes)
+        line = raw.decode("utf-8", errors="replace")
+        if self._first_line:
+            self._first_line = False
+            line = line.removeprefix("\ufeff")  # a byte-order mark may open the stream
+        return self.feed_line(line)
+
+    def _check(self, size: int) -> None:
+        if size > self.max_event_bytes:
+            limit = f"{self.max_event_bytes / (1024 * 1024):g} MiB" if self.max_event_bytes >= 1024 * 1024 \
+                else f"{self.max_event_bytes} bytes"
+            raise UnexpectedResponse(f"The event stream sent a line or event larger than {limit}, more than a "
+                                     "reply can need; it was not read any further.")
+
     def _dispatch(self) -> SSEEvent | None:
         if self._id is not None:
             self.last_event_id = self._id
@@ -55,11 +125,6 @@ class SSEDecoder:
 async def iter_sse(chunks: AsyncIterable[bytes], decoder: SSEDecoder | None = None) -> AsyncIterator[SSEEvent]:
     """Decodes a byte stream (any chunking) into events; a final event without blank line is dropped."""
     decoder = decoder or SSEDecoder()
-    pending = b""
     async for chunk in chunks:
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for raw in lines:
-            event = decoder.feed_line(raw.rstrip(b"\r").decode("utf-8", errors="replace"))
-            if event is not None:
-                yield event
+        for event in decoder.feed(chunk):
+            yield event
