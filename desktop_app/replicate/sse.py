@@ -26,8 +26,8 @@ class SSEDecoder:
     """Turns the bytes of an event stream into events, following the WHATWG rules that matter here.
 
     Lines may end in CRLF, LF or CR, split anywhere between chunks; the result never depends on the
-    chunking. No line and no event may exceed ``max_event_bytes``: a bigger one raises
-    :class:`UnexpectedResponse` instead of growing the buffer without bound.
+    chunking. No line and no event may exceed ``max_event_bytes``: a bigger one stops the decoder (see
+    :meth:`feed`) instead of growing the buffer without bound.
     """
 
     def __init__(self, max_event_bytes: int = MAX_EVENT_BYTES) -> None:
@@ -41,24 +41,21 @@ class SSEDecoder:
         self._partial_bytes = 0
         self._after_cr = False  # the last chunk ended in CR: a LF opening the next one belongs to it
         self._first_line = True
-        self._error: UnexpectedResponse | None = None
+        self.error: UnexpectedResponse | None = None
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Consumes the next bytes of the stream; returns the events they complete, in order.
 
-        Raises :class:`UnexpectedResponse` once the stream has gone over the limit (after returning the
-        events completed before that point, if any)."""
-        if self._error is not None:
-            raise self._error
-        if not chunk:
-            return []
+        When a line or event goes over the limit, the events completed before it are still returned, ``error``
+        holds the :class:`UnexpectedResponse` that says so, and every later call raises it."""
+        if self.error is not None:
+            raise self.error
         events: list[SSEEvent] = []
-        try:
-            self._feed(chunk, events)
-        except UnexpectedResponse as error:
-            self._error = error
-            if not events:
-                raise
+        if chunk:
+            try:
+                self._feed(chunk, events)
+            except UnexpectedResponse as error:
+                self.error = error
         return events
 
     def _feed(self, chunk: bytes, events: list[SSEEvent]) -> None:
@@ -128,3 +125,5 @@ async def iter_sse(chunks: AsyncIterable[bytes], decoder: SSEDecoder | None = No
     async for chunk in chunks:
         for event in decoder.feed(chunk):
             yield event
+        if decoder.error is not None:
+            raise decoder.error

@@ -101,18 +101,17 @@ async def _read(
             continue
         if not chunk:
             return
-        try:
-            events = decoder.feed(chunk)
-        except UnexpectedResponse as error:
-            log.warning("Stream for %s abandoned: %s", state.id, error)
-            outcome.how = "abandoned"
-            return
+        events = decoder.feed(chunk)
         for sse in events:
             if sse.event == "done":
                 outcome.how = "done"
                 return
             async for event in _on_event(state, sse, logs, policy, clock):
                 yield event
+        if decoder.error is not None:
+            log.warning("Stream for %s abandoned: %s", state.id, decoder.error)
+            outcome.how = "abandoned"
+            return
         if events:
             quiet_until = loop.time() + policy.stream_idle
 
