@@ -58,10 +58,14 @@ class TextReplaced:
 
     Rare: sent only when what was streamed turned out to differ from the model's authoritative
     output (a stream that replayed or duplicated events in a way that could not be told apart).
-    After it, ``TextDelta`` events continue from the end of ``text``.
+    After it, ``TextDelta`` events continue from the end of ``text``. ``str()`` gives the text, so code that
+    prints every item of the seed facade prints the exact reply.
     """
 
     text: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..replicate.client import ReplicateClient
 from ..replicate.errors import ReplicateError
-from ..replicate.events import Completed, ImageResponse, TextDelta
+from ..replicate.events import Completed, ImageResponse, TextDelta, TextReplaced
 from ..replicate.files import download_output
 from ..replicate.models import kind_of
 from ..replicate.predictions import resume_prediction
@@ -80,6 +80,8 @@ class Recovery:
             async for event in resume_prediction(self.client_getter(), generation.prediction_id, kind=kind, alt=prompt):
                 if isinstance(event, TextDelta):
                     text.append(event.text)
+                elif isinstance(event, TextReplaced):
+                    text[:] = [event.text]
                 elif isinstance(event, ImageResponse):
                     for url in event.images:
                         downloaded = await download_output(self.client_getter(), url)
