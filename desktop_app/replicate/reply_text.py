@@ -41,6 +41,9 @@ class ShownText:
 
     def mark(self, offset: int) -> None:
         """Remembers that an output chunk began at ``offset``."""
+        if offset > self.boundaries[-1]:
+            self.boundaries.append(offset)
+            return
         index = bisect.bisect_left(self.boundaries, offset)
         if index == len(self.boundaries) or self.boundaries[index] != offset:
             self.boundaries.insert(index, offset)
@@ -100,14 +103,18 @@ class ReplyText:
 
     def on_stream_output(self, data: str, event_id: str | None) -> list[ReplyEvent]:
         """Places one ``output`` event; returns the text it adds, if any."""
-        known = self._ids.get(event_id) if event_id is not None else None
-        start = known if known is not None else self._place(data)
-        if event_id is not None and known is None:
+        shown = len(self.shown)
+        if event_id is not None:
+            known = self._ids.get(event_id)
+            if known is not None:  # a replay, or the same event sent twice
+                self._cursor = self._stream_end = known + len(data)
+                return []
+        start = self._cursor if self._cursor == shown else self._place(data)  # the usual case: new text at the end
+        if event_id is not None:
             self._ids[event_id] = start
         self._cursor = self._stream_end = start + len(data)
         self.shown.mark(start)
-        shown = len(self.shown)
-        if known is not None or start + len(data) <= shown:
+        if start + len(data) <= shown:
             return []
         tail = data[shown - start :]
         self.shown.append(tail)

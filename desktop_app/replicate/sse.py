@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 
 from .errors import UnexpectedResponse
 
 MAX_EVENT_BYTES = 32 * 1024 * 1024
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -59,21 +57,39 @@ class SSEDecoder:
         return events
 
     def _feed(self, chunk: bytes, events: list[SSEEvent]) -> None:
-        start = 1 if self._after_cr and chunk[:1] == b"\n" else 0
+        if self._after_cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]  # the LF of a CRLF that was split between two chunks
         self._after_cr = chunk[-1:] == b"\r"
-        for match in _LINE_END.finditer(chunk, start):
-            piece = chunk[start : match.start()]
-            line = b"".join((*self._partial, piece)) if self._partial else piece
-            self._partial.clear()
-            self._partial_bytes = 0
-            start = match.end()
-            event = self._line(line)
-            if event is not None:
-                events.append(event)
-        if start < len(chunk):
-            self._check(self._partial_bytes + len(chunk) - start + self._event_bytes)
-            self._partial.append(chunk[start:])
-            self._partial_bytes += len(chunk) - start
+        if not chunk:
+            return
+        lines = chunk.splitlines(keepends=True)  # bytes split at CR, LF and CRLF only: exactly SSE's line ends
+        unfinished = lines.pop() if not lines[-1].endswith((b"\n", b"\r")) else None
+        limit = self.max_event_bytes
+        for raw in lines:
+            raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+            if self._partial:
+                raw = b"".join((*self._partial, raw))
+                self._partial.clear()
+                self._partial_bytes = 0
+            if not raw:
+                self._event_bytes = 0
+                self._first_line = False
+                event = self._dispatch()
+                if event is not None:
+                    events.append(event)
+                continue
+            self._event_bytes += len(raw) + 1
+            if self._event_bytes > limit:
+                self._check(self._event_bytes)
+            line = raw.decode("utf-8", errors="replace")
+            if self._first_line:
+                self._first_line = False
+                line = line.removeprefix("\ufeff")  # a byte-order mark may open the stream
+            self.feed_line(line)
+        if unfinished is not None:
+            self._check(self._partial_bytes + len(unfinished) + self._event_bytes)
+            self._partial.append(unfinished)
+            self._partial_bytes += len(unfinished)
 
     def feed_line(self, line: str) -> SSEEvent | None:
         """Consumes one line (without its line ending); returns an event when a blank line ends one."""
@@ -91,15 +107,6 @@ class SSEDecoder:
         elif name == "id" and "\0" not in value:
             self._id = value
         return None
-
-    def _line(self, raw: bytes) -> SSEEvent | None:
-        self._event_bytes = 0 if not raw else self._event_bytes + len(raw) + 1
-        self._check(self._event_bytes)
-        line = raw.decode("utf-8", errors="replace")
-        if self._first_line:
-            self._first_line = False
-            line = line.removeprefix("\ufeff")  # a byte-order mark may open the stream
-        return self.feed_line(line)
 
     def _check(self, size: int) -> None:
         if size > self.max_event_bytes:

@@ -19,6 +19,7 @@ from .files import is_file_output
 from .follow_state import FollowState, emit_new, error_detail, refresh
 from .policy import TERMINAL, FollowPolicy
 from .sse import SSEDecoder, SSEEvent
+from .stream_watch import SilenceWatch
 
 log = logging.getLogger(__name__)
 STREAM_RECONNECTS = 2
@@ -82,38 +83,38 @@ async def _read(
     clock: Callable[[], float],
     outcome: _Outcome,
 ) -> AsyncGenerator[PredictionEvent, None]:
-    """Reads one connection to its end; only the wait for bytes is timed (never a yield to the caller)."""
-    loop = asyncio.get_running_loop()
-    quiet_until = loop.time() + policy.stream_idle
-    while True:
-        try:
-            async with asyncio.timeout_at(quiet_until):
-                chunk = await response.content.readany()
-        except TimeoutError:
-            log.info("Stream for %s silent for %g s; confirming with a GET", state.id, policy.stream_idle)
-            await refresh(client, state)
-            async for event in emit_new(state, "stream", policy, clock):
-                yield event
-            if state.status in TERMINAL:
-                outcome.how = "confirmed"
+    """Reads one connection to its end; while it is silent, GETs check on the prediction."""
+    watch = SilenceWatch(policy.stream_idle)
+    try:
+        while True:
+            chunk = await watch.read(response.content)
+            if chunk is None:
+                log.info("Stream for %s silent for %g s; confirming with a GET", state.id, policy.stream_idle)
+                await refresh(client, state)
+                async for event in emit_new(state, "stream", policy, clock):
+                    yield event
+                if state.status in TERMINAL:
+                    outcome.how = "confirmed"
+                    return
+                watch.heard()
+                continue
+            if not chunk:
                 return
-            quiet_until = loop.time() + policy.stream_idle
-            continue
-        if not chunk:
-            return
-        events = decoder.feed(chunk)
-        for sse in events:
-            if sse.event == "done":
-                outcome.how = "done"
+            events = decoder.feed(chunk)
+            for sse in events:
+                if sse.event == "done":
+                    outcome.how = "done"
+                    return
+                async for event in _on_event(state, sse, logs, policy, clock):
+                    yield event
+            if decoder.error is not None:
+                log.warning("Stream for %s abandoned: %s", state.id, decoder.error)
+                outcome.how = "abandoned"
                 return
-            async for event in _on_event(state, sse, logs, policy, clock):
-                yield event
-        if decoder.error is not None:
-            log.warning("Stream for %s abandoned: %s", state.id, decoder.error)
-            outcome.how = "abandoned"
-            return
-        if events:
-            quiet_until = loop.time() + policy.stream_idle
+            if events:
+                watch.heard()
+    finally:
+        watch.close()
 
 
 async def _on_event(

@@ -58,12 +58,18 @@ class _Content:
     def __init__(self, chunks: list[bytes], silent: bool) -> None:
         self._chunks, self._silent = chunks, silent
 
+    def read_nowait(self, n: int = -1) -> bytes:
+        return b""  # nothing is ever buffered ahead: every read goes through readany
+
+    def at_eof(self) -> bool:
+        return not self._chunks and not self._silent
+
     async def readany(self) -> bytes:
         if self._chunks:
             await asyncio.sleep(0)
             return self._chunks.pop(0)
         if self._silent:
-            await asyncio.Event().wait()  # never set: only the follower's idle timeout ends this wait
+            await asyncio.Event().wait()  # never set: only the follower's silence watch ends this wait
         return b""
 
 
