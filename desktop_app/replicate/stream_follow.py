@@ -23,7 +23,7 @@ from .stream_watch import SilenceWatch
 
 log = logging.getLogger(__name__)
 STREAM_RECONNECTS = 2
-OPEN_TIMEOUT_IDLES = 5  # a stream host that sends no headers within this many idle periods counts as dropped
+OPEN_TIMEOUT = 5.0  # seconds (or five quiet periods, if longer) for the stream host to send its headers
 
 
 @dataclass
@@ -52,7 +52,7 @@ async def follow_stream(
         outcome = _Outcome()
         try:
             async with contextlib.AsyncExitStack() as stack:
-                async with asyncio.timeout(policy.stream_idle * OPEN_TIMEOUT_IDLES):
+                async with asyncio.timeout(max(OPEN_TIMEOUT, 5 * policy.stream_idle)):
                     response = await stack.enter_async_context(client.open_stream(url, last_id))
                 async for event in _read(client, state, response, decoder, logs, policy, clock, outcome):
                     yield event

@@ -3,6 +3,7 @@ malformed or oversized — the core against the fake server's scripted stream fa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -22,7 +23,10 @@ from tests.fake_replicate import FakeReplicate, Script
 
 from .helpers import LLAMA, collect, completed, make_client, only, request_lines, started
 
-STREAM_POLICY = FollowPolicy(max_attempts=400, delay=0.05, min_interval=0.02, stream_idle=0.05)
+# Streams that keep talking need no GET while they do (a slow machine could make one look quiet for 50 ms).
+STREAM_POLICY = FollowPolicy(max_attempts=400, delay=0.05, min_interval=0.02, stream_idle=5.0)
+SILENCE_POLICY = FollowPolicy(max_attempts=400, delay=0.05, min_interval=0.02, stream_idle=0.05)
+HANG_GUARD = 60.0  # seconds: a follower stuck on a silent stream fails the test instead of hanging it
 STORY = ["Once", " upon", " a", " time", ",", " a", " fox", " met", " a", " crow", "."]
 
 
@@ -43,7 +47,8 @@ def shown_text(events: list[PredictionEvent]) -> tuple[str, list[str]]:
 async def run(session: aiohttp.ClientSession, fake: FakeReplicate, script: Script,
               policy: FollowPolicy = STREAM_POLICY) -> list[PredictionEvent]:
     fake.set_script(LLAMA, script)
-    return await collect(generate(make_client(session, fake), LLAMA, [], prompt="a story", policy=policy))
+    async with asyncio.timeout(HANG_GUARD):
+        return await collect(generate(make_client(session, fake), LLAMA, [], prompt="a story", policy=policy))
 
 
 def assert_exact(events: list[PredictionEvent], *, clean: bool = True) -> str:
@@ -103,7 +108,7 @@ async def test_id_less_stream_cut_mid_event_replays_from_the_start(fake_replicat
 async def test_silent_stream_is_confirmed_by_get_and_not_waited_on(fake_replicate: FakeReplicate,
                                                                    session: aiohttp.ClientSession) -> None:
     script = Script(kind="text", official=True, chunks=STORY, token_interval=0.01, stream_silent_after=2)
-    events = await run(session, fake_replicate, script)
+    events = await run(session, fake_replicate, script, SILENCE_POLICY)
     assert_exact(events)
     prediction_id = started(events).prediction_id
     lines = request_lines(fake_replicate, prediction_id)
@@ -123,8 +128,7 @@ async def test_oversize_stream_event_falls_back_to_polling(fake_replicate: FakeR
                                                            session: aiohttp.ClientSession,
                                                            caplog: pytest.LogCaptureFixture) -> None:
     script = Script(kind="text", official=True, chunks=STORY, token_interval=0.01, oversize_log_line=20_000)
-    policy = FollowPolicy(max_attempts=400, delay=0.05, min_interval=0.02, stream_idle=0.05,
-                          stream_event_limit=4096)
+    policy = FollowPolicy(max_attempts=400, delay=0.05, min_interval=0.02, stream_event_limit=4096)
     with caplog.at_level(logging.WARNING, logger="desktop_app.replicate.stream_follow"):
         events = await run(session, fake_replicate, script, policy)
     assert assert_exact(events) == "".join(STORY)

@@ -24,7 +24,7 @@ from tests.fake_replicate import Script
 from tests.fake_replicate.sse import format_comment, format_event
 
 from .helpers import LLAMA, ThreadedFake, collect, completed
-from .test_stream_faults import shown_text
+from .test_stream_faults import HANG_GUARD, shown_text
 
 WORDS = ["a", " a", "la", " la", "Once", " upon", "ü", "\n", " time", ",", ""]
 POLICY = FollowPolicy(max_attempts=2000, delay=0.001, min_interval=0.001, max_rate=100_000, stream_idle=0.005)
@@ -147,8 +147,9 @@ def stream_scenarios(draw: st.DrawFn) -> ScriptedStreamClient:
 @given(stream_scenarios())
 def test_any_stream_fault_ends_in_the_exact_reply(client: ScriptedStreamClient) -> None:
     async def follow() -> list[PredictionEvent]:
-        return await collect(resume_prediction(client, "p1", kind="text", policy=POLICY,  # type: ignore[arg-type]
-                                               sleep=lambda _seconds: asyncio.sleep(0)))
+        async with asyncio.timeout(HANG_GUARD):
+            return await collect(resume_prediction(client, "p1", kind="text", policy=POLICY,  # type: ignore[arg-type]
+                                                   sleep=lambda _seconds: asyncio.sleep(0)))
 
     events = asyncio.run(follow())
     clean = client.ids[0] is not None or not any(client.doubled)
@@ -185,7 +186,7 @@ def test_fake_server_stream_faults_end_in_the_exact_reply(threaded_fake: Threade
     policy = FollowPolicy(max_attempts=2000, delay=0.01, min_interval=0.005, stream_idle=0.02)
 
     async def run() -> list[PredictionEvent]:
-        async with aiohttp.ClientSession() as session:
+        async with aiohttp.ClientSession() as session, asyncio.timeout(HANG_GUARD):
             client = ReplicateClient(session, token=fake.token, base_url=fake.base_url)
             return await collect(generate(client, LLAMA, [], prompt="go", policy=policy))
 
