@@ -84,7 +84,7 @@ async def _read(
     outcome: _Outcome,
 ) -> AsyncGenerator[PredictionEvent, None]:
     """Reads one connection to its end; while it is silent, GETs check on the prediction."""
-    watch = SilenceWatch(policy.stream_idle)
+    watch = SilenceWatch(max(policy.stream_idle, 1.0 / policy.max_rate))  # confirms within the polling rate cap
     try:
         while True:
             chunk = await watch.read(response.content)
