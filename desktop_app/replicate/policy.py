@@ -18,8 +18,8 @@ class FollowPolicy:
 
     ``stream_idle``: seconds an open stream may stay without any event before a GET checks on the
     prediction (repeated at most that often, and never more than ``max_rate`` a second, while it stays
-    silent), so a finished prediction is never waited on for long. ``stream_event_limit``: bytes one stream line or event may take; a bigger one
-    ends the stream and the prediction is followed by GET instead.
+    silent), so a finished prediction is never waited on for long. ``stream_event_limit``: bytes one
+    stream line or event may take; a bigger one ends the stream and the prediction is followed by GET.
     """
 
     max_attempts: int = 30
