@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench system-deps clean
+.PHONY: run test lint typecheck pytest faults bench system-deps display-deps test-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) packaging/check_python.py
@@ -13,10 +13,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
+# Debian packages (packaging/qt-system-deps.sh installs them as root, or names them otherwise): Qt offscreen; a real
+# X11 window (Qt's xcb plugin); and what the tests use besides (packaging tools, Xvfb, a real Secret Service).
 system-deps:
-	@bash packaging/qt-system-deps.sh
+	@bash packaging/qt-system-deps.sh qt
 
-run: $(STAMP) system-deps
+display-deps:
+	@bash packaging/qt-system-deps.sh qt display
+
+test-deps:
+	@bash packaging/qt-system-deps.sh qt display packaging xvfb keyring
+
+run: $(STAMP) display-deps
 	$(BIN)/replicate-desktop $(ARGS)
 
 lint: $(STAMP)
@@ -25,8 +33,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) system-deps
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+# The fault matrix (tests/faults) runs with the other tests; when all of its rows ran, FAULT_REPORT makes it
+# rewrite docs/reliability.md from what it observed, so `make test` keeps the table current without a second run.
+pytest: $(STAMP) test-deps
+	FAULT_REPORT=docs/reliability.md QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+faults: $(STAMP) system-deps
+	FAULT_REPORT=docs/reliability.md $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults
 
 test: lint typecheck pytest
 
@@ -40,12 +53,12 @@ clean:
 # dist/, and the desktop launcher + AppStream metadata + icons for the current user.
 .PHONY: package wheel install-desktop
 
-package: $(STAMP) system-deps
+package: $(STAMP)
+	@bash packaging/qt-system-deps.sh qt packaging
 	$(BIN)/python packaging/build_bundle.py
 
 wheel: $(STAMP)
-	$(BIN)/python -m pip install --quiet 'build>=1.6'
-	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -P -m build --outdir dist .  # -P: a build/ folder here must not shadow the build package
 
 install-desktop:
 	@bash packaging/install-desktop.sh

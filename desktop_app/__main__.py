@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UnknownModelError as error:
             parser.error(str(error))
     problem = display_problem()
+    if problem is None:
+        from .platform_check import xcb_problem
+
+        problem = xcb_problem(os.environ)
     if problem:
         print(problem, file=sys.stderr)
         return 1

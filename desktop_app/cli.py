@@ -16,6 +16,7 @@ from typing import Any, TextIO
 
 import aiohttp
 
+from .cli_checks import UsageError, check_generate_args
 from .replicate import (
     APP_POLICY,
     Completed,
@@ -28,16 +29,18 @@ from .replicate import (
     Started,
     TextDelta,
     TextReplaced,
-    download_output,
+    download_to_file,
     generate,
 )
+from .replicate.uploads import file_input_value
 from .storage.outputs import (
     OutputWriteError,
     default_output_name,
     extension_for_content_type,
+    file_head,
+    partial_file,
+    place_file,
     sniff_image_extension,
-    unique_path,
-    write_bytes_atomically,
 )
 
 EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
@@ -51,26 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("model", help="an alias (e.g. flux-schnell, llama-3-70b) or owner/name[:version]")
     parser.add_argument("prompt", help="the prompt")
     parser.add_argument("-i", "--input", action="append", default=[], metavar="KEY=VALUE",
-                        help="extra model input; VALUE is parsed as JSON when it parses, else kept as text")
+                        help="extra model input; VALUE is parsed as JSON when it parses, else kept as text; "
+                             "KEY=@PATH sends a local file")
     parser.add_argument("--out", type=Path, default=Path("."), help="folder for images (default: current)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event to stdout")
     parser.add_argument("--max-attempts", type=int, default=APP_POLICY.max_attempts, help="polling attempts")
     parser.add_argument("--delay", type=float, default=APP_POLICY.delay, help="seconds between polls")
     return parser
-
-
-def parse_inputs(pairs: Sequence[str]) -> dict[str, Any]:
-    """``key=value`` pairs; values that parse as JSON (numbers, booleans, lists) are decoded."""
-    result: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, raw = pair.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"-i expects KEY=VALUE, got {pair!r}")
-        try:
-            result[key.strip()] = json.loads(raw)
-        except ValueError:
-            result[key.strip()] = raw
-    return result
 
 
 def run_generate(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
@@ -81,14 +71,13 @@ def run_generate(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: Te
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else EXIT_OK
     try:
-        extra = parse_inputs(args.input)
-        policy = FollowPolicy(max_attempts=args.max_attempts, delay=args.delay)
-    except ValueError as error:
+        checked = check_generate_args(args)  # every free check, before anything is sent or spent
+    except UsageError as error:
         print(f"replicate-desktop generate: {error}", file=stderr)
         return EXIT_USAGE
     reporter = Reporter(stdout, stderr, as_json=args.json)
     try:
-        return asyncio.run(_generate(args, extra, policy, reporter))
+        return asyncio.run(_generate(args, checked.extra, checked.policy, reporter))
     except KeyboardInterrupt:
         reporter.error("Interrupted; the prediction was canceled.", EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
@@ -98,8 +87,9 @@ async def _generate(args: argparse.Namespace, extra: dict[str, Any], policy: Fol
     token = os.environ.get("REPLICATE_API_TOKEN") or _stored_token()
     async with aiohttp.ClientSession() as session:
         client = ReplicateClient.from_env(session, token=token)
-        events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy)
         try:
+            extra = await _send_files(client, extra)
+            events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy)
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, ImageResponse):
@@ -110,24 +100,37 @@ async def _generate(args: argparse.Namespace, extra: dict[str, Any], policy: Fol
         except ReplicateError as error:
             out.error(str(error), error.exit_code)
             return error.exit_code
-        except OutputWriteError as error:
-            out.error(str(error), EXIT_FAILED)
+        except OSError as error:  # OutputWriteError, or the folder vanished after the checks
+            out.error(str(error) if isinstance(error, OutputWriteError) else f"Could not save the output: {error}",
+                      EXIT_FAILED)
             return EXIT_FAILED
     return EXIT_OK
+
+
+async def _send_files(client: ReplicateClient, extra: dict[str, Any]) -> dict[str, Any]:
+    """Local file inputs (checked readable already) become data: URIs or uploads, before the prediction."""
+    if not any(isinstance(value, Path) for value in extra.values()):
+        return extra
+    client.require_token()
+    return {key: await file_input_value(client, value) if isinstance(value, Path) else value
+            for key, value in extra.items()}
 
 
 async def _save_image(
     client: ReplicateClient, url: str, index: int, count: int, args: argparse.Namespace, out: Reporter
 ) -> None:
-    downloaded = await download_output(client, url)
-    extension = (
-        extension_for_content_type(downloaded.content_type or "") or sniff_image_extension(downloaded.data) or "bin"
-    )
-    name = default_output_name(args.prompt, datetime.now(), index + 1 if count > 1 else None, extension)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = unique_path(args.out, name)
-    write_bytes_atomically(path, downloaded.data)
-    out.saved(url, path, len(downloaded.data))
+    part = partial_file(args.out)  # streamed to disk under the download cap, never held in memory
+    try:
+        saved = await download_to_file(client, url, part)
+        extension = (
+            extension_for_content_type(saved.content_type or "") or sniff_image_extension(file_head(part)) or "bin"
+        )
+        name = default_output_name(args.prompt, datetime.now(), index + 1 if count > 1 else None, extension)
+        path = place_file(part, args.out, name)
+    except BaseException:
+        part.unlink(missing_ok=True)
+        raise
+    out.saved(url, path, saved.size)
 
 
 def _stored_token() -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
+from .replicate import scrub
 from .storage.validation import mask_tokens
 
 __all__ = [
@@ -37,10 +38,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s: %(message)s"
 REDACTED = "[redacted]"
 _MIN_SECRET_LENGTH = 4  # shorter "secrets" would blank out ordinary words
 
-# `Authorization: Bearer x`, `'Authorization': 'Token x'`, `authorization=x` → keeps the scheme, hides the value.
-_AUTH_HEADER = re.compile(
-    r"""(?i)(authorization['"]?\s*[:=]\s*['"]?(?:(?:bearer|token|basic)\s+)?+)(?!\[redacted\])[^\s'",;)}\]]+"""
-)
+# Authorization values, `Token …` credentials and the current secrets go through the core's `scrub`; a log also
+# hides every `Bearer …` value however short, and `api_token=…` assignments.
 _BEARER = re.compile(r"(?i)(\bbearer\s+)(?!\[redacted\])[^\s'\",;)}\]]+")
 _TOKEN_ASSIGNMENT = re.compile(
     r"""(?i)((?:api[_-]?token|access[_-]?token)['"]?\s*[:=]\s*['"]?)(?!\[redacted\])[^\s'",;)}\]]+"""
@@ -56,9 +55,7 @@ class Redactor:
         self._secrets = secrets
 
     def __call__(self, text: str) -> str:
-        for secret in self._current_secrets():
-            text = text.replace(secret, REDACTED)
-        text = _AUTH_HEADER.sub(lambda match: match.group(1) + REDACTED, text)
+        text = scrub(text, self._current_secrets())
         text = _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
         text = _TOKEN_ASSIGNMENT.sub(lambda match: match.group(1) + REDACTED, text)
         return mask_tokens(text)

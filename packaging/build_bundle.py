@@ -1,8 +1,7 @@
 """Builds the PyInstaller one-folder bundle: ``python packaging/build_bundle.py`` → ``dist/replicate-desktop/``.
 
-Installs PyInstaller into the running environment first when it is missing (``make package`` runs this with the
-project's ``.venv``, which already holds the app's dependencies), then builds ``packaging/replicate-desktop.spec``
-and prints how long that took and how big the bundle is.
+Runs with the project's ``.venv`` (``make package``), where the ``test`` extra brings PyInstaller; it installs
+nothing itself. Builds ``packaging/replicate-desktop.spec`` and prints how long that took and how big the bundle is.
 """
 
 from __future__ import annotations
@@ -22,11 +21,17 @@ BUNDLE_NAME = "replicate-desktop"
 PYINSTALLER_REQUIREMENT = "pyinstaller>=6.22"
 
 
-def ensure_pyinstaller() -> None:
-    """Installs PyInstaller with pip into this interpreter's environment when it cannot be imported."""
+class MissingPyInstaller(RuntimeError):
+    """PyInstaller is not installed in the environment running this script."""
+
+
+def require_pyinstaller() -> None:
+    """Raises ``MissingPyInstaller`` with the command that installs it when PyInstaller cannot be imported."""
     if importlib.util.find_spec("PyInstaller") is None:
-        print(f"Installing {PYINSTALLER_REQUIREMENT} …", flush=True)
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", PYINSTALLER_REQUIREMENT], check=True)
+        raise MissingPyInstaller(
+            f"PyInstaller is not installed for {sys.executable}: run `make package` (the project's .venv has it), "
+            f"or install it with: {sys.executable} -m pip install '{PYINSTALLER_REQUIREMENT}'"
+        )
 
 
 def tree_size(path: Path) -> int:
@@ -41,9 +46,10 @@ def executable(bundle: Path) -> Path:
 
 def build(dist: Path, work: Path, *, quiet: bool = False) -> Path:
     """Builds the bundle into ``dist/replicate-desktop`` (``work`` holds PyInstaller's intermediate files)."""
-    ensure_pyinstaller()
+    require_pyinstaller()
     command = [
         sys.executable,
+        "-P",  # a build/ or dist/ folder in the checkout must not shadow an installed package
         "-m",
         "PyInstaller",
         "--noconfirm",
@@ -73,7 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller", help="intermediate files")
     args = parser.parse_args(argv)
     started = time.monotonic()
-    bundle = build(args.dist.resolve(), args.work.resolve())
+    try:
+        bundle = build(args.dist.resolve(), args.work.resolve())
+    except MissingPyInstaller as error:
+        print(error, file=sys.stderr)
+        return 1
     elapsed = time.monotonic() - started
     size = tree_size(bundle)
     print(f"Built {executable(bundle)} in {elapsed:.0f} s; bundle size {size / 2**20:.1f} MiB ({bundle})")

@@ -91,6 +91,10 @@
         <translation>Сначала исправьте параметры — {}</translation>
     </message>
     <message>
+        <source>Nothing was sent: the outputs could not be kept. {}</source>
+        <translation>Ничего не отправлено: результаты негде сохранить. {}</translation>
+    </message>
+    <message>
         <source>Stopped; the prediction was canceled on Replicate.</source>
         <translation>Остановлено; запуск отменён на Replicate.</translation>
     </message>

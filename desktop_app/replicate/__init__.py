@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         BillingRequiredError,
         ConfigurationError,
         EmptyPromptError,
+        MalformedPrediction,
         MissingTokenError,
         NetworkError,
         NotFoundError,
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
         UnknownModelError,
         UnsafeOutputURLError,
         ValidationError,
+        scrub,
     )
     from .events import (
         Completed,
@@ -43,9 +45,10 @@ if TYPE_CHECKING:
         TextDelta,
         TextReplaced,
     )
-    from .files import DownloadedFile, download_output
+    from .files import DownloadedFile, SavedDownload, download_output, download_to_file
     from .generator import AsyncResult, ReplicateHome, generate
     from .models import ALIASES, BUILTIN_MODELS, ModelInfo, ModelRef, get_model, known_kind, parse_model
+    from .parse import parse_prediction
     from .predictions import APP_POLICY, FollowPolicy, run_prediction
     from .prompts import Message, build_prompt, format_prompt
 
@@ -65,6 +68,7 @@ _LAZY: dict[str, str] = {
     "FollowPolicy": "predictions",
     "ImageResponse": "events",
     "LogsAppended": "events",
+    "MalformedPrediction": "errors",
     "Message": "prompts",
     "MissingTokenError": "errors",
     "ModelInfo": "models",
@@ -82,6 +86,7 @@ _LAZY: dict[str, str] = {
     "ReplicateClient": "client",
     "ReplicateError": "errors",
     "ReplicateHome": "generator",
+    "SavedDownload": "files",
     "ServerError": "errors",
     "Started": "events",
     "TextDelta": "events",
@@ -92,12 +97,15 @@ _LAZY: dict[str, str] = {
     "ValidationError": "errors",
     "build_prompt": "prompts",
     "download_output": "files",
+    "download_to_file": "files",
     "format_prompt": "prompts",
     "generate": "generator",
     "get_model": "models",
     "known_kind": "models",
     "parse_model": "models",
+    "parse_prediction": "parse",
     "run_prediction": "predictions",
+    "scrub": "errors",
 }
 
 
@@ -120,6 +128,7 @@ __all__ = [
     "FollowPolicy",
     "ImageResponse",
     "LogsAppended",
+    "MalformedPrediction",
     "Message",
     "MissingTokenError",
     "ModelInfo",
@@ -137,6 +146,7 @@ __all__ = [
     "ReplicateClient",
     "ReplicateError",
     "ReplicateHome",
+    "SavedDownload",
     "ServerError",
     "Started",
     "TextDelta",
@@ -147,10 +157,13 @@ __all__ = [
     "ValidationError",
     "build_prompt",
     "download_output",
+    "download_to_file",
     "format_prompt",
     "generate",
     "get_model",
     "known_kind",
     "parse_model",
+    "parse_prediction",
     "run_prediction",
+    "scrub",
 ]

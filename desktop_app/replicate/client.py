@@ -11,7 +11,7 @@ import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
@@ -23,17 +23,27 @@ from .errors import (
     ReplicateError,
     ServerError,
     UnexpectedResponse,
+    UnsafeOutputURLError,
     api_error_from_response,
     excerpt,
+    scrub,
 )
+from .locations import check_network_url
 
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 USER_AGENT = f"ReplicateDesktop/{__version__} (+replicate-http; python/{platform.python_version()})"
 MAX_RETRY_AFTER = 60.0
+MIB = 1024 * 1024
+MAX_JSON_BYTES = 32 * MIB  # a JSON answer, measured after decompression
+MAX_ERROR_BYTES = MIB  # of an error body only the start is read: it ends up as a one-line excerpt
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+READ_CHUNK = 64 * 1024
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+HopCheck = Callable[[str, str], str]  # (from URL, redirect target) → the URL to request next; raises to refuse
 JSON = dict[str, Any]
 
 
@@ -120,8 +130,8 @@ class ReplicateClient:
         return headers
 
     def is_api_url(self, url: str) -> bool:
-        """Whether ``url`` points at the configured API host (the only host that gets the token)."""
-        return urlsplit(url).netloc == urlsplit(self.base_url).netloc
+        """Whether ``url`` is on the API's origin (scheme, host and port): the only one that gets the token."""
+        return _origin(url) == _origin(self.base_url)
 
     async def get_json(self, path_or_url: str, *, read_timeout: float = 30.0) -> JSON:
         return (await self.request_json("GET", path_or_url, read_timeout=read_timeout))[1]
@@ -171,24 +181,83 @@ class ReplicateClient:
     async def _send_once(
         self, method: str, url: str, body: JSON | None, headers: Mapping[str, str] | None, read_timeout: float
     ) -> tuple[int, JSON]:
+        if not self.is_api_url(url):
+            raise UnexpectedResponse(
+                f"Refused to send the API token to {_origin(url)}: Replicate's answer pointed at a host other than "
+                f"{_origin(self.base_url)}."
+            )
         timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
         data = json.dumps(body).encode() if body is not None else None
-        self.request_count += 1
         try:
-            async with self.session.request(
-                method, url, data=data, headers=self.headers(headers, json_body=data is not None),
-                proxy=self.proxy, timeout=timeout,
-            ) as response:
-                text = await response.text(errors="replace")
+            response = await self.open_following(
+                method, url, headers=self.headers(headers, json_body=data is not None), data=data,
+                client_timeout=timeout, check_hop=self._same_origin_hop,
+            )
+            async with response:
                 status = response.status
-                content_type = response.headers.get("Content-Type", "")
                 if status >= 400:
-                    raise api_error_from_response(status, text, response.headers)
-                return status, _parse_json_object(status, text, content_type)
+                    text = await read_text(response, MAX_ERROR_BYTES, truncate=True)
+                    raise api_error_from_response(status, text, response.headers, secrets=(self._token,))
+                raw = await read_body(response, MAX_JSON_BYTES)
+                if raw is None:
+                    raise UnexpectedResponse(
+                        f"Replicate answered {status} with more than {MAX_JSON_BYTES // MIB} MiB of data; "
+                        "stopped reading it.",
+                        status=status,
+                    )
+                text = self.scrub(raw.decode("utf-8", errors="replace"))
+                return status, _parse_json_object(status, text, response.headers.get("Content-Type", ""))
         except ReplicateError:
             raise
         except (TimeoutError, aiohttp.ClientError) as error:
             raise NetworkError(f"Could not reach {urlsplit(url).netloc}: {_describe(error)}") from error
+
+    async def open_following(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str],
+        client_timeout: aiohttp.ClientTimeout,
+        check_hop: HopCheck,
+        data: bytes | None = None,
+    ) -> aiohttp.ClientResponse:
+        """Sends one request and follows up to :data:`MAX_REDIRECTS` redirects by hand.
+
+        Each redirect target goes through ``check_hop(from_url, to_url)``, which returns the URL to request or
+        raises to refuse it; the ``Authorization`` header goes only to the API's own origin, whatever the caller
+        passed in ``headers``. The caller closes the returned response (``async with response``).
+        """
+        for _ in range(MAX_REDIRECTS + 1):
+            hop_headers = {key: value for key, value in headers.items() if key.lower() != "authorization"}
+            if self._token is not None and self.is_api_url(url):
+                hop_headers["Authorization"] = f"Bearer {self._token}"
+            self.request_count += 1
+            response = await self.session.request(
+                method, url, data=data, headers=hop_headers, proxy=self.proxy, timeout=client_timeout,
+                allow_redirects=False,
+            )
+            location = response.headers.get("Location")
+            if response.status not in REDIRECT_STATUSES or not location:
+                return response
+            response.release()
+            url = check_hop(url, urljoin(url, location))
+            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                method, data = "GET", None  # what browsers do; the body is not sent again
+                headers = {key: value for key, value in headers.items() if key.lower() != "content-type"}
+        raise UnexpectedResponse(f"{_origin(url)} redirected more than {MAX_REDIRECTS} times; stopped following.")
+
+    def scrub(self, text: str) -> str:
+        """``text`` without this client's token, ``Authorization`` values or token-shaped strings."""
+        return scrub(text, (self._token,))
+
+    def _same_origin_hop(self, source: str, target: str) -> str:
+        if _origin(target) != _origin(source):
+            raise UnexpectedResponse(
+                f"Replicate redirected {_path(source)} to {_origin(target)}; not followed, so the API token is "
+                "sent to Replicate only."
+            )
+        return target
 
     def _backoff(self, attempt: int) -> float:
         delay: float = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
@@ -196,22 +265,23 @@ class ReplicateClient:
 
     @asynccontextmanager
     async def open_stream(self, url: str, last_event_id: str | None = None) -> AsyncIterator[aiohttp.ClientResponse]:
-        """Opens a server-sent-events stream at ``url`` (used verbatim)."""
+        """Opens a server-sent-events stream at ``url`` (used verbatim; https or local http only)."""
+        _stream_hop(url, url)
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-store", "User-Agent": USER_AGENT}
-        if self.is_api_url(url):
-            headers.update({"Authorization": f"Bearer {self._token}"})
         if last_event_id:
             headers["Last-Event-ID"] = last_event_id
         timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=300.0)
-        self.request_count += 1
         try:
-            async with self.session.get(url, headers=headers, proxy=self.proxy, timeout=timeout) as response:
+            response = await self.open_following(
+                "GET", url, headers=headers, client_timeout=timeout, check_hop=_stream_hop
+            )
+            async with response:
                 if response.status >= 400:
-                    text = await response.text(errors="replace")
-                    raise api_error_from_response(response.status, text, response.headers)
+                    text = await read_text(response, MAX_ERROR_BYTES, truncate=True)
+                    raise api_error_from_response(response.status, text, response.headers, secrets=(self._token,))
                 content_type = response.headers.get("Content-Type", "")
                 if not content_type.startswith("text/event-stream"):
-                    text = await response.text(errors="replace")
+                    text = self.scrub(await read_text(response, MAX_ERROR_BYTES, truncate=True))
                     raise UnexpectedResponse(
                         f"The stream answered {content_type or 'no content type'} instead of an event stream: "
                         f"{excerpt(text)!r}",
@@ -223,6 +293,45 @@ class ReplicateClient:
             raise
         except (TimeoutError, aiohttp.ClientError) as error:
             raise NetworkError(f"The stream from {urlsplit(url).netloc} broke: {_describe(error)}") from error
+
+
+async def read_body(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
+    """The body after decompression, read piece by piece; ``None`` as soon as it grows past ``limit`` bytes
+    (the rest is never read, so a small answer that inflates to gigabytes costs at most ``limit``)."""
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        return None
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        if len(body) + len(chunk) > limit:
+            return None
+        body += chunk
+    return bytes(body)
+
+
+async def read_text(response: aiohttp.ClientResponse, limit: int, *, truncate: bool = False) -> str:
+    """The body as text (invalid UTF-8 replaced): at most ``limit`` bytes of it with ``truncate``, else
+    an :class:`UnexpectedResponse` when it is longer."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(READ_CHUNK):
+        if len(body) + len(chunk) > limit:
+            if truncate:
+                body += chunk[: limit - len(body)]
+                break
+            raise UnexpectedResponse(
+                f"The server answered {response.status} with more than {limit // MIB or 1} MiB of data; "
+                "stopped reading it.",
+                status=response.status,
+            )
+        body += chunk
+    return body.decode("utf-8", errors="replace")
+
+
+def _stream_hop(_source: str, target: str) -> str:
+    try:
+        return check_network_url(target)
+    except UnsafeOutputURLError as error:  # the caller falls back to polling on UnexpectedResponse
+        raise UnexpectedResponse(str(error)) from None
 
 
 def _parse_json_object(status: int, text: str, content_type: str) -> JSON:
@@ -263,3 +372,8 @@ def _describe(error: BaseException) -> str:
 
 def _path(url: str) -> str:
     return urlsplit(url).path
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"

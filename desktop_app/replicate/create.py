@@ -10,6 +10,7 @@ from typing import Any
 from .client import JSON, ReplicateClient
 from .errors import NotFoundError, ReplicateError
 from .models import ModelRef
+from .parse import parse_prediction
 
 log = logging.getLogger(__name__)
 
@@ -26,19 +27,19 @@ async def create_prediction(
         _, created = await client.post_json(
             "predictions", {"version": ref.version, **body}, headers=headers, read_timeout=read_timeout
         )
-        return created
+        return parse_prediction(created)
     try:
         _, created = await client.post_json(
             f"models/{ref.owner}/{ref.name}/predictions", body, headers=headers, read_timeout=read_timeout
         )
-        return created
+        return parse_prediction(created)
     except NotFoundError:
         log.info("%s has no official-model route; looking up its latest version", ref.full_name)
     version = await latest_version(client, ref)
     _, created = await client.post_json(
         "predictions", {"version": version, **body}, headers=headers, read_timeout=read_timeout
     )
-    return created
+    return parse_prediction(created)
 
 
 async def latest_version(client: ReplicateClient, ref: ModelRef) -> str:

@@ -3,16 +3,45 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 EXCERPT_LENGTH = 200
+REDACTED = "[redacted]"
+_MIN_SECRET_LENGTH = 4  # shorter "secrets" would blank out ordinary words
+_VALUE = r"""[^\s'"\\,;)}\]]+"""
+# `Authorization: Bearer x`, `"authorization": "Token x"`, `Proxy-Authorization=x`: keeps the name and scheme;
+# placeholders such as `$REPLICATE_API_TOKEN` or `<token>` (in model READMEs) are not secrets and stay.
+_AUTHORIZATION = re.compile(
+    r"""(?i)(authorization['"]?\s*[:=]\s*['"]?(?:(?:bearer|token|basic)\s+)?+)(?!\[redacted\]|[$<{])""" + _VALUE
+)
+# A bare `Bearer x` / `Token x`; the value must look like a credential (16+ characters with a digit or `_`),
+# so that "token expired" or "token 512 of 1024" in a model's logs stay as they are.
+_SCHEME_VALUE = re.compile(
+    r"""(?i)(\b(?:bearer|token)\s+)(?!\[redacted\]|[$<{])(?=[^\s'"\\,;)}\]]*[0-9_])(?=[^\s'"\\,;)}\]]{16})""" + _VALUE
+)
+_TOKEN_SHAPE = re.compile(r"r8_[A-Za-z0-9]{20,}")
+
+
+def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """``text`` without the given secrets, any ``Authorization`` value, ``Bearer``/``Token`` credentials
+    and anything shaped like a Replicate token (``r8_…``). Idempotent."""
+    found = {secret.strip() for secret in secrets if secret and len(secret.strip()) >= _MIN_SECRET_LENGTH}
+    for secret in sorted(found, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    text = _AUTHORIZATION.sub(lambda match: match.group(1) + REDACTED, text)
+    text = _SCHEME_VALUE.sub(lambda match: match.group(1) + REDACTED, text)
+    return _TOKEN_SHAPE.sub("r8_…", text)
 
 
 class ReplicateError(Exception):
-    """Base of every error the core raises; ``str()`` is one sentence fit for a user."""
+    """Base of every error the core raises; ``str()`` is one sentence fit for a user, scrubbed of credentials."""
 
     exit_code = 3
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class ConfigurationError(ReplicateError):
@@ -49,7 +78,15 @@ class UnexpectedResponse(ReplicateError):
 
     def __init__(self, message: str, *, status: int | None = None, excerpt: str = "") -> None:
         self.status = status
-        self.excerpt = excerpt
+        self.excerpt = scrub(excerpt)
+        super().__init__(message)
+
+
+class MalformedPrediction(UnexpectedResponse):
+    """A prediction object with a missing or wrongly typed field; ``prediction_id`` when its id was usable."""
+
+    def __init__(self, message: str, *, prediction_id: str | None = None) -> None:
+        self.prediction_id = prediction_id
         super().__init__(message)
 
 
@@ -130,7 +167,7 @@ class PredictionError(ReplicateError):
 
     def __init__(self, message: str, *, prediction_id: str | None = None, logs: str = "") -> None:
         self.prediction_id = prediction_id
-        self.logs = logs
+        self.logs = scrub(logs)
         super().__init__(message)
 
 
@@ -171,8 +208,12 @@ def excerpt(text: str, limit: int = EXCERPT_LENGTH) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def api_error_from_response(status: int, body_text: str, headers: Mapping[str, str]) -> ReplicateError:
-    """Builds the matching exception from an HTTP error response."""
+def api_error_from_response(
+    status: int, body_text: str, headers: Mapping[str, str], secrets: Iterable[str | None] = ()
+) -> ReplicateError:
+    """Builds the matching exception from an HTTP error response, its text scrubbed of ``secrets`` and credentials
+    first (a server or proxy may echo the request's ``Authorization`` header back)."""
+    body_text = scrub(body_text, secrets)
     try:
         body = json.loads(body_text) if body_text else {}
     except ValueError:

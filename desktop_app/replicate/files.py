@@ -1,23 +1,47 @@
-"""Output files: which locations are safe to fetch, and downloading them (``https:``, ``data:``)."""
+"""Output files: strict ``data:`` decoding and downloads (streamed under a cap, retried, resumed, every hop checked)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-import ipaddress
-import re
+import contextlib
+import logging
+import os
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import unquote_to_bytes, urlsplit
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote_to_bytes
 
 import aiohttp
 
-from .client import USER_AGENT, ReplicateClient
-from .errors import NetworkError, ReplicateError, UnexpectedResponse, UnsafeOutputURLError, excerpt
+from .client import ReplicateClient, Sleep
+from .download_attempt import DownloadAttempt, TransientDownloadError, backoff, is_transient
+from .errors import NetworkError, UnexpectedResponse, excerpt
+from .locations import check_output_url, is_file_output, is_loopback_host, looks_like_location
+
+__all__ = [
+    "DOWNLOAD_ATTEMPTS",
+    "MAX_OUTPUT_BYTES",
+    "DownloadProgress",
+    "DownloadedFile",
+    "SavedDownload",
+    "check_output_url",
+    "decode_data_uri",
+    "download_output",
+    "download_to_file",
+    "is_file_output",
+    "is_loopback_host",
+    "looks_like_location",
+]
+
+log = logging.getLogger(__name__)
 
 DownloadProgress = Callable[[int, int | None], None]
 MAX_OUTPUT_BYTES = 512 * 1024 * 1024
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+DOWNLOAD_ATTEMPTS = 4  # one try and three retries after a 5xx, a reset or a timeout
 
 
 @dataclass(frozen=True)
@@ -29,50 +53,44 @@ class DownloadedFile:
     content_type: str | None
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+@dataclass(frozen=True)
+class SavedDownload:
+    """One output streamed to ``path`` (the caller's file), with its size and declared content type."""
+
+    url: str
+    path: Path
+    size: int
+    content_type: str | None
 
 
-def check_output_url(url: str) -> str:
-    """Accepts ``https:``, ``data:`` and ``http:`` to loopback; refuses anything else."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in {"https", "data"} or (scheme == "http" and is_loopback_host(parts.hostname)):
-        return url
-    raise UnsafeOutputURLError(
-        f"Refused to fetch an output from {excerpt(url, 80)!r}: only https:, data: and local http: "
-        "locations are accepted."
-    )
+class _DataLocation(Exception):
+    """A redirect pointed at a ``data:`` URI, which is decoded locally instead of requested."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__("redirected to a data: URI")
+        self.url = url
 
 
-def is_file_output(value: object) -> bool:
-    """Whether an output value looks like a file location rather than text."""
-    return isinstance(value, str) and value.startswith(("https://", "http://", "data:"))
-
-
-def looks_like_location(value: object) -> bool:
-    """Whether an output value is a URL of any scheme (to be checked before fetching)."""
-    return isinstance(value, str) and bool(_SCHEME.match(value)) and ("://" in value or value.startswith("data:"))
-
-
-def decode_data_uri(url: str) -> DownloadedFile:
-    """Decodes a ``data:[<type>][;base64],<payload>`` URI locally."""
+def decode_data_uri(url: str, *, max_bytes: int = MAX_OUTPUT_BYTES) -> DownloadedFile:
+    """Decodes a ``data:[<type>][;base64],<payload>`` URI strictly: bad base64 or an empty payload is an
+    :class:`UnexpectedResponse`, never an empty file."""
     header, sep, payload = url[5:].partition(",")
     if not sep:
-        raise UnexpectedResponse("An output data: URI has no payload.")
-    params = header.split(";")
-    content_type = params[0] or "text/plain"
-    try:
-        data = base64.b64decode(payload, validate=False) if "base64" in params[1:] else unquote_to_bytes(payload)
-    except (binascii.Error, ValueError) as error:
-        raise UnexpectedResponse(f"An output data: URI could not be decoded: {error}") from None
+        raise UnexpectedResponse("An output data: URI has no comma before its payload, so it holds no file.")
+    params = [param.strip().lower() for param in header.split(";")]
+    content_type = header.split(";")[0].strip() or "text/plain"
+    if len(payload) > max_bytes * 4 // 3 + 4:
+        raise UnexpectedResponse(f"An output data: URI is larger than {max_bytes // (1024 * 1024)} MiB; not decoded.")
+    raw = unquote_to_bytes(payload)
+    if "base64" in params[1:]:
+        try:
+            data = base64.b64decode(b"".join(raw.split()), validate=True)
+        except (binascii.Error, ValueError):
+            raise UnexpectedResponse("An output data: URI says base64 but its payload is not valid base64.") from None
+    else:
+        data = raw
+    if not data:
+        raise UnexpectedResponse("An output data: URI has an empty payload, so there is no file to save.")
     return DownloadedFile(url, data, content_type)
 
 
@@ -82,43 +100,113 @@ async def download_output(
     *,
     on_progress: DownloadProgress | None = None,
     chunk_size: int = 64 * 1024,
+    max_bytes: int = MAX_OUTPUT_BYTES,
+    sleep: Sleep = asyncio.sleep,
 ) -> DownloadedFile:
-    """Fetches one output file through the client's session and proxy, reporting progress."""
+    """Fetches one output into memory (for callers that need the bytes: the viewer, covers, the library).
+
+    It streams into a temporary file first (retried and resumed as :func:`download_to_file`), then reads it
+    back once, so the bytes are in memory once, only when complete.
+    """
     check_output_url(url)
     if url.startswith("data:"):
-        file = decode_data_uri(url)
-        if on_progress:
-            on_progress(len(file.data), len(file.data))
-        return file
-    headers = {"User-Agent": USER_AGENT}
-    if client.is_api_url(url):
-        headers = client.headers(json_body=False)
-    timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_read=60.0)
+        return _decoded(url, on_progress, max_bytes)
+    with tempfile.TemporaryFile() as sink:
+        try:
+            content_type = await _fetch(client, url, sink, on_progress, chunk_size, max_bytes, sleep)
+        except _DataLocation as target:
+            return _decoded(target.url, on_progress, max_bytes)
+        sink.seek(0)
+        return DownloadedFile(url, await asyncio.to_thread(sink.read), content_type)
+
+
+async def download_to_file(
+    client: ReplicateClient,
+    url: str,
+    destination: Path,
+    *,
+    on_progress: DownloadProgress | None = None,
+    chunk_size: int = 64 * 1024,
+    max_bytes: int = MAX_OUTPUT_BYTES,
+    sleep: Sleep = asyncio.sleep,
+) -> SavedDownload:
+    """Streams one output into ``destination`` (created or replaced) without holding it in memory.
+
+    Transient failures (5xx, 408, 429, a reset, a timeout) are retried with backoff, resuming with ``Range``
+    when the server honours it. On any failure ``destination`` is removed and a :class:`ReplicateError` says why.
+    """
+    check_output_url(url)
     try:
-        async with client.session.get(url, headers=headers, proxy=client.proxy, timeout=timeout) as response:
-            if response.status >= 400:
-                body = await response.text(errors="replace")
-                raise NetworkError(
-                    f"Downloading {_short(url)} failed: the server answered {response.status} ({excerpt(body, 80)})."
-                )
-            total = response.content_length
-            received = bytearray()
-            if on_progress:
-                on_progress(0, total)
-            async for chunk in response.content.iter_chunked(chunk_size):
-                received += chunk
-                if len(received) > MAX_OUTPUT_BYTES:
-                    raise UnexpectedResponse(f"The output at {_short(url)} is larger than 512 MiB; stopped.")
-                if on_progress:
-                    on_progress(len(received), total)
-            if total is not None and len(received) < total:
-                raise NetworkError(f"Downloading {_short(url)} broke off after {len(received)} of {total} bytes.")
-            return DownloadedFile(url, bytes(received), response.headers.get("Content-Type"))
-    except ReplicateError:
+        sink = await asyncio.to_thread(destination.open, "w+b")
+        with sink:
+            try:
+                if url.startswith("data:"):
+                    raise _DataLocation(url)
+                content_type = await _fetch(client, url, sink, on_progress, chunk_size, max_bytes, sleep)
+            except _DataLocation as target:
+                content_type = _write_decoded(sink, target.url, on_progress, max_bytes)
+            size = sink.tell()
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(destination)
         raise
-    except (TimeoutError, aiohttp.ClientError) as error:
-        raise NetworkError(f"Downloading {_short(url)} failed: {error or type(error).__name__}") from error
+    return SavedDownload(url, destination, size, content_type)
 
 
-def _short(url: str) -> str:
-    return excerpt(url, 80)
+def _decoded(url: str, on_progress: DownloadProgress | None, max_bytes: int) -> DownloadedFile:
+    file = decode_data_uri(url, max_bytes=max_bytes)
+    if len(file.data) > max_bytes:
+        raise UnexpectedResponse(f"An output data: URI is larger than {max_bytes // (1024 * 1024)} MiB; not decoded.")
+    if on_progress:
+        on_progress(len(file.data), len(file.data))
+    return file
+
+
+def _write_decoded(sink: BinaryIO, url: str, on_progress: DownloadProgress | None, max_bytes: int) -> str | None:
+    file = _decoded(url, on_progress, max_bytes)
+    sink.seek(0)
+    sink.truncate()
+    sink.write(file.data)
+    return file.content_type
+
+
+async def _fetch(
+    client: ReplicateClient,
+    url: str,
+    sink: BinaryIO,
+    on_progress: DownloadProgress | None,
+    chunk_size: int,
+    max_bytes: int,
+    sleep: Sleep,
+) -> str | None:
+    """Writes the body at ``url`` into ``sink`` (retrying and resuming); returns the declared content type.
+    A redirect to a ``data:`` URI raises :class:`_DataLocation`."""
+    attempt = DownloadAttempt(client, url, sink, on_progress, chunk_size, max_bytes, _check_hop)
+    for number in range(1, DOWNLOAD_ATTEMPTS + 1):
+        try:
+            return await attempt.run()
+        except (TransientDownloadError, aiohttp.ClientError, TimeoutError, ConnectionError) as error:
+            if not is_transient(error):
+                raise NetworkError(f"Downloading {excerpt(url, 80)} failed: {_describe(error)}.") from error
+            if number == DOWNLOAD_ATTEMPTS:
+                raise NetworkError(
+                    f"Downloading {excerpt(url, 80)} failed after {DOWNLOAD_ATTEMPTS} attempts: {_describe(error)}."
+                ) from error
+            delay = backoff(number, error)
+            log.info("Download of %s failed (%s); retry %d in %.1f s", excerpt(url, 80), _describe(error), number,
+                     delay)
+            await sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _check_hop(_source: str, target: str) -> str:
+    check_output_url(target)
+    if target.startswith("data:"):
+        raise _DataLocation(target)
+    return target
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, TimeoutError):
+        return "the server stopped sending"
+    return excerpt(str(error) or type(error).__name__, 120).rstrip(".")

@@ -13,6 +13,7 @@ from .client import JSON, ReplicateClient
 from .events import FollowMode, LogsAppended, PredictionEvent, Progress
 from .files import is_file_output, looks_like_location
 from .models import ModelKind
+from .parse import parse_prediction
 from .policy import FollowPolicy
 from .progress import last_log_line, parse_progress
 from .reply_text import ReplyText
@@ -45,7 +46,7 @@ class FollowState:
 async def refresh(client: ReplicateClient, state: FollowState) -> None:
     urls = state.prediction.get("urls") or {}
     target = urls.get("get") if isinstance(urls, dict) else None
-    fresh = await client.get_json(str(target or f"predictions/{state.id}"))
+    fresh = parse_prediction(await client.get_json(str(target or f"predictions/{state.id}")))
     if fresh.get("error") is None and state.prediction.get("error"):
         fresh["error"] = state.prediction["error"]
     state.prediction = fresh

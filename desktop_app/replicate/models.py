@@ -12,6 +12,7 @@ ModelKind = Literal["text", "image"]
 
 _NAME_PART = r"[A-Za-z0-9][A-Za-z0-9._-]*"
 _REFERENCE = re.compile(rf"^(?P<owner>{_NAME_PART})/(?P<name>{_NAME_PART})(?::(?P<version>[0-9a-f]{{64}}))?$")
+_VERSIONED = re.compile(rf"^(?P<model>{_NAME_PART}/{_NAME_PART}):(?P<version>.*)$")  # well-formed but for its version
 
 
 @dataclass(frozen=True)
@@ -109,11 +110,26 @@ def get_model(model: str) -> str:
         return ALIASES[candidate]
     if _REFERENCE.match(candidate):
         return candidate
+    versioned = _VERSIONED.match(candidate)
+    if versioned:
+        raise UnknownModelError(
+            f"The version of {versioned['model']} is not valid: a version is 64 hexadecimal characters (0-9, a-f), "
+            f"{_what_was_given(versioned['version'])}."
+        )
     aliases = ", ".join(ALIASES)
     raise UnknownModelError(
         f"Unknown model {model!r}: use one of the aliases ({aliases}) "
         "or a Replicate model as owner/name or owner/name:version."
     )
+
+
+def _what_was_given(version: str) -> str:
+    if not version:
+        return "but nothing follows the colon"
+    shown = version if len(version) <= 70 else version[:69] + "…"
+    if len(version) != 64:
+        return f"but {shown!r} is {len(version)} character{'' if len(version) == 1 else 's'} long"
+    return f"but {shown!r} has characters other than 0-9 and a-f"
 
 
 def parse_model(model: str) -> ModelRef:

@@ -9,11 +9,18 @@ from typing import Any
 
 from .client import ReplicateClient, Sleep
 from .create import cancel_prediction, cancel_quietly, create_prediction, latest_version
-from .errors import PredictionAborted, PredictionCanceled, PredictionFailed, UnexpectedResponse
+from .errors import (
+    MalformedPrediction,
+    PredictionAborted,
+    PredictionCanceled,
+    PredictionFailed,
+    UnexpectedResponse,
+)
 from .events import Completed, ImageResponse, PredictionEvent, Progress, Started
 from .files import check_output_url
 from .follow_state import FollowState, classify, emit_new, error_text, file_urls, stream_url, version_of, web_url
 from .models import ModelKind, ModelRef
+from .parse import parse_prediction
 from .policy import APP_POLICY, TERMINAL, FollowPolicy
 from .polling import follow_polling
 from .stream_follow import follow_stream
@@ -50,7 +57,12 @@ async def run_prediction(
     t0 = clock()
     hold = policy.wait_seconds if kind == "image" else None
     yield Progress("starting", "wait", 0, policy.max_attempts, 0.0)
-    created = await create_prediction(client, ref, model_input, wait_seconds=hold)
+    try:
+        created = await create_prediction(client, ref, model_input, wait_seconds=hold)
+    except MalformedPrediction as error:
+        if error.prediction_id:  # it runs on Replicate but cannot be followed: do not let it run unwatched
+            await cancel_quietly(client, {"id": error.prediction_id}, policy.cancel_timeout)
+        raise
     state = FollowState(created, kind, started_at=t0)
     finished = False
     try:
@@ -81,7 +93,8 @@ async def resume_prediction(
     Unlike :func:`run_prediction`, leaving early does not cancel it: the user did not ask for that.
     """
     client.require_token()
-    state = FollowState(await client.get_json(f"predictions/{prediction_id}"), kind, started_at=clock())
+    found = parse_prediction(await client.get_json(f"predictions/{prediction_id}"))
+    state = FollowState(found, kind, started_at=clock())
     yield Started(state.id, str(state.prediction.get("model") or ""), kind or "unknown", state.status,
                   web_url(state.prediction), version_of(state.prediction))
     async for event in _follow(client, state, policy, sleep, clock):

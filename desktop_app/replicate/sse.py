@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .errors import UnexpectedResponse
 
-MAX_EVENT_BYTES = 32 * 1024 * 1024
+MAX_EVENT_BYTES = 32 * 1024 * 1024  # one line or one event's data, after decompression (as for JSON answers)
 
 
 @dataclass(frozen=True)
@@ -112,8 +112,7 @@ class SSEDecoder:
         if size > self.max_event_bytes:
             limit = f"{self.max_event_bytes / (1024 * 1024):g} MiB" if self.max_event_bytes >= 1024 * 1024 \
                 else f"{self.max_event_bytes} bytes"
-            raise UnexpectedResponse(f"The event stream sent a line or event larger than {limit}, more than a "
-                                     "reply can need; it was not read any further.")
+            raise UnexpectedResponse(f"The event stream sent an event larger than {limit}; stopped reading it.")
 
     def _dispatch(self) -> SSEEvent | None:
         if self._id is not None:

@@ -129,6 +129,45 @@ def unique_path(directory: Path, filename: str) -> Path:
     return candidate
 
 
+def partial_file(directory: Path) -> Path:
+    """A new, empty hidden ``.download-….part`` file in ``directory`` (created with its folders) to stream into.
+
+    Raises :class:`OutputWriteError` when the folder cannot be written.
+    """
+    path = directory / f".download-{os.urandom(8).hex()}.part"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        # os.open with 0o666 (not mkstemp's 0o600): the saved image gets the user's usual permissions
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666))
+    except OSError as error:
+        raise _write_error(directory, error) from error
+    return path
+
+
+def file_head(path: Path, size: int = 32) -> bytes:
+    """The first ``size`` bytes of ``path`` (enough for :func:`sniff_image_extension`); ``b""`` if unreadable."""
+    try:
+        with path.open("rb") as file:
+            return file.read(size)
+    except OSError:
+        return b""
+
+
+def place_file(source: Path, directory: Path, filename: str) -> Path:
+    """Moves the finished file ``source`` (in ``directory``) to a free name based on ``filename``; returns it.
+
+    Raises :class:`OutputWriteError` when it cannot be moved; ``source`` is then left for the caller to remove.
+    """
+    path = unique_path(directory, filename)
+    try:
+        with source.open("rb+") as file:
+            os.fsync(file.fileno())  # on disk before it takes its final name, as write_bytes_atomically does
+        os.replace(source, path)
+    except OSError as error:
+        raise _write_error(path, error) from error
+    return path
+
+
 def write_bytes_atomically(path: Path, data: bytes) -> None:
     """Writes ``data`` to ``path`` (creating its folder) via a temporary file and ``os.replace``.
 
@@ -138,8 +177,7 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, data)
     except OSError as error:
-        reason = _REASONS.get(error.errno or 0) or (error.strerror or str(error) or "unknown error").lower()
-        raise OutputWriteError(path, reason, error.errno) from error
+        raise _write_error(path, error) from error
 
 
 def save_output(directory: Path, filename: str, data: bytes) -> Path:
@@ -147,3 +185,12 @@ def save_output(directory: Path, filename: str, data: bytes) -> Path:
     path = unique_path(directory, filename)
     write_bytes_atomically(path, data)
     return path
+
+
+def describe_os_error(error: OSError) -> str:
+    """A few plain words for why a file operation failed (``"permission denied"``, ``"the disk is full"``)."""
+    return _REASONS.get(error.errno or 0) or (error.strerror or str(error) or "unknown error").lower()
+
+
+def _write_error(path: Path, error: OSError) -> OutputWriteError:
+    return OutputWriteError(path, describe_os_error(error), error.errno)

@@ -27,6 +27,7 @@ from ..replicate import (
 from ..replicate.events import PredictionEvent
 from ..replicate.models import ModelKind, canonical_model, is_cog_reference, kind_of
 from ..replicate.prompts import build_prompt
+from ..storage.folders import folder_problem
 from ..storage.image_metadata import copy_metadata
 from ..storage.secrets import TokenStore
 from ..storage.settings import Settings, SettingsStore
@@ -220,8 +221,8 @@ class AppController(AccountMixin, QObject):
             return
         model = self.window.model_picker.current_model()
         kind = kind_of(model)
-        if self._parameters() is None:
-            self.window.chat.set_prompt(text)  # the form shows what to fix; the prompt is not lost
+        if self._parameters() is None or not self._outputs_can_be_kept(kind):
+            self.window.chat.set_prompt(text)  # the form or the chat shows what to fix; the prompt is not lost
             return
         self.window.chat.add_user_turn(text, model)
         self.history.record_user_turn(text, model)
@@ -271,6 +272,15 @@ class AppController(AccountMixin, QObject):
             return None
         return values
 
+    def _outputs_can_be_kept(self, kind: ModelKind | None) -> bool:
+        """Checks the library folder before anything is spent on outputs it could not keep; says so if not."""
+        store = self.history.store
+        problem = folder_problem(store.library_dir) if store is not None and kind != "text" else None
+        if problem is not None:
+            self.window.chat.show_error(None, self.tr("Nothing was sent: the outputs could not be kept. {}").format(
+                problem))
+        return problem is None
+
     def _remember_inputs(self, model: str, parameters: dict[str, Any]) -> None:
         if self.catalogue is None or not parameters:
             return
@@ -298,7 +308,7 @@ class AppController(AccountMixin, QObject):
             self.window.token_panel.show_missing()
             return
         parameters = self._parameters()
-        if parameters is None:
+        if parameters is None or not self._outputs_can_be_kept(kind):
             return
         self._remember_inputs(form_key(model), parameters)
         prompt_key = self.catalogue.prompt_field_name() if self.catalogue is not None else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -352,7 +353,7 @@ class ParameterForm(QWidget):
         if not text:
             return None, None
         try:
-            parsed = json.loads(text)
+            parsed = json.loads(text, parse_constant=_finite, parse_float=_finite)
         except ValueError as error:
             return None, self.tr("This is not valid JSON: %1").replace("%1", str(error))
         if not isinstance(parsed, dict):
@@ -413,3 +414,11 @@ def _jsonable(value: Any) -> Any:
     except (TypeError, ValueError):
         return str(value)
     return value
+
+
+def _finite(text: str) -> float:
+    """Python's JSON reader takes NaN, Infinity and 1e999; JSON (and the API) does not, so they stop here."""
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is not a finite number")
+    return number

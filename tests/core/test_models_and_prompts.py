@@ -48,13 +48,28 @@ def test_any_owner_name_and_version_pass_through() -> None:
     assert str(ref) == f"someone/new-model:{VERSION}"
 
 
-@pytest.mark.parametrize("bad", ["gpt-4", "", "owner/", "/name", "a/b/c", "owner/name:notahexversion", "dall e"])
+@pytest.mark.parametrize("bad", ["gpt-4", "", "owner/", "/name", "a/b/c", "dall e"])
 def test_unknown_models_are_refused_with_the_alias_list(bad: str) -> None:
     with pytest.raises(UnknownModelError) as caught:
         get_model(bad)
     message = str(caught.value)
     for alias in ALIASES:
         assert alias in message
+
+
+@pytest.mark.parametrize(("version", "given"), [
+    ("notahexversion", "but 'notahexversion' is 14 characters long"),
+    ("", "but nothing follows the colon"),
+    (VERSION.upper(), f"but {VERSION.upper()!r} has characters other than 0-9 and a-f"),
+    (VERSION + "0", f"but '{VERSION}0' is 65 characters long"),
+])
+def test_a_malformed_version_is_explained(version: str, given: str) -> None:
+    with pytest.raises(UnknownModelError) as caught:
+        get_model(f"owner/name:{version}")
+
+    assert str(caught.value) == (
+        f"The version of owner/name is not valid: a version is 64 hexadecimal characters (0-9, a-f), {given}."
+    )
 
 
 def test_unknown_model_fails_at_call_time_not_silently() -> None:

@@ -1,10 +1,9 @@
-"""What the fake server remembers of its traffic: recorded requests, scripted failures, problem bodies (§9)."""
+"""What the fake server remembers of its traffic (recorded requests) and the error bodies it sends (§9)."""
 
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -92,41 +91,22 @@ class RecordedRequest:
         return None
 
 
-@dataclass
-class FailureRule:
-    """A scripted failure: the next `times` requests matching method and path get this response instead."""
-
-    method: str
-    path_regex: str
-    status: int
-    body: str | bytes | dict[str, Any] | None = None
-    content_type: str = PROBLEM_JSON
-    headers: dict[str, str] = field(default_factory=dict)
-    times: int = 1
-
-    def __post_init__(self) -> None:
-        self._pattern = re.compile(self.path_regex)
-        if self.times < 1:
-            raise ValueError("times must be at least 1")
-
-    def matches(self, method: str, path: str) -> bool:
-        """Method equal (case-insensitive, or "*" for any) and the regex matching the whole path."""
-        method_ok = self.method == "*" or self.method.upper() == method.upper()
-        return method_ok and self._pattern.fullmatch(path) is not None
-
-    def response(self) -> web.Response:
-        body: bytes
-        if self.body is None:
-            if "json" in self.content_type:
-                body = json.dumps(default_problem(self.status)).encode("utf-8")
-            elif self.content_type.startswith("text/html"):
-                body = _html_page(self.status).encode("utf-8")
-            else:
-                body = f"{self.status}: {_reason(self.status)}".encode()
-        elif isinstance(self.body, dict):
-            body = json.dumps(self.body).encode("utf-8")
-        elif isinstance(self.body, str):
-            body = self.body.encode("utf-8")
+def error_response(status: int, body: str | bytes | dict[str, Any] | None = None,
+                   content_type: str = PROBLEM_JSON, headers: dict[str, str] | None = None) -> web.Response:
+    """A scripted error answer; with `body` None a realistic body for `status` (problem+json, an HTML error
+    page for text/html, else a line of text)."""
+    payload: bytes
+    if body is None:
+        if "json" in content_type:
+            payload = json.dumps(default_problem(status)).encode("utf-8")
+        elif content_type.startswith("text/html"):
+            payload = _html_page(status).encode("utf-8")
         else:
-            body = self.body
-        return web.Response(status=self.status, body=body, headers={"Content-Type": self.content_type, **self.headers})
+            payload = f"{status}: {_reason(status)}".encode()
+    elif isinstance(body, dict):
+        payload = json.dumps(body).encode("utf-8")
+    elif isinstance(body, str):
+        payload = body.encode("utf-8")
+    else:
+        payload = body
+    return web.Response(status=status, body=payload, headers={"Content-Type": content_type, **(headers or {})})

@@ -14,9 +14,11 @@ from typing import Any
 from aiohttp import web
 
 from .catalogue import FakeCatalogue
+from .faults import Faults, Status
+from .hostile import HostileBehaviours
 from .images import make_png
 from .prediction import Clock, FakePrediction
-from .recording import FailureRule, RecordedRequest, problem
+from .recording import RecordedRequest, problem
 from .schemas import (
     check_request,
     invalid_response,
@@ -67,7 +69,8 @@ class FakeReplicate:
         self.models: dict[str, FakeModel] = {model.full_name: model for model in builtin_models()}
         self.max_upload_bytes = 100 * 1024 * 1024  # POST /v1/files answers 413 from this size on
         self.catalogue = FakeCatalogue(self)  # search, collections and the Files API
-        self._failures: list[FailureRule] = []
+        self.hostile = HostileBehaviours(self)  # opt-in misbehaviour for edge tests; off unless a test scripts it
+        self.faults = Faults()  # scripted faults per request: see faults.py
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
         self._port: int | None = None
@@ -91,6 +94,7 @@ class FakeReplicate:
             raise RuntimeError("FakeReplicate is already started")
         self._clock = Clock(asyncio.get_running_loop())
         app = web.Application(middlewares=[self._middleware], client_max_size=100 * 1024 * 1024)
+        self.faults.install(app)
         app.router.add_post("/v1/predictions", self._create_with_version)
         app.router.add_get("/v1/predictions", self._list_predictions)
         app.router.add_get("/v1/predictions/{id}", self._get_prediction)
@@ -105,6 +109,7 @@ class FakeReplicate:
         app.router.add_get("/files/{id}/{name}", self._file)
         app.router.add_get("/covers/{owner}/{name}", self._cover)
         self.catalogue.add_routes(app.router)
+        self.hostile.add_routes(app.router)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -145,8 +150,10 @@ class FakeReplicate:
                   headers: dict[str, str] | None = None, times: int = 1) -> None:
         """The next `times` requests whose method matches (or method "*") and whose whole path matches
         `path_regex` (re.fullmatch, e.g. r"/v1/predictions/\\w+") get this response instead.
-        With `body` None a realistic body for `status` is sent (problem+json, or an HTML error page)."""
-        self._failures.append(FailureRule(method, path_regex, status, body, content_type, dict(headers or {}), times))
+        With `body` None a realistic body for `status` is sent (problem+json, or an HTML error page).
+        Shorthand for `faults.add(None, Status(...), method=method, path=path_regex, times=times)`."""
+        self.faults.add(None, Status(status, body, content_type, dict(headers or {})), method=method,
+                        path=path_regex, times=times)
 
     def requests_to(self, method: str, path_prefix: str) -> list[RecordedRequest]:
         """Recorded requests with this method (case-insensitive) whose path starts with `path_prefix`."""
@@ -165,12 +172,6 @@ class FakeReplicate:
             request.method, request.path, dict(request.query), {str(k): v for k, v in request.headers.items()},
             body, parsed, asyncio.get_running_loop().time(),
         ))
-        for rule in self._failures:
-            if rule.matches(request.method, request.path):
-                rule.times -= 1
-                if rule.times == 0:
-                    self._failures.remove(rule)
-                return rule.response()
         is_api = request.path == "/v1" or request.path.startswith("/v1/")
         if is_api and not self._authorized(request.headers.get("Authorization", "")):
             return problem(401)
@@ -274,6 +275,9 @@ class FakeReplicate:
         if hold is not None:
             await self._hold(prediction, hold)
         status = 202 if hold is not None and not prediction.is_terminal else 201
+        scripted = self.hostile.create_answer(request, prediction.to_json())
+        if scripted is not None:
+            return scripted
         return _json(prediction.to_json(), status=status, headers={"Location": prediction.urls["get"]})
 
     async def _hold(self, prediction: FakePrediction, seconds: float) -> None:
@@ -292,7 +296,10 @@ class FakeReplicate:
 
     async def _get_prediction(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)
-        return problem(404) if prediction is None else _json(prediction.to_json())
+        if prediction is None:
+            return problem(404)
+        scripted = self.hostile.poll_answer(request, prediction.to_json())
+        return _json(prediction.to_json()) if scripted is None else scripted
 
     async def _cancel_prediction(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
@@ -15,6 +16,7 @@ from PIL import Image
 
 from desktop_app.cli import run_generate
 from tests.fake_replicate import FakeReplicate, Script
+from tests.fake_replicate.images import make_png
 
 from .helpers import FLUX, LLAMA, ThreadedFake
 
@@ -128,6 +130,98 @@ def test_usage_errors_exit_2_before_any_request(fake: FakeReplicate, argv: tuple
     assert run.code == 2, run.stderr
     assert run.stderr.strip()
     assert fake.requests == []
+
+
+BAD_VERSION = "acme/slow-image:abc123"
+
+
+def _free_check_cases(tmp: Path) -> list[tuple[list[str], str]]:
+    """(argv, what stderr must say) for mistakes the CLI can see without asking anyone."""
+    a_file = tmp / "a-file.png"
+    a_file.write_bytes(b"not a folder")
+    return [
+        (["flux-schnell", "hi", "--out", str(a_file)], f"The output folder {a_file} is a file, not a folder."),
+        (["flux-schnell", "hi", "--out", str(a_file / "sub")],
+         f"The output folder {a_file / 'sub'} cannot be created: {a_file} is a file, not a folder."),
+        (["acme/slow-image", "hi", "--out", "/sys/replicate-desktop-test/out"],
+         "cannot be created in /sys: permission denied."),
+        (["flux-schnell", "hi", "--delay", "inf"], "--delay must be a number of seconds above 0 and at most 3600"),
+        (["flux-schnell", "hi", "--delay", "nan"], "got nan."),
+        (["flux-schnell", "hi", "--delay", "0"], "got 0."),
+        (["flux-schnell", "hi", "--delay", "-1"], "got -1."),
+        (["flux-schnell", "hi", "--max-attempts", "-3"], "--max-attempts must be at least 1, got -3."),
+        (["flux-schnell", "hi", "-i", "guidance=NaN"], "-i guidance=NaN: numbers must be finite"),
+        (["flux-schnell", "hi", "-i", "sizes=[1, Infinity]"], "-i sizes=[1, Infinity]: numbers must be finite"),
+        (["flux-schnell", "hi", "-i", "scale=1e999"], "-i scale=1e999: numbers must be finite"),
+        (["flux-schnell", "hi", "-i", "seed=1", "-i", "seed=2"], "-i seed is given twice"),
+        ([BAD_VERSION, "hi"], "a version is 64 hexadecimal characters (0-9, a-f), but 'abc123' is 6 characters long."),
+        (["flux-schnell", "hi", "-i", f"image=@{tmp / 'missing.png'}"],
+         f"-i image=@{tmp / 'missing.png'}: there is no file at {tmp / 'missing.png'}."),
+        (["flux-schnell", "hi", "-i", f"image=@{tmp}"], f"-i image=@{tmp}: {tmp} is a folder, not a file."),
+        (["flux-schnell", "hi", "-i", "image=@"], "-i image=@ needs a file name after the @."),
+    ]
+
+
+def test_free_checks_fail_before_any_request(fake: FakeReplicate, tmp_path: Path) -> None:
+    for argv, said in _free_check_cases(tmp_path):
+        run = cli(*argv)
+
+        assert (run.code, run.stdout) == (2, ""), (argv, run.stderr)
+        assert fake.requests == [], argv  # nothing created, nothing uploaded: not a cent spent
+        (line,) = run.stderr.splitlines()
+        assert line.startswith("replicate-desktop generate: "), line
+        assert said in line, (said, line)
+        assert "Traceback" not in run.stderr
+        assert line.endswith("."), line
+
+
+def test_folder_checks_leave_nothing_behind(fake: FakeReplicate, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "folder"
+
+    run = cli("flux-schnell", "hi", "--out", str(out))
+
+    assert run.code == 0, run.stderr
+    (saved,) = out.iterdir()  # created only when the image was saved; no probe file is left behind
+    assert saved.suffix == ".png"
+    assert [path.name for path in tmp_path.iterdir()] == ["new"]
+
+
+def test_out_is_not_checked_for_a_text_model(fake: FakeReplicate, tmp_path: Path) -> None:
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("text models save nothing")
+
+    run = cli("llama-3-70b", "hi", "--out", str(a_file))
+
+    assert run.code == 0, run.stderr
+    assert run.stdout == SENTENCE + "\n"
+
+
+def test_a_small_file_input_goes_inline(fake: FakeReplicate, tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(make_png(8, 8))
+
+    run = cli("flux-schnell", "edit this", "-i", f"image=@{photo}", "--out", str(tmp_path / "out"))
+
+    assert run.code == 0, run.stderr
+    (create,) = fake.requests_to("POST", "/v1/models/")
+    assert create.json is not None
+    assert create.json["input"]["image"] == "data:image/png;base64," + base64.b64encode(photo.read_bytes()).decode()
+    assert fake.requests_to("POST", "/v1/files") == []
+
+
+def test_a_large_file_input_is_uploaded_before_the_prediction(fake: FakeReplicate, tmp_path: Path) -> None:
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(bytes(range(256)) * 1200)  # 300 KB: above the 256 KB inline limit
+
+    run = cli("flux-schnell", "hear this", "-i", f"audio=@{clip}", "--out", str(tmp_path / "out"))
+
+    assert run.code == 0, run.stderr
+    assert [(r.method, r.path.split("/")[2]) for r in fake.requests[:2]] == [("POST", "files"), ("POST", "models")]
+    (stored,) = fake.catalogue.files.values()
+    assert stored.data == clip.read_bytes()
+    (create,) = fake.requests_to("POST", "/v1/models/")
+    assert create.json is not None
+    assert create.json["input"]["audio"] == f"{fake.base_url}/files/{stored.id}"
 
 
 def test_no_token_exits_3(fake: FakeReplicate, monkeypatch: pytest.MonkeyPatch) -> None:

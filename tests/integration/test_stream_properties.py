@@ -104,7 +104,8 @@ class ScriptedStreamClient:
         done = step >= len(self.progress)
         output = self.chunks if done else self.chunks[: self.progress[step]]
         return {"id": "p1", "status": "succeeded" if done else "processing", "output": output or None,
-                "logs": "Loading model…\n", "urls": {"get": "p1", "stream": "s1"}}
+                "logs": "Loading model…\n", "urls": {"get": "https://api.replicate.com/v1/predictions/p1",
+                                                     "stream": "https://stream.replicate.com/v1/files/p1"}}
 
     @asynccontextmanager
     async def open_stream(self, url: str, last_event_id: str | None = None) -> AsyncIterator[_Response]:

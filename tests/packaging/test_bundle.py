@@ -17,7 +17,7 @@ import pytest
 import desktop_app
 from tests.integration.helpers import ThreadedFake
 
-from .conftest import APP_ID, ICONS, PACKAGING, ROOT, require_tool
+from .conftest import APP_ID, ICONS, PACKAGING, ROOT, require_module, require_tool
 
 # Measured 2026-11 on Linux, Python 3.11 + PySide6-Essentials 6.11.3 + PyInstaller 6.22.3: 146 MiB. The bound
 # leaves room for dependency updates and catches a heavy module (QtWebEngine, numpy, …) sneaking in.
@@ -34,12 +34,14 @@ class Bundle:
 
 @pytest.fixture(scope="session")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Bundle:
-    """Builds the bundle with packaging/build_bundle.py (which installs PyInstaller when it is missing)."""
+    """Builds the bundle with packaging/build_bundle.py into a temporary folder (PyInstaller comes with the test
+    extra; a ``build/`` or ``dist/`` folder in the checkout is neither read nor written)."""
+    require_module("PyInstaller", "PyInstaller")
     out = tmp_path_factory.mktemp("pyinstaller")
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, str(PACKAGING / "build_bundle.py"), "--dist", str(out / "dist"), "--work", str(out / "work")],
-        cwd=ROOT,
+        cwd=out,
         capture_output=True,
         text=True,
         timeout=900,

@@ -15,18 +15,20 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ICONS, ROOT, ensure_installed
-
-BUILD_REQUIREMENT = "build>=1.6"  # tested with 1.6.1, as in `make wheel`
+from .conftest import ICONS, ROOT, require_module
 
 
 @pytest.fixture(scope="session")
 def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The sdist and the wheel built from this checkout (the wheel is built from the sdist, as PyPI users get it)."""
-    ensure_installed(BUILD_REQUIREMENT, "build")
+    """The sdist and the wheel built from this checkout (the wheel is built from the sdist, as PyPI users get it).
+    ``-P`` and a temporary working folder: a ``build/`` or ``dist/`` folder in the checkout changes nothing;
+    ``--no-isolation``: the build-system requirements come with the test extra instead of being installed now."""
+    require_module("build", "build (the `python -m build` tool)")
+    require_module("setuptools", "setuptools")
     out = tmp_path_factory.mktemp("dist")
     result = subprocess.run(
-        [sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)],
+        [sys.executable, "-P", "-m", "build", "--no-isolation", "--outdir", str(out), str(ROOT)],
+        cwd=out,
         capture_output=True,
         text=True,
         timeout=600,
@@ -66,7 +68,8 @@ def test_installed_wheel_finds_its_icons(dists: dict[str, Path], tmp_path: Path)
     venv.EnvBuilder(with_pip=False).create(environment)
     python = environment / "bin" / "python"
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps", str(dists["wheel"])],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-index", "--no-deps",
+         str(dists["wheel"])],
         capture_output=True,
         text=True,
         timeout=300,

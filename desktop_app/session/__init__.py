@@ -1,0 +1,146 @@
+"""The Qt-free application layer: what the app does, between the window and the core and storage.
+
+It owns conversations (turns as data), runs (many at once, each an async iterator of typed session events,
+each cancellable), the history recorder, recovery after a restart, the account's token, the settings in
+use and the history library's actions. The window calls it and shows its events; it never imports Qt.
+Names are imported lazily, so that the window can paint before aiohttp is loaded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..lazy import lazy_attributes
+
+if TYPE_CHECKING:
+    from .account import Account, AccountInfo, SignedIn, TokenSource
+    from .backends import Backends, LocalServers, resolve_files
+    from .chat import ChatBusyError, ChatSession
+    from .conversation import Conversation, Turn
+    from .errors import InputProblems, InvalidTokenError, error_kind, invalid_fields, problem_of
+    from .events import (
+        LogsAppended,
+        OutputFailed,
+        OutputProgressed,
+        OutputReady,
+        OutputsAnnounced,
+        ProgressChanged,
+        RunBegun,
+        RunCanceled,
+        RunEnd,
+        RunFailed,
+        RunFinished,
+        RunId,
+        RunProblem,
+        RunStarted,
+        SessionEvent,
+        TextAppended,
+        TextReplaced,
+    )
+    from .library import KeptImage, Library, Reopened, Reuse
+    from .preferences import Preferences, form_key
+    from .recorder import HistoryRecorder, conversation_title
+    from .recovery import Recovery
+    from .requests import RunPlan, RunRequest
+    from .run import Run
+    from .runs import RunService
+
+_LAZY: dict[str, str] = {
+    "Account": "account",
+    "AccountInfo": "account",
+    "Backends": "backends",
+    "ChatBusyError": "chat",
+    "ChatSession": "chat",
+    "Conversation": "conversation",
+    "HistoryRecorder": "recorder",
+    "InputProblems": "errors",
+    "InvalidTokenError": "errors",
+    "KeptImage": "library",
+    "Library": "library",
+    "LocalServers": "backends",
+    "LogsAppended": "events",
+    "OutputFailed": "events",
+    "OutputProgressed": "events",
+    "OutputReady": "events",
+    "OutputsAnnounced": "events",
+    "Preferences": "preferences",
+    "ProgressChanged": "events",
+    "Recovery": "recovery",
+    "Reopened": "library",
+    "Reuse": "library",
+    "Run": "run",
+    "RunBegun": "events",
+    "RunCanceled": "events",
+    "RunEnd": "events",
+    "RunFailed": "events",
+    "RunFinished": "events",
+    "RunId": "events",
+    "RunPlan": "requests",
+    "RunProblem": "events",
+    "RunRequest": "requests",
+    "RunService": "runs",
+    "RunStarted": "events",
+    "SessionEvent": "events",
+    "SignedIn": "account",
+    "TextAppended": "events",
+    "TextReplaced": "events",
+    "TokenSource": "account",
+    "Turn": "conversation",
+    "conversation_title": "recorder",
+    "error_kind": "errors",
+    "form_key": "preferences",
+    "invalid_fields": "errors",
+    "problem_of": "errors",
+    "resolve_files": "backends",
+}
+
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
+
+__all__ = [
+    "Account",
+    "AccountInfo",
+    "Backends",
+    "ChatBusyError",
+    "ChatSession",
+    "Conversation",
+    "HistoryRecorder",
+    "InputProblems",
+    "InvalidTokenError",
+    "KeptImage",
+    "Library",
+    "LocalServers",
+    "LogsAppended",
+    "OutputFailed",
+    "OutputProgressed",
+    "OutputReady",
+    "OutputsAnnounced",
+    "Preferences",
+    "ProgressChanged",
+    "Recovery",
+    "Reopened",
+    "Reuse",
+    "Run",
+    "RunBegun",
+    "RunCanceled",
+    "RunEnd",
+    "RunFailed",
+    "RunFinished",
+    "RunId",
+    "RunPlan",
+    "RunProblem",
+    "RunRequest",
+    "RunService",
+    "RunStarted",
+    "SessionEvent",
+    "SignedIn",
+    "TextAppended",
+    "TextReplaced",
+    "TokenSource",
+    "Turn",
+    "conversation_title",
+    "error_kind",
+    "form_key",
+    "invalid_fields",
+    "problem_of",
+    "resolve_files",
+]

@@ -1,0 +1,97 @@
+"""Where a run's core events come from: Replicate (create or resume) or a local Cog server.
+
+Everything the core may grow is injected here, not hard-wired: ``prediction_options`` are passed to
+``run_prediction`` as keyword arguments (an app-wide poll budget, a schema source…), a request's
+``deadline`` becomes ``deadline=`` (Cancel-After), and downloads go through an injectable function.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..replicate.client import ReplicateClient, Sleep
+from ..replicate.events import PredictionEvent
+from ..replicate.files import DownloadedFile, DownloadProgress, download_output
+from ..replicate.models import ModelKind
+from ..replicate.policy import APP_POLICY, FollowPolicy
+from ..replicate.predictions import resume_prediction, run_prediction
+from ..replicate.uploads import INLINE_LIMIT, file_input_value
+from .requests import RunPlan
+
+EventSource = Callable[[], AsyncGenerator[PredictionEvent, None]]
+Download = Callable[[ReplicateClient, str, DownloadProgress], Awaitable[DownloadedFile]]
+
+
+class LocalServers(Protocol):
+    """Local Cog servers by URL (the window's Cog flow is one): the core's events for one prediction."""
+
+    def events(self, url: str, model_input: Mapping[str, Any], *, stream: bool,
+               alt: str = "") -> AsyncGenerator[PredictionEvent, None]: ...
+
+
+async def default_download(client: ReplicateClient, url: str, progress: DownloadProgress) -> DownloadedFile:
+    """The core's download: the whole output in memory, with progress."""
+    return await download_output(client, url, on_progress=progress)
+
+
+async def resolve_files(client: ReplicateClient, values: Mapping[str, Any], *, inline_only: bool) -> dict[str, Any]:
+    """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects; a local Cog server
+    takes every file inline (``inline_only``)."""
+    limit = 1 << 62 if inline_only else INLINE_LIMIT
+    resolved: dict[str, Any] = {}
+    for name, value in values.items():
+        resolved[name] = await file_input_value(client, value, inline_limit=limit) if isinstance(value, Path) else value
+    return resolved
+
+
+class Backends:
+    """Builds the core event source of each run from its plan, with the app's policy and options."""
+
+    def __init__(
+        self,
+        client: Callable[[], ReplicateClient],
+        *,
+        policy: Callable[[], FollowPolicy] = lambda: APP_POLICY,
+        local: LocalServers | None = None,
+        prediction_options: Mapping[str, Any] | None = None,
+        download: Download = default_download,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.client = client
+        self.policy = policy
+        self.local = local
+        self.prediction_options = dict(prediction_options or {})
+        self.download = download
+        self.sleep = sleep
+
+    def create(self, plan: RunPlan) -> EventSource:
+        """The events of a new prediction for ``plan`` (its files resolved first)."""
+        client, policy, local = self.client(), self.policy(), self.local
+
+        async def source() -> AsyncGenerator[PredictionEvent, None]:
+            model_input = await resolve_files(client, plan.model_input, inline_only=plan.local_url is not None)
+            if plan.local_url is not None:
+                assert local is not None  # plan_run refuses a Cog model without local servers
+                events = local.events(plan.local_url, model_input, stream=plan.kind != "image", alt=plan.prompt)
+            else:
+                assert plan.ref is not None
+                options = dict(self.prediction_options)
+                if plan.request.deadline is not None:
+                    options["deadline"] = plan.request.deadline
+                events = run_prediction(client, plan.ref, model_input, kind=plan.kind, alt=plan.prompt,
+                                        policy=policy, sleep=self.sleep, **options)
+            try:
+                async for event in events:
+                    yield event
+            finally:
+                await events.aclose()  # closing early cancels the prediction on the server
+
+        return source
+
+    def resume(self, prediction_id: str, kind: ModelKind | None, alt: str) -> EventSource:
+        """The events of a prediction created earlier; leaving early does not cancel it."""
+        client, policy = self.client(), self.policy()
+        return lambda: resume_prediction(client, prediction_id, kind=kind, alt=alt, policy=policy, sleep=self.sleep)
