@@ -66,6 +66,7 @@ from .events import PredictionEvent as PredictionEvent
 from .events import Progress as Progress
 from .events import Started as Started
 from .events import TextDelta as TextDelta
+from .events import TextReplaced as TextReplaced
 
 # Outputs: downloading what a prediction made (into memory, or streamed to a file)
 from .files import DownloadedFile as DownloadedFile

@@ -33,6 +33,7 @@ from ...replicate import (
     ServerError,
     Started,
     TextDelta,
+    TextReplaced,
     ValidationError,
 )
 
@@ -173,6 +174,7 @@ class PredictionRunner(QObject):
         progressed(str status, str mode, int attempt, int max_attempts, float elapsed, object percent, object log_line)
         logs_appended(str text)
         text_received(str chunk)
+        text_replaced(str text) — the whole reply so far, replacing what was received (the stream was wrong)
         images_received(list urls, str alt)
         completed(str status, object predict_time)
         stopped()  — the user stopped it; the prediction was canceled on the server
@@ -185,6 +187,7 @@ class PredictionRunner(QObject):
     progressed = Signal(str, str, int, int, float, object, object)
     logs_appended = Signal(str)
     text_received = Signal(str)
+    text_replaced = Signal(str)
     images_received = Signal(list, str)
     completed = Signal(str, object)
     stopped = Signal()
@@ -241,6 +244,9 @@ class PredictionRunner(QObject):
     def _emit(self, event: PredictionEvent) -> None:
         if isinstance(event, TextDelta):
             self.text_received.emit(event.text)
+        elif isinstance(event, TextReplaced):
+            log.info("The streamed reply differed from the model's output; showing the output instead")
+            self.text_replaced.emit(event.text)
         elif isinstance(event, Progress):
             self.progressed.emit(event.status, event.mode, event.attempt, event.max_attempts, event.elapsed,
                                  event.percent, event.log_line)

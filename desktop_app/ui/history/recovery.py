@@ -16,6 +16,7 @@ from ...replicate import (
     ReplicateClient,
     ReplicateError,
     TextDelta,
+    TextReplaced,
     download_output,
     kind_of,
     resume_prediction,
@@ -87,6 +88,8 @@ class Recovery:
                                                  budget=self.budget):
                 if isinstance(event, TextDelta):
                     text.append(event.text)
+                elif isinstance(event, TextReplaced):
+                    text[:] = [event.text]
                 elif isinstance(event, ImageResponse):
                     for url in event.images:
                         downloaded = await download_output(self.client_getter(), url)

@@ -172,6 +172,7 @@ class AppController(AccountMixin, ModelInputsMixin, QObject):
 
         r = self.runner
         r.text_received.connect(self._on_runner_text_received)
+        r.text_replaced.connect(self._on_runner_text_replaced)
         r.progressed.connect(w.progress.update_progress)
         r.logs_appended.connect(w.progress.append_logs)
         r.images_received.connect(self._on_runner_images_received)
@@ -284,6 +285,10 @@ class AppController(AccountMixin, ModelInputsMixin, QObject):
     def _on_runner_text_received(self, chunk: str) -> None:
         if self._run:
             self.window.chat.append_text(self._run.turn_id, chunk)
+
+    def _on_runner_text_replaced(self, text: str) -> None:
+        if self._run:  # the history takes the turn's text from the chat when the run ends
+            self.window.chat.replace_text(self._run.turn_id, text)
 
     def _on_runner_images_received(self, urls: list[str], alt: str) -> None:
         if self._run is None:
