@@ -23,8 +23,8 @@ from .client import Sleep as Sleep
 
 # Local Cog servers
 from .cog import CogBackend as CogBackend
-from .cog import CogHealth as CogHealth
 from .cog import describe_capabilities as describe_capabilities
+from .cog_errors import CogHealth as CogHealth
 from .cog_errors import CogNotReady as CogNotReady
 from .cog_errors import CogSetupFailed as CogSetupFailed
 

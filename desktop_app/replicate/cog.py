@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -20,6 +20,8 @@ import aiohttp
 
 from .client import USER_AGENT, Sleep
 from .cog_errors import (
+    FAILED_STATUSES,
+    CogHealth,
     CogNotReady,
     CogSetupFailed,
     error_for,
@@ -37,8 +39,6 @@ from .sse import SSEDecoder, iter_sse
 
 log = logging.getLogger(__name__)
 
-READY_STATUSES = frozenset({"READY", "BUSY"})
-FAILED_STATUSES = frozenset({"SETUP_FAILED", "DEFUNCT"})
 JSON = dict[str, Any]
 
 
@@ -71,23 +71,6 @@ CAPABILITIES = CogCapabilities(
 def describe_capabilities() -> list[str]:
     """The limits of a local Cog server, as sentences for the UI."""
     return list(CAPABILITIES.notes)
-
-
-@dataclass(frozen=True)
-class CogHealth:
-    """One ``GET /health-check`` answer."""
-
-    status: str
-    setup_status: str | None = None
-    setup_logs: str = ""
-    cog_version: str | None = None
-    user_healthcheck_error: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def is_up(self) -> bool:
-        """READY, or BUSY (set up and running predictions)."""
-        return self.status in READY_STATUSES
 
 
 class CogBackend:

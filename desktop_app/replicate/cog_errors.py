@@ -1,15 +1,33 @@
-"""What can go wrong with a local Cog server, each as one sentence, and reading Cog's error answers."""
+"""How a local Cog server is doing (its health answer) and what can go wrong with it, each as one sentence."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 from .errors import APIError, ReplicateError, ValidationError, excerpt
 
-if TYPE_CHECKING:
-    from .cog import CogHealth
+READY_STATUSES = frozenset({"READY", "BUSY"})
+FAILED_STATUSES = frozenset({"SETUP_FAILED", "DEFUNCT"})
+
+
+@dataclass(frozen=True)
+class CogHealth:
+    """One ``GET /health-check`` answer."""
+
+    status: str
+    setup_status: str | None = None
+    setup_logs: str = ""
+    cog_version: str | None = None
+    user_healthcheck_error: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_up(self) -> bool:
+        """READY, or BUSY (set up and running predictions)."""
+        return self.status in READY_STATUSES
 
 
 class CogError(ReplicateError):
