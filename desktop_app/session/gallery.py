@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ..replicate import InputSchema
 from ..storage.gallery import GalleryCursor, GalleryDetail, GalleryFilter, GalleryItem, GalleryPage, GalleryQueries
@@ -101,12 +103,17 @@ class GalleryListing:
             after = self._anchors[index - 1] if 0 < index <= len(self._anchors) else None
             pending = asyncio.get_running_loop().create_task(self.gallery.page(self.filter, after, self.stride))
             self._loading[index] = pending
-            pending.add_done_callback(lambda _done: self._loading.pop(index, None))
-        items = (await asyncio.shield(pending)).items
-        self._blocks[index] = items
+            pending.add_done_callback(functools.partial(self._loaded, index))
+        return (await asyncio.shield(pending)).items
+
+    def _loaded(self, index: int, task: asyncio.Task[GalleryPage]) -> None:
+        """Keeps a block once read, even when every caller that wanted it has moved on (the grid scrolled)."""
+        self._loading.pop(index, None)
+        if task.cancelled() or task.exception() is not None:
+            return  # the callers heard the error; a later call reads the block again
+        self._blocks[index] = task.result().items
         while len(self._blocks) > CACHED_BLOCKS:
             self._blocks.popitem(last=False)
-        return items
 
 
 @dataclass
@@ -190,6 +197,8 @@ class Gallery:
         when = self.now()
         marked = await self.recorder.call(lambda store: mark_deleted(store, list(output_ids), when))
         deletion = Deletion(next(self._ids), tuple(marked), when + timedelta(seconds=self.undo_seconds))
+        if not marked:
+            return deletion  # nothing was deleted: nothing to undo or remove
         pending = _Pending(deletion)
         self._deletions[deletion.id] = pending
         pending.timer = asyncio.get_running_loop().create_task(self._expire(pending), name=f"deletion {deletion.id}")
@@ -249,7 +258,7 @@ class Gallery:
         return use_as_input(chosen, schema, model=model, mask=mask)
 
     async def send_to(self, output_id: int, model: str, schema: InputSchema | None, *,
-                      parameters: dict[str, object] | None = None) -> SendTo:
+                      parameters: Mapping[str, Any] | None = None) -> SendTo:
         """A run of ``model`` on the output, linked to it (its result's chain leads back here), to go into the
         output's own conversation."""
         item = await self.item(output_id)

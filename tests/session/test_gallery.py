@@ -91,6 +91,28 @@ async def test_a_listing_gives_any_rows_by_position_a_block_at_a_time(world: Wor
     assert all(item is not None for item in listing.cached(0, 25))
 
 
+async def test_a_block_read_for_a_caller_that_moved_on_is_kept(world: World) -> None:
+    listing = await world.gallery.listing(GalleryFilter(), stride=5)
+    hurried = asyncio.ensure_future(listing.rows(20, 5))
+    while not listing._loading:  # the read has begun
+        await asyncio.sleep(0)
+    hurried.cancel()  # the grid scrolled past before the read came back
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if listing.cached(20, 1)[0] is not None:
+            break
+    assert [item.id if item else None for item in listing.cached(20, 5)] == [made.id for made in world.made[4::-1]]
+    assert hurried.cancelled()
+
+
+async def test_nothing_to_delete_starts_no_window(world: World) -> None:
+    deletion = await world.gallery.delete_with_undo([4242])
+    assert deletion.output_ids == ()
+    await asyncio.sleep(0)
+    assert world.sleeper.asked == []
+    assert await world.gallery.undo(deletion) == 0
+
+
 async def test_flags_come_back_as_items_and_update_a_listing_in_place(world: World) -> None:
     listing = await world.gallery.listing(GalleryFilter(), stride=10)
     first = (await listing.rows(0, 1))[0]
