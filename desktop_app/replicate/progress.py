@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TQDM = re.compile(r"^\s*(\d+)%\s*\|.+?\|\s*(\d+)/(\d+)")
+_TQDM = re.compile(r"(?:^|(?<=[\s:]))\s*(\d+)%\s*\|.+?\|\s*(\d+)/(\d+)")
 _RATE = re.compile(r"([\d.]+)\s*(it/s|s/it)")
 
 
@@ -25,12 +25,15 @@ class LogProgress:
         return max(0.0, (self.total - self.current) / self.steps_per_second)
 
 
-def parse_progress(logs: str | None) -> LogProgress | None:
-    """Reads the last tqdm line of ``logs`` (scanning from the end), or ``None``."""
+def parse_progress(logs: str | None, *, anywhere: bool = False) -> LogProgress | None:
+    """Reads the last tqdm line of ``logs`` (scanning from the end), or ``None``. A bar must start its line, as
+    the official clients read it; with ``anywhere`` it may follow a label, as trainers print theirs
+    (``flux_train_replicate:  11%|█ | 110/1000 …``, ``# PTI :step: 4, epoch: 4:   1%|…``)."""
     if not logs:
         return None
+    find = _TQDM.search if anywhere else _TQDM.match
     for line in reversed(logs.replace("\r", "\n").split("\n")):
-        match = _TQDM.match(line.strip())
+        match = find(line.strip())
         if match is None:
             continue
         pct, current, total = (int(group) for group in match.groups())

@@ -116,14 +116,17 @@ async def follow_training(
     *,
     destination: str | None = None,
     follow: TrainingFollow | None = None,
+    known: JSON | None = None,
 ) -> AsyncGenerator[TrainingEvent, None]:
     """Picks up a training started earlier (before the app was closed, or by another program) by its id and
     follows it to its end. Leaving early does not cancel it: nobody asked for that. ``destination`` (the training
-    object does not carry it) completes a result given as a bare version id."""
+    object does not carry it) completes a result given as a bare version id. ``known``: the training object just
+    created, so that following starts from it instead of a first GET (then the first event is not ``resumed``)."""
     client.require_token()
     follow = follow or TrainingFollow()
-    state = _State(await get_training(client, training_id), destination, follow.clock())
-    yield _started(state, resumed=True)
+    training = parse_training(known) if known is not None else await get_training(client, training_id)
+    state = _State(training, destination, follow.clock())
+    yield _started(state, resumed=known is None)
     async for event in _follow(client, state, follow):
         yield event
     yield _finish(state)
@@ -160,7 +163,7 @@ def _news(state: _State, follow: TrainingFollow) -> list[TrainingEvent]:
     elif logs:  # rewritten from the start (or cut): pass on what is there now
         events.append(TrainingLogs(logs))
     state.logs_sent = logs if logs else state.logs_sent
-    progress = parse_progress(logs)
+    progress = parse_progress(logs, anywhere=True)
     events.append(TrainingProgress(state.status, _elapsed(state, follow),
                                    progress.percentage * 100 if progress else None, last_log_line(logs), state.polls))
     return events

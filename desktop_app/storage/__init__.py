@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from .paths import AppPaths
     from .secrets import TokenStore, clean_token
     from .settings import CURRENT_SCHEMA_VERSION, MIGRATIONS, Settings, SettingsStore, validate_settings
+    from .trainings_store import (
+        StoredUpload,
+        TrainingRecord,
+        TrainingsStore,
+        TrainingsStoreError,
+    )
     from .validation import looks_like_token
 
 _LAZY: dict[str, str] = {
@@ -53,7 +59,11 @@ _LAZY: dict[str, str] = {
     "OutputWriteError": "outputs",
     "Settings": "settings",
     "SettingsStore": "settings",
+    "StoredUpload": "trainings_store",
     "TokenStore": "secrets",
+    "TrainingRecord": "trainings_store",
+    "TrainingsStore": "trainings_store",
+    "TrainingsStoreError": "trainings_store",
     "Turn": "history_records",
     "clean_token": "secrets",
     "default_output_name": "outputs",
@@ -89,7 +99,11 @@ __all__ = [
     "OutputWriteError",
     "Settings",
     "SettingsStore",
+    "StoredUpload",
     "TokenStore",
+    "TrainingRecord",
+    "TrainingsStore",
+    "TrainingsStoreError",
     "Turn",
     "clean_token",
     "default_output_name",
