@@ -241,6 +241,9 @@ class TrainingService:
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, TrainingStarted):
+                        if not run.trainer:  # resumed by id alone: Replicate says which trainer it runs
+                            run.trainer = event.trainer
+                            await self._save(run, trainer=event.trainer)
                         run.emit(TrainingBegun(run.id, event.training_id, run.trainer, run.destination,
                                                event.web_url, resumed=event.resumed))
                     elif isinstance(event, TrainingLogs):
