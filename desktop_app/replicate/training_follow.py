@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
@@ -91,7 +92,14 @@ async def run_training(
     """
     client.require_token()
     follow = follow or TrainingFollow()
-    created = await create_training(client, trainer, destination, model_input, webhook=webhook)
+    creating = asyncio.ensure_future(create_training(client, trainer, destination, model_input, webhook=webhook))
+    try:
+        created = await asyncio.shield(creating)
+    except asyncio.CancelledError:  # left while Replicate was creating it: cancel it once its id is known
+        with contextlib.suppress(ReplicateError):
+            late = await creating
+            await _cancel_quietly(client, str(late["id"]), follow.cancel_timeout)
+        raise
     state = _State(created, str(destination), follow.clock())
     finished = False
     try:

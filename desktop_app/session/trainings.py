@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from ..replicate import (
-    APIError,
     PollBudget,
     ReplicateClient,
     ReplicateError,
@@ -189,7 +188,16 @@ class TrainingService:
                                         visibility=plan.request.visibility)
                 run.emit(DestinationCreated(run.id, str(plan.destination)))
             inputs = {**plan.inputs, plan.data_input: url}
-            created = await create_training(client, plan.trainer.ref, plan.destination, inputs)
+            creating = asyncio.ensure_future(create_training(client, plan.trainer.ref, plan.destination, inputs))
+            try:
+                created = await asyncio.shield(creating)
+            except asyncio.CancelledError:
+                # Stopped while Replicate was creating it: wait for the answer, so that the training is known (to
+                # cancel it, or to follow it after a restart) instead of running unseen and billed.
+                with contextlib.suppress(ReplicateError):
+                    late = await creating
+                    await self._save(run, training_id=str(late["id"]), status=str(late["status"]), input=inputs)
+                raise
             await self._save(run, training_id=str(created["id"]), status=str(created["status"]), input=inputs)
         except asyncio.CancelledError:
             await self._stopped(run, client)
@@ -282,18 +290,20 @@ class TrainingService:
                 await self._save(run, status="interrupted", error="The app stopped before the training was created.")
             run.emit(TrainingDetached(run.id, run.training_id))
             return
-        on_server = False
+        on_server, status = False, "canceled"
         if run.training_id is not None:
             try:
-                await asyncio.shield(cancel_training(client, run.training_id))
-                on_server = True
+                answer = await asyncio.shield(cancel_training(client, run.training_id))
             except (ReplicateError, asyncio.CancelledError) as error:
                 log.warning("Could not cancel training %s: %s", run.training_id, error)
-        await self._save(run, status="canceled", error="Canceled by the user.")
+            else:  # a training that ended just before stays as it ended
+                status = str(answer["status"]) if answer["status"] in ("succeeded", "failed") else "canceled"
+                on_server = status == "canceled"
+        await self._save(run, status=status, error="Canceled by the user." if status == "canceled" else None)
         run.emit(TrainingCanceled(run.id, run.training_id, on_server))
 
     async def _failed(self, run: TrainingRun, error: BaseException, *, logs: str = "") -> None:
-        problem = problem_of(error, checked_locally=run.training_id is None and not isinstance(error, APIError))
+        problem = problem_of(error)
         training_error = getattr(error, "logs", "") or logs
         await self._save(run, status="failed", error=problem.message, logs_tail=training_error,
                          keep_logs=not training_error)

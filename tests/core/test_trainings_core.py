@@ -3,6 +3,7 @@ with a clock only the injected sleep moves."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -326,3 +327,24 @@ async def test_a_resumed_training_is_not_canceled_when_left(session: aiohttp.Cli
                                            follow=follow_with(clock, max_wait=30.0)):
                 pass
     assert calls(m, "POST", f"{BASE}/trainings/t1/cancel") == []
+
+
+async def test_a_training_is_polled_by_its_own_get_never_through_the_predictions_list(
+        session: aiohttp.ClientSession) -> None:
+    clock = FakeClock()
+    budget = PollBudget(clock=clock, sleep=clock.sleep)
+    client = make_client(session, clock)
+    predictions = [{"id": name, "status": "processing", "urls": {"get": f"{BASE}/predictions/{name}"}}
+                   for name in ("p1", "p2")]
+    with aioresponses() as m:
+        m.get(f"{BASE}/predictions", payload={"results": [{**item, "status": "succeeded", "output": "x",
+                                                           "metrics": {}} for item in predictions]}, repeat=True)
+        m.get(f"{BASE}/trainings/t1", payload=training("processing", id_="t1"), repeat=True)
+        with budget.following(client, predictions[0]) as first, budget.following(client, predictions[1]) as second, \
+                budget.following(client, training("starting", id_="t1"), path="trainings/t1",
+                                 parse=parse_training) as trained:
+            answers = await asyncio.gather(*(budget.refresh(watch, not_before=1.0)
+                                             for watch in (first, second, trained)))
+    assert [answer["status"] for answer in answers] == ["succeeded", "succeeded", "processing"]
+    assert len(calls(m, "GET", f"{BASE}/predictions")) == 1
+    assert len(calls(m, "GET", f"{BASE}/trainings/t1")) == 1

@@ -32,7 +32,7 @@ from desktop_app.session import (
 )
 from desktop_app.storage import TrainingsStore
 from tests.fake_replicate import FakeReplicate
-from tests.fake_replicate.fault_kinds import Reset, Status
+from tests.fake_replicate.fault_kinds import Reset, Stall, Status
 from tests.fake_replicate.training_run import TrainingScript
 from tests.fake_replicate.trainings import FLUX_TRAINER
 
@@ -343,3 +343,33 @@ async def test_destinations_include_the_accounts_recent_trainings(rig: Rig) -> N
 
 async def _no_sleep(_seconds: float) -> None:
     await asyncio.sleep(0)
+
+
+async def test_cancel_while_replicate_creates_the_training_still_cancels_it(rig: Rig) -> None:
+    rig.fake.trainings.scripts[FLUX_TRAINER] = TrainingScript(gate=asyncio.Event())
+    rig.fake.faults.add(None, Stall(1.0), method="POST", path=r"/v1/models/[^/]+/[^/]+/versions/[^/]+/trainings")
+    run = rig.service.start(await rig.service.check(rig.request()))
+    await until(lambda: bool(rig.fake.trainings.trainings), message="Replicate to create the training")
+
+    run.cancel()  # the answer is still on its way
+    end = await run.wait()
+
+    (training,) = rig.fake.trainings.trainings.values()
+    assert end == TrainingCanceled(run.id, training.id, on_server=True)
+    assert training.status == "canceled"
+    (record,) = await rig.service.history()
+    assert (record.training_id, record.status) == (training.id, "canceled")
+
+
+async def test_closing_while_replicate_creates_the_training_keeps_it_for_the_next_start(rig: Rig) -> None:
+    rig.fake.faults.add(None, Stall(1.0), method="POST", path=r"/v1/models/[^/]+/[^/]+/versions/[^/]+/trainings")
+    rig.service.start(await rig.service.check(rig.request()))
+    await until(lambda: bool(rig.fake.trainings.trainings), message="Replicate to create the training")
+
+    await rig.service.aclose()
+
+    (training,) = rig.fake.trainings.trainings.values()
+    (record,) = await rig.service.history()
+    assert record.training_id == training.id and not record.finished
+    (resumed,) = await rig.new_service().resume_unfinished()
+    assert isinstance(await resumed.wait(), TrainingSucceeded)
