@@ -116,6 +116,9 @@ def check_args(args: argparse.Namespace) -> tuple[TrainingRequest | None, Traini
         raise UsageError("give the TRAINER (owner/name:version) and the DATA (a folder, photos or a zip's URL).")
     if not args.destination:
         raise UsageError("--destination owner/name is required: the model the new version goes to.")
+    if not args.create_destination and (args.hardware or args.public or args.description):
+        raise UsageError("--hardware, --public and --description describe a new destination: "
+                         "add --create-destination.")
     inputs = parse_inputs(args.input)
     files = [key for key, value in inputs.items() if isinstance(value, Path)]
     if files:

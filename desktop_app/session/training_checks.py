@@ -155,12 +155,7 @@ async def check_training(client: ReplicateClient, request: TrainingRequest,
         raise TrainingRefused(
             f"You can train only into your own models: {destination} belongs to {destination.owner}, and this "
             f"token is {account}'s.", field="destination")
-    try:
-        trainer = await get_trainer(client, trainer_ref)
-    except NotATrainer as error:
-        raise TrainingRefused(str(error), field="trainer") from None
-    except NotFoundError as error:
-        raise TrainingRefused(f"The trainer cannot be found: {error.detail}.", field="trainer") from None
+    trainer = await load_trainer(client, trainer_ref)
     data_input = _data_input(trainer)
     values = {**dict(request.inputs), data_input: DATA_PLACEHOLDER if data is not None else request.data_url}
     problems = validate_input(trainer.input_schema, values)
@@ -182,6 +177,22 @@ async def check_training(client: ReplicateClient, request: TrainingRequest,
     trigger = _trigger_word(trainer, inputs)
     return TrainingPlan(request, trainer, destination, account, data, data_input, inputs, trigger, hardware,
                         estimate_training_cost(str(trainer_ref), inputs))
+
+
+async def load_trainer(client: ReplicateClient, reference: TrainerRef | str) -> Trainer:
+    """The trainer's version and its training form; :class:`TrainingRefused` when it cannot be found or does not
+    train (a free GET)."""
+    if isinstance(reference, str):
+        try:
+            reference = parse_trainer(reference)
+        except UnknownModelError as error:
+            raise TrainingRefused(str(error), field="trainer") from None
+    try:
+        return await get_trainer(client, reference)
+    except NotATrainer as error:
+        raise TrainingRefused(str(error), field="trainer") from None
+    except NotFoundError as error:
+        raise TrainingRefused(f"The trainer cannot be found: {error.detail}.", field="trainer") from None
 
 
 def _data_input(trainer: Trainer) -> str:

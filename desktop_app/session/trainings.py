@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from ..replicate import (
     PollBudget,
     ReplicateClient,
     ReplicateError,
+    Trainer,
     TrainingCompleted,
     TrainingFollow,
     TrainingLogs,
@@ -32,10 +34,10 @@ from ..replicate import (
 from ..replicate import (
     TrainingCanceled as CoreCanceled,
 )
-from ..storage.trainings_store import StoredUpload, TrainingRecord, TrainingsStore
+from ..storage.trainings_store import StoredUpload, TrainingRecord, TrainingsStore, TrainingsStoreError
 from .errors import problem_of
-from .training_checks import TrainingPlan, TrainingRequest, check_training
-from .training_costs import CURATED_TRAINERS, KnownTrainer
+from .training_checks import TrainingPlan, TrainingRequest, check_training, load_trainer
+from .training_costs import CURATED_TRAINERS, CostEstimate, KnownTrainer, estimate_training_cost
 from .training_data import TrainingData, pack_training_data, scan
 from .training_events import (
     DataReady,
@@ -87,6 +89,15 @@ class TrainingService:
     async def scan(self, sources: Sequence[Path]) -> TrainingData:
         """The photos in a folder or among chosen files: what is used, what is left out and why."""
         return await scan(sources)
+
+    async def trainer(self, reference: str) -> Trainer:
+        """A trainer's version and its training form (for the wizard's form page); ``TrainingRefused`` when the
+        reference is malformed, unknown, or names a version that does not train."""
+        return await load_trainer(self.client(), reference)
+
+    def estimate(self, trainer: str, inputs: Mapping[str, Any] | None = None) -> CostEstimate | None:
+        """The cost estimate of a training of ``trainer`` with these inputs (``steps`` scales it), or ``None``."""
+        return estimate_training_cost(trainer, inputs)
 
     async def check(self, request: TrainingRequest, data: TrainingData | None = None) -> TrainingPlan:
         """Every check, free ones first: raises ``TrainingRefused`` (one sentence, ``field``) or the core's error."""
@@ -177,7 +188,10 @@ class TrainingService:
     async def _drive_new(self, run: TrainingRun, plan: TrainingPlan) -> None:
         record = TrainingRecord(str(plan.trainer.ref), str(plan.destination), dict(plan.inputs),
                                 data_source=_data_source(plan))
-        run.local_id = (await asyncio.to_thread(self.store.add, record)).local_id
+        try:
+            run.local_id = (await asyncio.to_thread(self.store.add, record)).local_id
+        except TrainingsStoreError as error:  # the training can go on; it cannot be resumed after a restart
+            log.error("%s", error)
         client = self.client()
         try:
             url = await self._prepare_data(run, plan, client)
@@ -216,7 +230,7 @@ class TrainingService:
             url = str(plan.request.data_url)
             run.emit(DataReady(run.id, url, None, reused=False))
             return url
-        zip_path = self.work_dir / f"training-data-{run.local_id}.zip"
+        zip_path = self.work_dir / f"training-data-{os.getpid()}-{run.id}.zip"
         try:
             packed = await pack_training_data(plan.data, zip_path,
                                               progress=lambda done, total: run.emit(

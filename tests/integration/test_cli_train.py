@@ -109,6 +109,7 @@ def test_json_lines(fake: FakeReplicate, tmp_path: Path) -> None:
     (["TRAINER", "{photos}", "-d", "fake-user/x", "-i", "steps=2"], "Steps must be at least 3"),
     (["TRAINER", "{photos}", "-d", "fake-user/x", "--timeout", "1s"], "--timeout"),
     (["TRAINER", "{photos}", "-d", "fake-user/x", "-i", "input_images=@/etc/hostname"], "take no local files"),
+    (["TRAINER", "{photos}", "-d", "fake-user/x", "--hardware", "gpu-t4"], "add --create-destination"),
 ])
 def test_bad_input_exits_2_before_anything_is_sent(fake: FakeReplicate, tmp_path: Path, argv: list[str],
                                                    sentence: str) -> None:

@@ -373,3 +373,19 @@ async def test_closing_while_replicate_creates_the_training_keeps_it_for_the_nex
     assert record.training_id == training.id and not record.finished
     (resumed,) = await rig.new_service().resume_unfinished()
     assert isinstance(await resumed.wait(), TrainingSucceeded)
+
+
+async def test_the_wizard_reads_the_trainers_form_and_the_estimate(rig: Rig) -> None:
+    trainer = await rig.service.trainer(rig.trainer_ref)
+
+    assert [spec.name for spec in trainer.input_schema.fields][:3] == ["input_images", "trigger_word", "autocaption"]
+    assert trainer.input_schema.get("steps").default == 1000  # type: ignore[union-attr]
+    with pytest.raises(TrainingRefused, match="does not train") as caught:
+        await rig.service.trainer(f"black-forest-labs/flux-schnell:{FLUX_VERSION}")
+    assert caught.value.field == "trainer"
+    estimate = rig.service.estimate(rig.trainer_ref, {"steps": 2000})
+    assert estimate is not None and estimate.seconds == pytest.approx(2400.0)
+    assert estimate.label.startswith("about $3.66 (estimate: Nvidia H100 at $0.001525/s × a typical 40 min")
+    assert rig.service.estimate(f"someone/unknown-trainer:{'1' * 64}") is None
+    assert [known.model for known in rig.service.curated_trainers][0] == "ostris/flux-dev-lora-trainer"
+    assert rig.paid_requests() == []
