@@ -156,8 +156,9 @@ async def upload_path(
     timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
     client.request_count += 1
     try:
-        async with client.session.post(
-            url, data=body, headers=client.headers(json_body=False), proxy=client.proxy, timeout=timeout
+        async with client.session.post(  # never redirected: the body would be sent again, maybe elsewhere
+            url, data=body, headers=client.headers(json_body=False), proxy=client.proxy, timeout=timeout,
+            allow_redirects=False,
         ) as response:
             text = await response.text(errors="replace")
             if response.status == 413:

@@ -387,5 +387,5 @@ async def test_the_wizard_reads_the_trainers_form_and_the_estimate(rig: Rig) -> 
     assert estimate is not None and estimate.seconds == pytest.approx(2400.0)
     assert estimate.label.startswith("about $3.66 (estimate: Nvidia H100 at $0.001525/s × a typical 40 min")
     assert rig.service.estimate(f"someone/unknown-trainer:{'1' * 64}") is None
-    assert [known.model for known in rig.service.curated_trainers][0] == "ostris/flux-dev-lora-trainer"
+    assert rig.service.curated_trainers[0].model == "ostris/flux-dev-lora-trainer"
     assert rig.paid_requests() == []
