@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -62,10 +63,39 @@ def posts(fake: FakeReplicate) -> list[str]:
     return [r.path for r in fake.requests if r.method == "POST"]
 
 
-def test_train_from_photos_prints_the_new_version(fake: FakeReplicate, tmp_path: Path) -> None:
+def release_after_a_poll_while_processing(server: ThreadedFake, held: asyncio.Event) -> threading.Thread:
+    """Opens ``held`` once the CLI has looked at a training that was already processing (so that a busy machine
+    cannot let the whole training pass between two polls)."""
+    fake = server.fake
+
+    def watch() -> None:
+        deadline = time.monotonic() + 60
+        seen: int | None = None
+        while time.monotonic() < deadline:
+            running = [t for t in list(fake.trainings.trainings.values()) if t.status == "processing"]
+            if running:
+                polls = len(fake.requests_to("GET", f"/v1/trainings/{running[0].id}"))
+                if seen is None:
+                    seen = polls
+                elif polls > seen:
+                    break
+            time.sleep(0.01)
+        server.call(held.set)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_train_from_photos_prints_the_new_version(fake: FakeReplicate, threaded_fake: ThreadedFake,
+                                                  tmp_path: Path) -> None:
+    held = threaded_fake.call(asyncio.Event)
+    fake.trainings.scripts[FLUX_TRAINER] = TrainingScript(gate=held, gate_after=2)
+    watcher = release_after_a_poll_while_processing(threaded_fake, held)
     run = cli(trainer(fake), str(photos(tmp_path / "shoes")), "--destination", "fake-user/shoes",
               "--create-destination", "-i", "trigger_word=SHOE", "-i", "steps=200", "--poll-interval", "0.05")
 
+    watcher.join(60)
     assert run.code == 0, run.stderr
     version = fake.models["fake-user/shoes"].version
     assert run.stdout == f"fake-user/shoes:{version}\n"
