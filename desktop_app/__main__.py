@@ -54,8 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.model:
-        from .replicate.errors import UnknownModelError
-        from .replicate.models import get_model
+        from .replicate import UnknownModelError, get_model
 
         try:
             get_model(args.model)

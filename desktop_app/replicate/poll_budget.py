@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections import deque
@@ -110,7 +109,7 @@ class PollBudget:
                   parse: Callable[[object], JSON] | None = None) -> Iterator[Watch]:
         """Follows ``prediction`` (as last seen) through the budget until the block ends. With ``path`` (a
         training's ``trainings/{id}``) it is polled by that GET alone, each answer checked by ``parse``."""
-        watch = Watch(client, _account(client), prediction, self.clock(), path=path,
+        watch = Watch(client, client.account_key, prediction, self.clock(), path=path,
                       unlisted=path is not None, parse=parse or parse_prediction)
         self._watches.append(watch)
         try:
@@ -258,9 +257,3 @@ def _complete(item: dict[str, Any]) -> bool:
     if item.get("status") == "failed":
         return bool(item.get("error"))
     return True
-
-
-def _account(client: ReplicateClient) -> str:
-    """Which account a client polls for (its API host and token), as a digest: the token is never kept."""
-    authorization = client.headers(json_body=False).get("Authorization", "")
-    return hashlib.sha256(f"{client.base_url}\n{authorization}".encode()).hexdigest()

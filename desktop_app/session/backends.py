@@ -12,13 +12,21 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..replicate.client import ReplicateClient, Sleep
-from ..replicate.events import PredictionEvent
-from ..replicate.files import DownloadedFile, DownloadProgress, download_output
-from ..replicate.models import ModelKind
-from ..replicate.policy import APP_POLICY, FollowPolicy
-from ..replicate.predictions import resume_prediction, run_prediction
-from ..replicate.uploads import INLINE_LIMIT, file_input_value
+from ..replicate import (
+    APP_POLICY,
+    INLINE_LIMIT,
+    DownloadedFile,
+    DownloadProgress,
+    FollowPolicy,
+    ModelKind,
+    PredictionEvent,
+    ReplicateClient,
+    Sleep,
+    download_output,
+    file_input_value,
+    resume_prediction,
+    run_prediction,
+)
 from .requests import RunPlan
 
 EventSource = Callable[[], AsyncGenerator[PredictionEvent, None]]

@@ -11,10 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..replicate.errors import ConfigurationError
-from ..replicate.models import COG_PREFIX, ModelKind, ModelRef, is_cog_reference, known_kind, parse_model
-from ..replicate.prompts import Message, build_prompt
-from ..replicate.schema import InputSchema, coerce_values, validate_input
+from ..replicate import (
+    COG_PREFIX,
+    ConfigurationError,
+    InputSchema,
+    Message,
+    ModelKind,
+    ModelRef,
+    build_prompt,
+    coerce_values,
+    is_cog_reference,
+    known_kind,
+    parse_model,
+    validate_input,
+)
 from .errors import InputProblems
 
 FILE_PLACEHOLDER = "data:,"  # stands in for a chosen local file while the schema checks the values

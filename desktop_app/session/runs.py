@@ -6,8 +6,7 @@ import asyncio
 import itertools
 import logging
 
-from ..replicate.errors import ReplicateError
-from ..replicate.models import kind_of
+from ..replicate import ReplicateError, kind_of
 from ..storage.history_records import Generation
 from .backends import Backends
 from .driver import RunDriver
