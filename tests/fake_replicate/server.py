@@ -30,6 +30,7 @@ from .schemas import (
 )
 from .scripts import FakeModel, Script, builtin_models, derived_run_count, derived_version_id, split_full_name
 from .streaming import serve_stream
+from .trainings import FakeTrainings
 
 TOKEN = "r8_fake_0123456789abcdefghijklmnopqrstuv"
 ACCOUNT = {"type": "user", "username": "fake-user", "name": "Fake User", "github_url": None, "avatar_url": None}
@@ -71,6 +72,7 @@ class FakeReplicate:
         self.catalogue = FakeCatalogue(self)  # search, collections and the Files API
         self.hostile = HostileBehaviours(self)  # opt-in misbehaviour for edge tests; off unless a test scripts it
         self.faults = Faults()  # scripted faults per request: see faults.py
+        self.trainings = FakeTrainings(self)  # models you create, trainings and their new versions
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
         self._port: int | None = None
@@ -110,6 +112,7 @@ class FakeReplicate:
         app.router.add_get("/covers/{owner}/{name}", self._cover)
         self.catalogue.add_routes(app.router)
         self.hostile.add_routes(app.router)
+        self.trainings.add_routes(app.router)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -121,6 +124,7 @@ class FakeReplicate:
         runner, self._runner = self._runner, None
         self._closing = True
         await asyncio.gather(*(prediction.stop() for prediction in self.predictions.values()))
+        await self.trainings.close()
         if runner is not None:
             await runner.cleanup()
 
@@ -340,7 +344,8 @@ class FakeReplicate:
         if model.official:
             return problem(404, {"status": 404, "title": "Not found",
                                  "detail": "This model is an official model and does not expose a list of versions."})
-        return _json({"next": None, "previous": None, "results": [version_object(model)]})
+        versions = [version_object(model)] if model.version else []
+        return _json({"next": None, "previous": None, "results": versions})
 
     async def _get_version(self, request: web.Request) -> web.StreamResponse:
         model = self._model(request)
