@@ -11,6 +11,7 @@ import platform
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -46,6 +47,14 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 HopCheck = Callable[[str, str], str]  # (from URL, redirect target) → the URL to request next; raises to refuse
 JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RawBody:
+    """A request body that is not JSON (a multipart upload, a plain-text query), sent as these bytes."""
+
+    data: bytes
+    content_type: str
 
 
 class ReplicateClient:
@@ -145,7 +154,7 @@ class ReplicateClient:
     async def post_json(
         self,
         path_or_url: str,
-        body: JSON | None = None,
+        body: JSON | RawBody | None = None,
         *,
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
@@ -157,14 +166,18 @@ class ReplicateClient:
         method: str,
         path_or_url: str,
         *,
-        body: JSON | None = None,
+        body: JSON | RawBody | None = None,
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
+        safe_to_repeat: bool = False,
     ) -> tuple[int, JSON]:
-        """Sends one API request (with retries where safe) and returns ``(status, json_object)``."""
+        """Sends one API request (with retries where safe) and returns ``(status, json_object)``.
+
+        ``safe_to_repeat`` marks a POST that may be sent again after a 5xx or a dropped answer (a cancel: asking
+        twice does no harm), as GETs are; other POSTs are repeated only after a 429."""
         self.require_token()
         url = self.url_for(path_or_url)
-        idempotent = method in {"GET", "HEAD", "OPTIONS"}
+        idempotent = safe_to_repeat or method in {"GET", "HEAD", "OPTIONS"}
         attempt = 0
         while True:
             attempt += 1
@@ -185,7 +198,8 @@ class ReplicateClient:
             await self.sleep(delay)
 
     async def _send_once(
-        self, method: str, url: str, body: JSON | None, headers: Mapping[str, str] | None, read_timeout: float
+        self, method: str, url: str, body: JSON | RawBody | None, headers: Mapping[str, str] | None,
+        read_timeout: float,
     ) -> tuple[int, JSON]:
         if not self.is_api_url(url):
             raise UnexpectedResponse(
@@ -193,10 +207,15 @@ class ReplicateClient:
                 f"{_origin(self.base_url)}."
             )
         timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
-        data = json.dumps(body).encode() if body is not None else None
+        if isinstance(body, RawBody):
+            data: bytes | None = body.data
+            sent = self.headers({"Content-Type": body.content_type, **(headers or {})}, json_body=False)
+        else:
+            data = json.dumps(body).encode() if body is not None else None
+            sent = self.headers(headers, json_body=data is not None)
         try:
             response = await self.open_following(
-                method, url, headers=self.headers(headers, json_body=data is not None), data=data,
+                method, url, headers=sent, data=data,
                 client_timeout=timeout, check_hop=self._same_origin_hop,
             )
             async with response:
@@ -259,8 +278,9 @@ class ReplicateClient:
 
     def _same_origin_hop(self, source: str, target: str) -> str:
         if _origin(target) != _origin(source):
+            where = "a data: URI" if target.lower().startswith("data:") else _origin(target)
             raise UnexpectedResponse(
-                f"Replicate redirected {_path(source)} to {_origin(target)}; not followed, so the API token is "
+                f"Replicate redirected {_path(source)} to {where}; not followed, so the API token is "
                 "sent to Replicate only."
             )
         return target

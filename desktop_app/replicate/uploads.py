@@ -10,12 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import aiohttp
 
-from .client import ReplicateClient
-from .errors import APIError, NetworkError, ReplicateError, UnexpectedResponse, api_error_from_response, excerpt
+from .client import JSON, RawBody, ReplicateClient
+from .errors import APIError, NetworkError, ReplicateError, UnexpectedResponse, excerpt
 
 INLINE_LIMIT = 256 * 1024  # replicate-api.md §7: data URIs for files up to 256 KB
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the Files API refuses files of 100 MB or more
@@ -92,8 +91,9 @@ async def upload_file(
     """``POST /v1/files`` as ``multipart/form-data`` (``content``, ``type``, ``metadata``).
 
     Files of 100 MB or more are refused before sending, and a 413 from the server becomes the same
-    :class:`UploadTooLarge`. Uploads are not retried (a POST); other errors map as for any request.
-    """
+    :class:`UploadTooLarge`. The request goes through the client like any other: its answer is read under the
+    JSON cap, a redirect is followed only on the API's own origin, and only a 429 is sent again (a POST that
+    failed otherwise might have stored the file)."""
     if len(data) >= MAX_UPLOAD_BYTES:
         raise UploadTooLarge(len(data), filename=filename)
     form = aiohttp.FormData()
@@ -101,26 +101,17 @@ async def upload_file(
     form.add_field("type", content_type)
     if metadata is not None:
         form.add_field("metadata", json.dumps(dict(metadata)), content_type="application/json")
-    url = client.url_for("files")
-    timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
-    client.request_count += 1
+    writer = form()
+    body = RawBody(await writer.as_bytes(), writer.content_type)
     try:
-        async with client.session.post(
-            url, data=form, headers=client.headers(json_body=False), proxy=client.proxy, timeout=timeout
-        ) as response:
-            text = await response.text(errors="replace")
-            if response.status == 413:
-                detail = _detail(text)
-                raise UploadTooLarge(len(data), filename=filename, detail=detail)
-            if response.status >= 400:
-                raise api_error_from_response(response.status, text, response.headers)
-            return _uploaded(text, response.status)
-    except ReplicateError:
+        status, answer = await client.post_json("files", body, read_timeout=read_timeout)
+    except APIError as error:
+        if error.status == 413:
+            raise UploadTooLarge(len(data), filename=filename, detail=error.detail) from None
         raise
-    except (TimeoutError, aiohttp.ClientError) as error:
-        raise NetworkError(
-            f"Uploading {filename} to {urlsplit(url).netloc} failed: {excerpt(str(error) or type(error).__name__)}"
-        ) from error
+    except NetworkError as error:
+        raise NetworkError(f"Uploading {filename} failed: {error}") from error
+    return _uploaded(answer, status)
 
 
 async def _read_source(source: Path | bytes, filename: str | None) -> tuple[bytes, str]:
@@ -137,14 +128,11 @@ async def _read_source(source: Path | bytes, filename: str | None) -> tuple[byte
     return data, filename or path.name
 
 
-def _uploaded(text: str, status: int) -> UploadedFile:
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    urls = body.get("urls") if isinstance(body, dict) else None
+def _uploaded(body: JSON, status: int) -> UploadedFile:
+    urls = body.get("urls")
     url = urls.get("get") if isinstance(urls, dict) else None
-    if not isinstance(body, dict) or not isinstance(url, str) or not url:
+    if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+        text = json.dumps(body, ensure_ascii=False)
         raise UnexpectedResponse(
             f"Replicate answered the upload with {status} but no file URL: {excerpt(text)!r}",
             status=status, excerpt=excerpt(text),
@@ -154,14 +142,9 @@ def _uploaded(text: str, status: int) -> UploadedFile:
         id=str(body.get("id") or ""),
         url=url,
         content_type=str(body.get("content_type") or DEFAULT_CONTENT_TYPE),
-        size=size if isinstance(size, int) else None,
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
         expires_at=str(body["expires_at"]) if body.get("expires_at") else None,
     )
-
-
-def _detail(text: str) -> str:
-    error = api_error_from_response(413, text, {})
-    return error.detail if isinstance(error, APIError) else excerpt(text, 120)
 
 
 def _safe_filename(name: str) -> str:
