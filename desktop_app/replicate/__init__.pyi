@@ -100,6 +100,11 @@ from .models import kind_of as kind_of
 from .models import known_kind as known_kind
 from .models import parse_model as parse_model
 
+# A create whose answer was lost (or that was stopped during its hold): found among recent predictions
+from .lost_create import SentCreate as SentCreate
+from .lost_create import claim_prediction as claim_prediction
+from .lost_create import find_lost_prediction as find_lost_prediction
+
 # Prediction objects from the API, checked and typed
 from .parse import parse_prediction as parse_prediction
 
