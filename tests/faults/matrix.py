@@ -230,6 +230,7 @@ def _download() -> list[Row]:
         Row("download", "image", Redirect.https_elsewhere(), ONCE, "result"),  # a CDN elsewhere is followed
         Row("download", "image", Redirect.https_elsewhere(), ALWAYS, "error"),
         Row("download", "image", Redirect.http_remote(), ONCE, "error"),
+        Row("download", "image", Redirect.http_remote(), ALWAYS, "error"),
         Row("download", "image", DataRedirect(), ONCE, "result"),
         Row("download", "image", BAD_DATA, ONCE, "error"),
         *_rows("download", "image", ECHOES, ONCE, "error"),
