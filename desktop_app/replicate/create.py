@@ -98,7 +98,7 @@ async def create_tracked(
             raise
         log.warning("The answer to a create was lost (%s); following prediction %s found among recent ones",
                     error, found["id"])
-        return found
+        return await _read_again(client, found)
     claim_prediction(str(created["id"]))
     return created
 
@@ -126,6 +126,18 @@ async def cancel_lost(client: ReplicateClient, sent: SentCreate, limit: float) -
         log.info("A stopped create of %s left no prediction behind", sent.model)
     else:
         log.info("Canceled prediction %s, made by a create that was stopped", found_id)
+
+
+async def _read_again(client: ReplicateClient, listed: JSON) -> JSON:
+    """The prediction as ``GET`` by id answers it (a list may leave out what a full object holds, such as a long
+    output); the listed object when that GET fails, since following it will read it again anyway."""
+    urls = listed.get("urls")
+    target = urls.get("get") if isinstance(urls, dict) else None
+    try:
+        return parse_prediction(await client.get_json(str(target or f"predictions/{listed['id']}")))
+    except ReplicateError as error:
+        log.info("Could not read prediction %s again (%s); following it from the list", listed["id"], error)
+        return listed
 
 
 async def _find_quietly(client: ReplicateClient, sent: SentCreate) -> JSON | None:
