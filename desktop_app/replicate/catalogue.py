@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, urlencode
 
-from .client import JSON, RawBody, ReplicateClient
+from .bodies import RawBody
+from .client import JSON, ReplicateClient
 from .errors import (
     APIError,
     AuthenticationError,

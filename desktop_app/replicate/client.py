@@ -11,13 +11,13 @@ import platform
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
 
 from .. import __version__
+from .bodies import MAX_ERROR_BYTES, MAX_JSON_BYTES, MIB, RawBody, parse_json_object, read_body, read_text
 from .errors import (
     MissingTokenError,
     NetworkError,
@@ -35,12 +35,8 @@ from .locations import check_network_url
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 USER_AGENT = f"ReplicateDesktop/{__version__} (+replicate-http; python/{platform.python_version()})"
 MAX_RETRY_AFTER = 60.0
-MIB = 1024 * 1024
-MAX_JSON_BYTES = 32 * MIB  # a JSON answer, measured after decompression
-MAX_ERROR_BYTES = MIB  # of an error body only the start is read: it ends up as a one-line excerpt
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-READ_CHUNK = 64 * 1024
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +44,6 @@ Sleep = Callable[[float], Awaitable[None]]
 HopCheck = Callable[[str, str], str]  # (from URL, redirect target) → the URL to request next; raises to refuse
 JSON = dict[str, Any]
 
-
-@dataclass(frozen=True)
-class RawBody:
-    """A request body that is not JSON (a multipart upload, a plain-text query), sent as these bytes."""
-
-    data: bytes
-    content_type: str
 
 
 class ReplicateClient:
@@ -231,7 +220,7 @@ class ReplicateClient:
                         status=status,
                     )
                 text = self.scrub(raw.decode("utf-8", errors="replace"))
-                return status, _parse_json_object(status, text, response.headers.get("Content-Type", ""))
+                return status, parse_json_object(status, text, response.headers.get("Content-Type", ""))
         except ReplicateError:
             raise
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -321,66 +310,11 @@ class ReplicateClient:
             raise NetworkError(f"The stream from {urlsplit(url).netloc} broke: {_describe(error)}") from error
 
 
-async def read_body(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
-    """The body after decompression, read piece by piece; ``None`` as soon as it grows past ``limit`` bytes
-    (the rest is never read, so a small answer that inflates to gigabytes costs at most ``limit``)."""
-    declared = response.content_length
-    if declared is not None and declared > limit:
-        return None
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(READ_CHUNK):
-        if len(body) + len(chunk) > limit:
-            return None
-        body += chunk
-    return bytes(body)
-
-
-async def read_text(response: aiohttp.ClientResponse, limit: int, *, truncate: bool = False) -> str:
-    """The body as text (invalid UTF-8 replaced): at most ``limit`` bytes of it with ``truncate``, else
-    an :class:`UnexpectedResponse` when it is longer."""
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(READ_CHUNK):
-        if len(body) + len(chunk) > limit:
-            if truncate:
-                body += chunk[: limit - len(body)]
-                break
-            raise UnexpectedResponse(
-                f"The server answered {response.status} with more than {limit // MIB or 1} MiB of data; "
-                "stopped reading it.",
-                status=response.status,
-            )
-        body += chunk
-    return body.decode("utf-8", errors="replace")
-
-
 def _stream_hop(_source: str, target: str) -> str:
     try:
         return check_network_url(target)
     except UnsafeOutputURLError as error:  # the caller falls back to polling on UnexpectedResponse
         raise UnexpectedResponse(str(error)) from None
-
-
-def _parse_json_object(status: int, text: str, content_type: str) -> JSON:
-    if "json" not in content_type.lower():
-        raise UnexpectedResponse(
-            f"Replicate answered {status} with {content_type or 'no content type'} instead of JSON: "
-            f"{excerpt(text)!r}",
-            status=status,
-            excerpt=excerpt(text),
-        )
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        raise UnexpectedResponse(
-            f"Replicate answered {status} with broken JSON: {excerpt(text)!r}", status=status, excerpt=excerpt(text)
-        ) from None
-    if not isinstance(parsed, dict):
-        raise UnexpectedResponse(
-            f"Replicate answered {status} with JSON that is not an object: {excerpt(text)!r}",
-            status=status,
-            excerpt=excerpt(text),
-        )
-    return parsed
 
 
 def _is_transient(error: ReplicateError) -> bool:

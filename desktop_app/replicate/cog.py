@@ -18,7 +18,8 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
-from .client import MAX_ERROR_BYTES, MAX_JSON_BYTES, MIB, USER_AGENT, Sleep, read_text
+from .bodies import MAX_ERROR_BYTES, MAX_JSON_BYTES, MIB, read_text
+from .client import USER_AGENT, Sleep
 from .cog_errors import (
     FAILED_STATUSES,
     CogHealth,

@@ -9,7 +9,8 @@ from typing import BinaryIO
 
 import aiohttp
 
-from .client import USER_AGENT, HopCheck, ReplicateClient, read_text
+from .bodies import read_text
+from .client import USER_AGENT, HopCheck, ReplicateClient
 from .errors import NetworkError, UnexpectedResponse, excerpt, retry_after_seconds
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)

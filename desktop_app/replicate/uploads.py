@@ -13,7 +13,8 @@ from typing import Any
 
 import aiohttp
 
-from .client import JSON, RawBody, ReplicateClient
+from .bodies import RawBody
+from .client import JSON, ReplicateClient
 from .errors import APIError, NetworkError, ReplicateError, UnexpectedResponse, excerpt
 
 INLINE_LIMIT = 256 * 1024  # replicate-api.md §7: data URIs for files up to 256 KB

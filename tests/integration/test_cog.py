@@ -174,26 +174,6 @@ async def test_a_server_that_is_not_cog_is_named_as_such(http: aiohttp.ClientSes
             await runner.cleanup()
 
 
-async def test_an_endless_answer_is_read_only_up_to_the_cap(http: aiohttp.ClientSession) -> None:
-    """A server on the Cog port that never stops answering: the app reads 32 MiB of it, then says so."""
-
-    async def endless(request: web.Request) -> web.StreamResponse:
-        response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        await response.prepare(request)
-        await response.write(b'{"status": "READY", "padding": "')
-        block = b" " * (1024 * 1024)
-        for _ in range(64):
-            await response.write(block)
-        return response
-
-    runner, url = await serve(endless)
-    try:
-        with pytest.raises(UnexpectedResponse, match=r"more than 32 MiB of data; stopped reading it\.$"):
-            await CogBackend(http, url).health()
-    finally:
-        await runner.cleanup()
-
-
 async def test_an_unreachable_port_fails_quickly_with_one_sentence(http: aiohttp.ClientSession) -> None:
     url = f"http://127.0.0.1:{free_port()}"
     began = time.monotonic()

@@ -11,6 +11,7 @@ import pytest
 from aiohttp import web
 
 from desktop_app.replicate import (
+    CogBackend,
     FollowPolicy,
     LogsAppended,
     MalformedPrediction,
@@ -283,3 +284,26 @@ async def test_upload_and_query_answers_are_read_under_the_cap(fake_replicate: F
         await upload_file(client, b"x" * 300_000, filename="clip.bin")
     with pytest.raises(UnexpectedResponse, match=r"more than 32 MiB of data; stopped reading it\.$"):
         await search_models(client, "flux", cursor=f"{fake_replicate.base_url}/models")
+
+
+async def test_an_endless_cog_answer_is_read_only_up_to_the_cap(session: aiohttp.ClientSession) -> None:
+    """A server on a Cog port that never stops answering: the app reads 32 MiB of it, then says so."""
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        await response.write(b'{"status": "READY", "padding": "')
+        for _ in range(64):
+            await response.write(b" " * (1024 * 1024))
+        return response
+
+    app = web.Application()
+    app.router.add_get("/health-check", endless)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        with pytest.raises(UnexpectedResponse, match=r"more than 32 MiB of data; stopped reading it\.$"):
+            await CogBackend(session, f"http://127.0.0.1:{runner.addresses[0][1]}").health()
+    finally:
+        await runner.cleanup()
