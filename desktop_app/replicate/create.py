@@ -93,14 +93,24 @@ async def create_tracked(
         await cancel_lost(client, sent, cancel_timeout)
         raise
     except (NetworkError, ServerError, UnexpectedResponse) as error:
+        lost = error
+    else:
+        claim_prediction(str(created["id"]))
+        return created
+    found: JSON | None = None
+    try:
         found = await _find_quietly(client, sent)
         if found is None:
-            raise
+            raise lost
         log.warning("The answer to a create was lost (%s); following prediction %s found among recent ones",
-                    error, found["id"])
+                    lost, found["id"])
         return await _read_again(client, found)
-    claim_prediction(str(created["id"]))
-    return created
+    except asyncio.CancelledError:  # stopped while looking: what was found, or may yet be, is canceled
+        if found is not None:
+            await cancel_quietly(client, found, cancel_timeout)
+        else:
+            await cancel_lost(client, sent, cancel_timeout)
+        raise
 
 
 async def cancel_lost(client: ReplicateClient, sent: SentCreate, limit: float) -> None:

@@ -28,7 +28,7 @@ from desktop_app.replicate import (
 from desktop_app.replicate.files import download_output
 from tests.fake_replicate import FakeReplicate, Script
 from tests.fake_replicate.fault_kinds import Captured
-from tests.fake_replicate.faults import FaultKind, Reset, Status, Truncate
+from tests.fake_replicate.faults import FaultKind, Reset, Stall, Status, Truncate
 from tests.fake_replicate.faults import MalformedPrediction as Malformed
 
 from .helpers import LLAMA, collect, collect_until_error, make_client, texts
@@ -146,6 +146,27 @@ async def test_a_held_create_whose_answer_is_lost_is_followed_not_sent_again(
     served = [data for _type, data in prediction.files.values()]
     assert [(await download_output(client, url)).data for url in images.images] == served
     assert f"following prediction {prediction.id} found among recent ones" in caplog.text
+
+
+async def test_stopping_a_run_while_its_lost_create_is_looked_for_cancels_the_prediction(
+    fake_replicate: FakeReplicate, session: aiohttp.ClientSession
+) -> None:
+    gate = gated_image(fake_replicate)
+    fake_replicate.faults.add("create", Reset(0), times=1)
+    fake_replicate.faults.add("poll", Stall(30), times=1, method="GET", path="/v1/predictions")  # a slow list
+    events = run_prediction(make_client(session, fake_replicate), parse_model(IMAGE), {"prompt": "a boat"},
+                            kind="image", policy=NOT_HELD)
+    task = asyncio.create_task(collect(events))
+    await until(lambda: lists(fake_replicate) == 1)
+
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    (prediction,) = fake_replicate.predictions.values()
+    assert prediction.status == "canceled"
+    assert cancels(fake_replicate) == [f"/v1/predictions/{prediction.id}/cancel"]
+    gate.set()
 
 
 async def test_a_lost_text_create_is_followed_to_the_exact_reply(fake_replicate: FakeReplicate,
