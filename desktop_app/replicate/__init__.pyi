@@ -82,6 +82,11 @@ from .generator import generate as generate
 from .input_values import coerce_values as coerce_values
 from .input_values import validate_input as validate_input
 
+# A create whose answer was lost (or that was stopped during its hold): found among recent predictions
+from .lost_create import SentCreate as SentCreate
+from .lost_create import claim_prediction as claim_prediction
+from .lost_create import find_lost_prediction as find_lost_prediction
+
 # What each model returns, read from its schema (cached in memory and, through a SchemaStore, on disk)
 from .model_schemas import ModelSchemas as ModelSchemas
 from .model_schemas import ModelTarget as ModelTarget

@@ -16,7 +16,8 @@ import aiohttp
 from aiohttp.abc import AbstractStreamWriter
 from aiohttp.payload import Payload
 
-from .client import ReplicateClient
+from .bodies import MAX_ERROR_BYTES, MAX_JSON_BYTES, RawBody, parse_json_object, read_text
+from .client import JSON, ReplicateClient
 from .errors import APIError, NetworkError, ReplicateError, UnexpectedResponse, api_error_from_response, excerpt
 
 INLINE_LIMIT = 256 * 1024  # replicate-api.md §7: data URIs for files up to 256 KB
@@ -98,8 +99,9 @@ async def upload_file(
     """``POST /v1/files`` as ``multipart/form-data`` (``content``, ``type``, ``metadata``).
 
     Files of 100 MB or more are refused before sending, and a 413 from the server becomes the same
-    :class:`UploadTooLarge`. Uploads are not retried (a POST); other errors map as for any request.
-    """
+    :class:`UploadTooLarge`. The request goes through the client like any other: its answer is read under the
+    JSON cap, a redirect is followed only on the API's own origin, and only a 429 is sent again (a POST that
+    failed otherwise might have stored the file)."""
     if len(data) >= MAX_UPLOAD_BYTES:
         raise UploadTooLarge(len(data), filename=filename)
     form = aiohttp.FormData()
@@ -107,26 +109,17 @@ async def upload_file(
     form.add_field("type", content_type)
     if metadata is not None:
         form.add_field("metadata", json.dumps(dict(metadata)), content_type="application/json")
-    url = client.url_for("files")
-    timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
-    client.request_count += 1
+    writer = form()
+    body = RawBody(await writer.as_bytes(), writer.content_type)
     try:
-        async with client.session.post(
-            url, data=form, headers=client.headers(json_body=False), proxy=client.proxy, timeout=timeout
-        ) as response:
-            text = await response.text(errors="replace")
-            if response.status == 413:
-                detail = _detail(text)
-                raise UploadTooLarge(len(data), filename=filename, detail=detail)
-            if response.status >= 400:
-                raise api_error_from_response(response.status, text, response.headers)
-            return _uploaded(text, response.status)
-    except ReplicateError:
+        status, answer = await client.post_json("files", body, read_timeout=read_timeout)
+    except APIError as error:
+        if error.status == 413:
+            raise UploadTooLarge(len(data), filename=filename, detail=error.detail) from None
         raise
-    except (TimeoutError, aiohttp.ClientError) as error:
-        raise NetworkError(
-            f"Uploading {filename} to {urlsplit(url).netloc} failed: {excerpt(str(error) or type(error).__name__)}"
-        ) from error
+    except NetworkError as error:
+        raise NetworkError(f"Uploading {filename} failed: {error}") from error
+    return _uploaded(answer, status)
 
 
 async def upload_path(
@@ -160,12 +153,16 @@ async def upload_path(
             url, data=body, headers=client.headers(json_body=False), proxy=client.proxy, timeout=timeout,
             allow_redirects=False,
         ) as response:
-            text = await response.text(errors="replace")
-            if response.status == 413:
-                raise UploadTooLarge(size, filename=name, detail=_detail(text))
             if response.status >= 400:
-                raise api_error_from_response(response.status, text, response.headers)
-            return _uploaded(text, response.status)
+                text = client.scrub(await read_text(response, MAX_ERROR_BYTES, truncate=True))
+                refusal = api_error_from_response(response.status, text, response.headers)
+                if response.status == 413:
+                    detail = refusal.detail if isinstance(refusal, APIError) else ""
+                    raise UploadTooLarge(size, filename=name, detail=detail)
+                raise refusal
+            text = client.scrub(await read_text(response, MAX_JSON_BYTES))
+            answer = parse_json_object(response.status, text, response.headers.get("Content-Type", ""))
+            return _uploaded(answer, response.status)
     except ReplicateError:
         raise
     except (TimeoutError, aiohttp.ClientError) as error:
@@ -219,13 +216,10 @@ async def _read_source(source: Path | bytes, filename: str | None) -> tuple[byte
     return data, filename or path.name
 
 
-def _uploaded(text: str, status: int) -> UploadedFile:
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
+def _uploaded(body: JSON, status: int) -> UploadedFile:
     uploaded = file_object(body)
-    if uploaded is None:
+    if uploaded is None or not uploaded.url.lower().startswith(("https://", "http://")):
+        text = json.dumps(body, ensure_ascii=False)
         raise UnexpectedResponse(
             f"Replicate answered the upload with {status} but no file URL: {excerpt(text)!r}",
             status=status, excerpt=excerpt(text),
@@ -250,11 +244,6 @@ def file_object(body: object) -> UploadedFile | None:
         expires_at=str(body["expires_at"]) if body.get("expires_at") else None,
         sha256=sha256 if isinstance(sha256, str) and sha256 else None,
     )
-
-
-def _detail(text: str) -> str:
-    error = api_error_from_response(413, text, {})
-    return error.detail if isinstance(error, APIError) else excerpt(text, 120)
 
 
 def _safe_filename(name: str) -> str:

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import re
+import ssl
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
@@ -118,6 +119,15 @@ class FakeReplicate:
         await web.TCPSite(runner, "127.0.0.1", port).start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
+
+    async def start_tls(self, context: ssl.SSLContext) -> int:
+        """Also serves every route over HTTPS on another port of 127.0.0.1 (a CDN or stream host "elsewhere",
+        reached through a test resolver: see elsewhere.py); returns that port."""
+        if self._runner is None:
+            raise RuntimeError("FakeReplicate is not started")
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        return int(self._runner.addresses[-1][1])
 
     async def close(self) -> None:
         """Stops every prediction's run, ends open streams and held requests, and closes the server."""
@@ -279,9 +289,6 @@ class FakeReplicate:
         if hold is not None:
             await self._hold(prediction, hold)
         status = 202 if hold is not None and not prediction.is_terminal else 201
-        scripted = self.hostile.create_answer(request, prediction.to_json())
-        if scripted is not None:
-            return scripted
         return _json(prediction.to_json(), status=status, headers={"Location": prediction.urls["get"]})
 
     async def _hold(self, prediction: FakePrediction, seconds: float) -> None:
@@ -302,8 +309,7 @@ class FakeReplicate:
         prediction = self._prediction(request)
         if prediction is None:
             return problem(404)
-        scripted = self.hostile.poll_answer(request, prediction.to_json())
-        return _json(prediction.to_json()) if scripted is None else scripted
+        return _json(prediction.to_json())
 
     async def _cancel_prediction(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)
