@@ -61,78 +61,22 @@
     </message>
 </context>
 <context>
-    <name>AppController</name>
-    <message>
-        <source>not set</source>
-        <translation>не задан</translation>
-    </message>
+    <name>AccountView</name>
     <message>
         <source>Not connected</source>
         <translation>Не подключено</translation>
     </message>
     <message>
-        <source>Attach an image</source>
-        <translation>Прикрепить изображение</translation>
-    </message>
-    <message>
-        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
-        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
-    </message>
-    <message>
-        <source>{} takes no image input; choose a vision or image-editing model first.</source>
-        <translation>{} не принимает изображения; сначала выберите модель компьютерного зрения или редактирования изображений.</translation>
-    </message>
-    <message>
-        <source>Attached {} (sent as “{}” with your next message)</source>
-        <translation>Прикреплено: {} (будет отправлено как «{}» со следующим сообщением)</translation>
-    </message>
-    <message>
-        <source>Some parameters need fixing first — {}</source>
-        <translation>Сначала исправьте параметры — {}</translation>
-    </message>
-    <message>
-        <source>Nothing was sent: the outputs could not be kept. {}</source>
-        <translation>Ничего не отправлено: результаты негде сохранить. {}</translation>
-    </message>
-    <message>
-        <source>Stopped; the prediction was canceled on Replicate.</source>
-        <translation>Остановлено; запуск отменён на Replicate.</translation>
-    </message>
-    <message>
-        <source>Saved {}</source>
-        <translation>Сохранено: {}</translation>
-    </message>
-    <message>
-        <source>Output file: {} ({}) — in the viewer, with Save and Open</source>
-        <translation>Выходной файл: {} ({}) — в просмотрщике, с кнопками «Сохранить» и «Открыть»</translation>
-    </message>
-    <message>
-        <source>Model changed to {}</source>
-        <translation>Модель изменена на {}</translation>
-    </message>
-    <message>
         <source>Checking token…</source>
         <translation>Проверка токена…</translation>
     </message>
-    <message numerus="yes">
-        <source>Recovered %n result(s) that finished while the app was closed.</source>
-        <translation>
-            <numerusform>Восстановлен %n результат, завершённый, пока приложение было закрыто.</numerusform>
-            <numerusform>Восстановлено %n результата, завершённых, пока приложение было закрыто.</numerusform>
-            <numerusform>Восстановлено %n результатов, завершённых, пока приложение было закрыто.</numerusform>
-        </translation>
-    </message>
     <message>
-        <source>saved in {}</source>
-        <translation>сохранён в {}</translation>
+        <source>Settings could not be saved: {}</source>
+        <translation>Не удалось сохранить настройки: {}</translation>
     </message>
     <message>
         <source>Signed in as {}</source>
         <translation>Вход выполнен: {}</translation>
-    </message>
-    <message>
-        <source>The token could not be stored: {}</source>
-        <translation>Не удалось сохранить токен: {}</translation>
     </message>
     <message>
         <source>Token refused</source>
@@ -143,12 +87,55 @@
         <translation>Не удалось проверить токен</translation>
     </message>
     <message>
+        <source>The token could not be stored: {}</source>
+        <translation>Не удалось сохранить токен: {}</translation>
+    </message>
+    <message>
         <source>environment variable REPLICATE_API_TOKEN</source>
         <translation>переменная окружения REPLICATE_API_TOKEN</translation>
     </message>
     <message>
-        <source>Settings could not be saved: {}</source>
-        <translation>Не удалось сохранить настройки: {}</translation>
+        <source>saved in {}</source>
+        <translation>сохранён в {}</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>не задана</translation>
+    </message>
+</context>
+<context>
+    <name>AppController</name>
+    <message>
+        <source>Stop the running reply before opening another conversation.</source>
+        <translation>Остановите текущий ответ, прежде чем открывать другой чат.</translation>
+    </message>
+    <message>
+        <source>Stopped; the prediction was canceled on Replicate.</source>
+        <translation>Остановлено; запуск отменён на Replicate.</translation>
+    </message>
+    <message>
+        <source>This reply was interrupted before it finished.</source>
+        <translation>Этот ответ был прерван, не закончившись.</translation>
+    </message>
+    <message>
+        <source>Saved {}</source>
+        <translation>Сохранено: {}</translation>
+    </message>
+    <message>
+        <source>The history could not be saved: {0}</source>
+        <translation>Не удалось сохранить историю: {0}</translation>
+    </message>
+    <message>
+        <source>Output file: {} ({}) — in the viewer, with Save and Open</source>
+        <translation>Выходной файл: {} ({}) — в просмотрщике, с кнопками «Сохранить» и «Открыть»</translation>
+    </message>
+    <message numerus="yes">
+        <source>Recovered %n result(s) that finished while the app was closed.</source>
+        <translation>
+            <numerusform>Восстановлен %n результат, завершённый, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результата, завершённых, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результатов, завершённых, пока приложение было закрыто.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -403,6 +390,14 @@
         <translation>Произошла непредвиденная ошибка ({0}). Подробности — в журнале.</translation>
     </message>
     <message>
+        <source>Some parameters need fixing first — {}</source>
+        <translation>Сначала исправьте параметры — {}</translation>
+    </message>
+    <message>
+        <source>Nothing was sent: the outputs could not be kept. {}</source>
+        <translation>Ничего не отправлено: результаты негде сохранить. {}</translation>
+    </message>
+    <message>
         <source>No Replicate API token is set. Create one at {0} and set REPLICATE_API_TOKEN (or paste it in Settings).</source>
         <translation>API-токен Replicate не задан. Создайте его на {0} и задайте REPLICATE_API_TOKEN (или вставьте токен в настройках).</translation>
     </message>
@@ -526,49 +521,6 @@
     </message>
 </context>
 <context>
-    <name>HistoryActions</name>
-    <message>
-        <source>Stop the running reply before opening another conversation.</source>
-        <translation>Остановите текущий ответ, прежде чем открывать другой чат.</translation>
-    </message>
-    <message>
-        <source>Export as Markdown into folder</source>
-        <translation>Экспорт в Markdown: выберите папку</translation>
-    </message>
-    <message>
-        <source>Export as JSON</source>
-        <translation>Экспорт в JSON</translation>
-    </message>
-    <message>
-        <source>JSON (*.json)</source>
-        <translation>JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Import a conversation</source>
-        <translation>Импорт чата</translation>
-    </message>
-    <message>
-        <source>Replicate Desktop export (*.json)</source>
-        <translation>Экспорт Replicate Desktop (*.json)</translation>
-    </message>
-    <message>
-        <source>Exported to {}</source>
-        <translation>Экспортировано в {}</translation>
-    </message>
-    <message>
-        <source>Parameters copied to the clipboard.</source>
-        <translation>Параметры скопированы в буфер обмена.</translation>
-    </message>
-    <message>
-        <source>This conversation has no generation to reuse yet.</source>
-        <translation>В этом чате пока нет генерации, которую можно повторить.</translation>
-    </message>
-    <message>
-        <source>This reply was interrupted before it finished.</source>
-        <translation>Этот ответ был прерван, не закончившись.</translation>
-    </message>
-</context>
-<context>
     <name>HistoryDelegate</name>
     <message>
         <source>Untitled</source>
@@ -596,13 +548,6 @@
             <numerusform>%Ln сообщения</numerusform>
             <numerusform>%Ln сообщений</numerusform>
         </translation>
-    </message>
-</context>
-<context>
-    <name>HistoryRecorder</name>
-    <message>
-        <source>The history could not be saved: {0}</source>
-        <translation>Не удалось сохранить историю: {0}</translation>
     </message>
 </context>
 <context>
@@ -734,6 +679,41 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Yesterday</source>
         <translation>Вчера</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>Export as Markdown into folder</source>
+        <translation>Экспорт в Markdown: выберите папку</translation>
+    </message>
+    <message>
+        <source>Export as JSON</source>
+        <translation>Экспорт в JSON</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Import a conversation</source>
+        <translation>Импорт чата</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop export (*.json)</source>
+        <translation>Экспорт Replicate Desktop (*.json)</translation>
+    </message>
+    <message>
+        <source>Exported to {}</source>
+        <translation>Экспортировано в {}</translation>
+    </message>
+    <message>
+        <source>This conversation has no generation to reuse yet.</source>
+        <translation>В этом чате пока нет генерации, которую можно повторить.</translation>
+    </message>
+    <message>
+        <source>Parameters copied to the clipboard.</source>
+        <translation>Параметры скопированы в буфер обмена.</translation>
     </message>
 </context>
 <context>
@@ -1300,6 +1280,29 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Use any Replicate model by its owner/name[:version]</source>
         <translation>Любая модель Replicate по имени владелец/модель[:версия]</translation>
+    </message>
+</context>
+<context>
+    <name>ModelView</name>
+    <message>
+        <source>{} takes no image input; choose a vision or image-editing model first.</source>
+        <translation>{} не принимает изображения; сначала выберите модель компьютерного зрения или редактирования изображений.</translation>
+    </message>
+    <message>
+        <source>Attached {} (sent as “{}” with your next message)</source>
+        <translation>Прикреплено: {} (будет отправлено как «{}» со следующим сообщением)</translation>
+    </message>
+    <message>
+        <source>Model changed to {}</source>
+        <translation>Модель изменена на {}</translation>
+    </message>
+    <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
+        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
     </message>
 </context>
 <context>

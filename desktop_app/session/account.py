@@ -64,7 +64,7 @@ class Account:
         self._proxy = proxy
         self._token: str | None = None
         self._source = TokenSource("none")
-        self._client = make_client(None, self.base_url, proxy)
+        self._client: ReplicateClient | None = None  # built on first use: the network stack loads then
 
     def __repr__(self) -> str:
         return f"Account(source={self._source.origin!r}, base_url={self.base_url!r})"
@@ -76,7 +76,14 @@ class Account:
     @property
     def client(self) -> ReplicateClient:
         """The client for the token in use (rebuilt whenever the token or the connection settings change)."""
+        if self._client is None:
+            self._client = self.make_client(self._token, self.base_url, self._proxy)
         return self._client
+
+    @property
+    def has_token(self) -> bool:
+        """Whether a token is in use (asked without building a client)."""
+        return self._token is not None
 
     @property
     def token(self) -> str | None:
@@ -107,7 +114,7 @@ class Account:
         """Asks ``/account`` who ``token`` (by default the one in use) belongs to; raises the core's errors
         (``AuthenticationError`` for a refused token, ``MissingTokenError`` for none) or
         :class:`InvalidTokenError` for one that cannot be a token (nothing is sent then)."""
-        client = self._client if token is None else self.make_client(_cleaned(token), self.base_url, self._proxy)
+        client = self.client if token is None else self.make_client(_cleaned(token), self.base_url, self._proxy)
         return _account_info(await client.get_json("account"))
 
     async def sign_in(self, token: str) -> SignedIn:
@@ -133,7 +140,7 @@ class Account:
     def _use(self, token: str | None, source: TokenSource) -> None:
         self._token = token
         self._source = source
-        self._client = self.make_client(token, self.base_url, self._proxy)
+        self._client = None
 
 
 def _cleaned(token: str) -> str:

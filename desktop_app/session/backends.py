@@ -1,7 +1,8 @@
 """Where a run's core events come from: Replicate (create or resume) or a local Cog server.
 
 Everything the core may grow is injected here, not hard-wired: ``prediction_options`` are passed to
-``run_prediction`` as keyword arguments (an app-wide poll budget, a schema source…), a request's
+``run_prediction`` as keyword arguments (an app-wide poll budget, a schema source…; a function giving them
+defers building them to the first run), a request's
 ``deadline`` becomes ``deadline=`` (Cancel-After), and downloads go through an injectable function.
 """
 
@@ -64,16 +65,21 @@ class Backends:
         *,
         policy: Callable[[], FollowPolicy] = lambda: APP_POLICY,
         local: LocalServers | None = None,
-        prediction_options: Mapping[str, Any] | None = None,
+        prediction_options: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
         download: Download = default_download,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.client = client
         self.policy = policy
         self.local = local
-        self.prediction_options = dict(prediction_options or {})
+        self._options = prediction_options
         self.download = download
         self.sleep = sleep
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments for ``run_prediction`` (given as a function, they are made on first use)."""
+        options = self._options() if callable(self._options) else self._options
+        return dict(options or {})
 
     def create(self, plan: RunPlan) -> EventSource:
         """The events of a new prediction for ``plan`` (its files resolved first)."""
@@ -86,7 +92,7 @@ class Backends:
                 events = local.events(plan.local_url, model_input, stream=plan.kind != "image", alt=plan.prompt)
             else:
                 assert plan.ref is not None
-                options = dict(self.prediction_options)
+                options = self.options()
                 if plan.request.deadline is not None:
                     options["deadline"] = plan.request.deadline
                 events = run_prediction(client, plan.ref, model_input, kind=plan.kind, alt=plan.prompt,
@@ -102,4 +108,6 @@ class Backends:
     def resume(self, prediction_id: str, kind: ModelKind | None, alt: str) -> EventSource:
         """The events of a prediction created earlier; leaving early does not cancel it."""
         client, policy = self.client(), self.policy()
-        return lambda: resume_prediction(client, prediction_id, kind=kind, alt=alt, policy=policy, sleep=self.sleep)
+        budget = self.options().get("budget")  # the app's poll budget, shared with the runs in flight
+        return lambda: resume_prediction(client, prediction_id, kind=kind, alt=alt, policy=policy, sleep=self.sleep,
+                                         budget=budget)

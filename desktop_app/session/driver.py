@@ -109,10 +109,13 @@ class RunDriver:
                 if translated is not None:
                     run.emit(translated)
                 if isinstance(event, core.Started):
+                    log.info("Prediction %s started for %s (%s)", event.prediction_id, event.model, event.status)
                     self._record_started(event)
                 elif isinstance(event, core.ImageResponse):
                     urls = list(event.images)
                 elif isinstance(event, core.Completed):
+                    log.info("Prediction %s %s (model time %s s)", event.prediction_id, event.status,
+                             event.predict_time)
                     completed = event
         if completed is None:
             raise UnexpectedResponse("The prediction ended without a result.")

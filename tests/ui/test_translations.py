@@ -41,7 +41,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app import i18n
 from desktop_app.replicate import BUILTIN_MODELS, deadline, errors
 from desktop_app.ui.chat.transcript import TranscriptView, is_code_block
-from desktop_app.ui.common.runners import describe_error
+from desktop_app.ui.common.errors import describe_error
 from desktop_app.ui.common.translations import (
     available_languages,
     install_translations,

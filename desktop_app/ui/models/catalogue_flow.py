@@ -12,13 +12,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
 from ...replicate import (
-    INLINE_LIMIT,
     CatalogueCache,
     InputSchema,
     ModelCard,
     ReplicateClient,
     UnknownModelError,
-    file_input_value,
     parse_model,
 )
 from ...storage.atomic import write_atomically
@@ -70,9 +68,11 @@ class CatalogueFlow(QObject):
         cache_dir: Path,
         remembered: Callable[[str], Mapping[str, Any]] | None = None,
         *,
+        has_token: Callable[[], bool] | None = None,
         parent: QWidget,
     ) -> None:
         super().__init__(parent)
+        self.has_token = has_token or (lambda: client_getter().has_token)
         self.remembered = remembered or (lambda _model: {})
         self.picker = picker
         self.form = form
@@ -89,7 +89,7 @@ class CatalogueFlow(QObject):
 
     def load_schema(self, model: str) -> None:
         """Fetches (or takes from the cache) the input schema of ``model`` for the form."""
-        if not self.client_getter().has_token:
+        if not self.has_token():
             return  # the first-run panel asks for a token; the form follows once there is one
         try:
             ref = parse_model(model)
@@ -126,10 +126,9 @@ class CatalogueFlow(QObject):
         """Awaits the schema request in flight, if any (tests)."""
         await self._schemas.wait_idle()
 
-    def prompt_field_name(self) -> str | None:
-        """The schema's field that the chat's prompt box feeds (``prompt``, ``text``, ``message``…)."""
-        field = self.form.schema().prompt_field
-        return field.name if field is not None else None
+    def schema(self) -> InputSchema:
+        """The schema the form was built from (what the run's parameters are checked against)."""
+        return self.form.schema()
 
     def values_for_run(self) -> tuple[dict[str, Any] | None, dict[str, str]]:
         """The form's values to send with the prompt, or ``None`` and the problems (shown on the fields)."""
@@ -138,17 +137,6 @@ class CatalogueFlow(QObject):
     def highlight(self, errors: Mapping[str, str]) -> None:
         self.parameters_requested.emit()
         self.form.highlight_errors(errors)
-
-    async def resolve_files(self, values: Mapping[str, Any], *, inline_only: bool = False) -> dict[str, Any]:
-        """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects; a local Cog
-        server takes every file inline (``inline_only``)."""
-        client = self.client_getter()
-        limit = 1 << 62 if inline_only else INLINE_LIMIT
-        resolved: dict[str, Any] = {}
-        for name, value in values.items():
-            resolved[name] = (await file_input_value(client, value, inline_limit=limit)
-                              if isinstance(value, Path) else value)
-        return resolved
 
     def show_schema(self, schema: InputSchema, remembered_as: str) -> None:
         """Builds the form from a schema read elsewhere (a local Cog server's ``/openapi.json``)."""
@@ -199,13 +187,6 @@ class CatalogueFlow(QObject):
         values = self.remembered(card.summary.full_name)
         if values:
             self.form.set_values(values)
-
-    def remembrance(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """What to remember of a run's values: no secrets, no seed (a new one each time unless locked), no
-        local files (they may be gone by the next run)."""
-        secret = {spec.name for spec in self.form.schema().fields if spec.secret}
-        return {name: value for name, value in values.items()
-                if name not in secret and name != "seed" and not isinstance(value, Path)}
 
     def _on_schemas_failed(self, what: str, message: str, _kind: str) -> None:
         log.info("Could not load the %s for the parameter form: %s", what, message)
