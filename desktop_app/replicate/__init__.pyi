@@ -23,10 +23,10 @@ from .client import Sleep as Sleep
 
 # Local Cog servers
 from .cog import CogBackend as CogBackend
-from .cog import CogHealth as CogHealth
-from .cog import CogNotReady as CogNotReady
-from .cog import CogSetupFailed as CogSetupFailed
 from .cog import describe_capabilities as describe_capabilities
+from .cog_errors import CogHealth as CogHealth
+from .cog_errors import CogNotReady as CogNotReady
+from .cog_errors import CogSetupFailed as CogSetupFailed
 
 # Deadlines: Cancel-After, checked locally, and the endings it explains
 from .deadline import AbortedBeforeStart as AbortedBeforeStart
@@ -66,6 +66,7 @@ from .events import PredictionEvent as PredictionEvent
 from .events import Progress as Progress
 from .events import Started as Started
 from .events import TextDelta as TextDelta
+from .events import TextReplaced as TextReplaced
 
 # Outputs: downloading what a prediction made (into memory, or streamed to a file)
 from .files import DownloadedFile as DownloadedFile
@@ -78,6 +79,8 @@ from .files import download_to_file as download_to_file
 from .generator import AsyncResult as AsyncResult
 from .generator import ReplicateHome as ReplicateHome
 from .generator import generate as generate
+from .input_values import coerce_values as coerce_values
+from .input_values import validate_input as validate_input
 
 # What each model returns, read from its schema (cached in memory and, through a SchemaStore, on disk)
 from .model_schemas import ModelSchemas as ModelSchemas
@@ -123,9 +126,7 @@ from .schema import FieldSpec as FieldSpec
 from .schema import FileClass as FileClass
 from .schema import InputSchema as InputSchema
 from .schema import classify_file as classify_file
-from .schema import coerce_values as coerce_values
 from .schema import parse_input_schema as parse_input_schema
-from .schema import validate_input as validate_input
 
 # Input files: data: URIs for small ones, the Files API for large ones
 from .uploads import INLINE_LIMIT as INLINE_LIMIT

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections import deque
@@ -104,7 +103,7 @@ class PollBudget:
     @contextmanager
     def following(self, client: ReplicateClient, prediction: JSON) -> Iterator[Watch]:
         """Follows ``prediction`` (as last seen) through the budget until the block ends."""
-        watch = Watch(client, _account(client), prediction, self.clock())
+        watch = Watch(client, client.account_key, prediction, self.clock())
         self._watches.append(watch)
         try:
             yield watch
@@ -251,9 +250,3 @@ def _complete(item: dict[str, Any]) -> bool:
     if item.get("status") == "failed":
         return bool(item.get("error"))
     return True
-
-
-def _account(client: ReplicateClient) -> str:
-    """Which account a client polls for (its API host and token), as a digest: the token is never kept."""
-    authorization = client.headers(json_body=False).get("Authorization", "")
-    return hashlib.sha256(f"{client.base_url}\n{authorization}".encode()).hexdigest()

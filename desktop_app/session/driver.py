@@ -30,9 +30,6 @@ from .run import Run
 
 log = logging.getLogger(__name__)
 
-# The core's "exact reply replaces what was streamed" event, once it has one (it is being added elsewhere).
-_CORE_TEXT_REPLACED = getattr(core, "TextReplaced", None)
-
 
 def session_event(run_id: int, event: object) -> SessionEvent | None:
     """The session event for one core event (``None`` for those the session reports otherwise)."""
@@ -47,8 +44,8 @@ def session_event(run_id: int, event: object) -> SessionEvent | None:
         return RunStarted(run_id, event.prediction_id, event.model, event.version, event.web_url)
     if isinstance(event, core.ImageResponse):
         return OutputsAnnounced(run_id, tuple(event.images), event.alt)
-    if _CORE_TEXT_REPLACED is not None and isinstance(event, _CORE_TEXT_REPLACED):
-        return TextReplaced(run_id, str(event.text))
+    if isinstance(event, core.TextReplaced):
+        return TextReplaced(run_id, event.text)
     if not isinstance(event, core.Completed):
         log.debug("Core event %s has no session event", type(event).__name__)
     return None
@@ -88,13 +85,15 @@ class RunDriver:
         except Exception as error:
             self._end_failed(error)
             return
-        self._record_end("done", completed.status, None, completed.predict_time)
         try:
             await self.keeper.keep(run.id, urls, run.emit)
         except asyncio.CancelledError:
+            self._record_end("done", completed.status, None, completed.predict_time)
             run.emit(RunCanceled(run.id, run.text))  # the prediction is paid and recorded; only fetching stopped
             self._release()
             raise
+        # Recorded done once its outputs are kept: an app that dies while fetching them resumes it next time.
+        self._record_end("done", completed.status, None, completed.predict_time)
         run.emit(RunFinished(run.id, completed.status, run.text, completed.predict_time, dict(completed.metrics)))
         self._release()
 

@@ -29,7 +29,7 @@ from .schemas import (
     version_object,
 )
 from .scripts import FakeModel, Script, builtin_models, derived_run_count, derived_version_id, split_full_name
-from .sse import format_comment
+from .streaming import serve_stream
 
 TOKEN = "r8_fake_0123456789abcdefghijklmnopqrstuv"
 ACCOUNT = {"type": "user", "username": "fake-user", "name": "Fake User", "github_url": None, "avatar_url": None}
@@ -357,31 +357,7 @@ class FakeReplicate:
         prediction = self._prediction(request)
         if prediction is None or not prediction.stream:
             return problem(404, dict(_NOT_FOUND))
-        events = prediction.events
-        last_id = request.headers.get("Last-Event-ID")
-        index = next((i + 1 for i, event in enumerate(events) if event.id == last_id), 0) if last_id else 0
-        cut = prediction.script.cut_stream_after
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-        await response.prepare(request)
-        outputs_sent = 0
-        try:
-            await response.write(format_comment("hi"))
-            while cut is None or outputs_sent < cut:
-                if index < len(events):
-                    event = events[index]
-                    index += 1
-                    await response.write(event.encode())
-                    outputs_sent += event.event == "output"
-                    if event.event == "done":
-                        break
-                elif self._closing:
-                    return response
-                else:
-                    await prediction.changed()
-            await response.write_eof()
-        except ConnectionResetError:
-            pass  # the client went away
-        return response
+        return await serve_stream(request, prediction, lambda: self._closing)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)

@@ -94,6 +94,20 @@ class ChatPane(QWidget):
             if not self._flush_timer.isActive():
                 self._flush_timer.start()
 
+    def replace_text(self, turn_id: int, text: str) -> None:
+        """Replaces the whole text of a reply (what streamed in turned out to differ from the model's output).
+
+        One re-render of that reply only, buffered text included; a streaming reply goes on streaming."""
+        turn = self._turns.get(turn_id)
+        if turn is None or turn.role != "assistant":
+            _log.debug("replacement for unknown turn %s ignored", turn_id)
+            return
+        turn.pending.clear()
+        turn.parts = [text] if text else []
+        self._view.render_body(turn)
+        if turn.state != "streaming":
+            self._render_footer(turn)  # "Copy" depends on there being text
+
     def finish_turn(self, turn_id: int, *, predict_time: float | None = None) -> None:
         """Ends a reply: renders its markdown once, in its own region of the document."""
         self._end_turn(turn_id, "done", predict_time=predict_time)

@@ -182,7 +182,9 @@ class TranscriptView(QTextBrowser):
         turn.placeholder = turn.state == "streaming" and not text and not turn.images
         if turn.placeholder:
             cursor.insertText("…", char_format(self._muted))
-        elif text and (turn.role == "user" or turn.state == "streaming"):
+        elif text and turn.state == "streaming":
+            insert_streaming_text(cursor, text)
+        elif text and turn.role == "user":
             cursor.insertText(text, QTextCharFormat())
         elif text:
             insert_markdown(cursor, text, code_background=self._code_background)
@@ -288,6 +290,22 @@ def select_range(document: QTextDocument, start: int, end: int) -> QTextCursor:
     cursor.setPosition(start)
     cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
     return cursor
+
+
+def insert_streaming_text(cursor: QTextCursor, text: str) -> None:
+    """Inserts a streaming reply's text, continuing any paragraph longer than ``STREAM_BLOCK_LIMIT`` in a new
+    block at a space (as :meth:`TranscriptView.append_to_body` does), so later appends stay cheap."""
+    start = 0
+    while len(text) - start > STREAM_BLOCK_LIMIT:
+        newline = text.rfind("\n", start, start + STREAM_BLOCK_LIMIT + 1)
+        split = newline if newline >= 0 else text.find(" ", start + STREAM_BLOCK_LIMIT)
+        if split < 0:
+            break
+        cursor.insertText(text[start : split + 1], QTextCharFormat())
+        if newline < 0:
+            cursor.insertBlock()
+        start = split + 1
+    cursor.insertText(text[start:], QTextCharFormat())
 
 
 def set_gap(cursor: QTextCursor, pixels: int) -> None:

@@ -30,6 +30,7 @@ from ...session import (
     Services,
     SessionEvent,
     TextAppended,
+    TextReplaced,
     problem_of,
 )
 from ..common.errors import describe_error, describe_problem
@@ -215,6 +216,9 @@ class AppController(QObject):
             if shown.kind is None:
                 shown.kind = "text"
                 self.models.use_layout("text")
+        elif isinstance(event, TextReplaced):  # the exact reply: the chat shows it, the history records it
+            log.info("The streamed reply differed from the model's output; showing the output instead")
+            w.chat.replace_text(turn, event.text)
         elif isinstance(event, ProgressChanged):
             w.progress.update_progress(event.status, event.mode, event.attempt, event.max_attempts, event.elapsed,
                                        event.percent, event.log_line)
