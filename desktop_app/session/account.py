@@ -6,15 +6,20 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..replicate import DEFAULT_BASE_URL, ReplicateClient, UnexpectedResponse
+from ..replicate import UnexpectedResponse
 from ..storage.secrets import ENV_VAR, TokenStore, clean_token
 from .errors import InvalidTokenError
 
+if TYPE_CHECKING:  # the client is built on first use: the network stack is not loaded before
+    from ..replicate import ReplicateClient
+
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[str | None, str, str | None], ReplicateClient]  # (token, base URL, proxy) → client
+DEFAULT_BASE_URL = "https://api.replicate.com/v1"  # the core's too (client.DEFAULT_BASE_URL; a test keeps them equal)
+
+ClientFactory = Callable[[str | None, str, str | None], "ReplicateClient"]  # (token, base URL, proxy) → client
 TokenOrigin = Literal["environment", "saved", "none"]
 
 
@@ -56,11 +61,11 @@ class Account:
     """
 
     def __init__(self, token_store: TokenStore, make_client: ClientFactory, env: Mapping[str, str], *,
-                 base_url: str = DEFAULT_BASE_URL, proxy: str | None = None) -> None:
+                 base_url: str | None = None, proxy: str | None = None) -> None:
         self.token_store = token_store
         self.make_client = make_client
         self.env = env
-        self._base_url = base_url
+        self._base_url = base_url or DEFAULT_BASE_URL
         self._proxy = proxy
         self._token: str | None = None
         self._source = TokenSource("none")

@@ -6,22 +6,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
-from ...replicate import (
-    CatalogueCache,
-    InputSchema,
-    ModelCard,
-    ReplicateClient,
-    UnknownModelError,
-    parse_model,
-)
+from ...replicate import InputSchema, UnknownModelError, parse_model
 from ...storage.atomic import write_atomically
-from .catalogue_runner import CatalogueRunner
 from .picker import ModelPicker
+
+if TYPE_CHECKING:  # the catalogue's network side loads with the first look-up, not with the window
+    from ...replicate import CatalogueCache, ModelCard, ReplicateClient
+    from .catalogue_runner import CatalogueRunner
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +73,34 @@ class CatalogueFlow(QObject):
         self.picker = picker
         self.form = form
         self.client_getter = client_getter
-        self.cache = CatalogueCache(cache_dir, write=write_atomically)
+        self.cache_dir = cache_dir
+        self._cache: CatalogueCache | None = None
         self._host = parent
-        self._schemas = CatalogueRunner(client_getter, self.cache, self)
-        self._schemas.card_loaded.connect(self._on_schemas_card_loaded)
-        self._schemas.failed.connect(self._on_schemas_failed)
+        self._runner: CatalogueRunner | None = None
         self._pending: str | None = None
         self._applied: tuple[str, InputSchema] | None = None  # what the form was last built from
         self._dialog: QDialog | None = None
         picker.model_selected.connect(self.load_schema)
+
+    @property
+    def cache(self) -> CatalogueCache:
+        """The model cards kept on disk (for offline starts), opened on first use."""
+        if self._cache is None:
+            from ...replicate import CatalogueCache
+
+            self._cache = CatalogueCache(self.cache_dir, write=write_atomically)
+        return self._cache
+
+    @property
+    def _schemas(self) -> CatalogueRunner:
+        """The look-ups of the chosen model's card, made on first use."""
+        if self._runner is None:
+            from .catalogue_runner import CatalogueRunner
+
+            self._runner = CatalogueRunner(self.client_getter, self.cache, self)
+            self._runner.card_loaded.connect(self._on_schemas_card_loaded)
+            self._runner.failed.connect(self._on_schemas_failed)
+        return self._runner
 
     def load_schema(self, model: str) -> None:
         """Fetches (or takes from the cache) the input schema of ``model`` for the form."""
@@ -116,7 +131,12 @@ class CatalogueFlow(QObject):
 
     async def close(self) -> None:
         """Stops schema, search and cover requests before the window goes away."""
-        runners = [self._schemas, *(self._dialog.findChildren(CatalogueRunner) if self._dialog else [])]
+        if self._runner is None and self._dialog is None:
+            return
+        from .catalogue_runner import CatalogueRunner
+
+        runners = [*([self._runner] if self._runner else []),
+                   *(self._dialog.findChildren(CatalogueRunner) if self._dialog else [])]
         for runner in runners:
             runner.cancel_all()
         for runner in runners:
@@ -124,7 +144,8 @@ class CatalogueFlow(QObject):
 
     async def wait_idle(self) -> None:
         """Awaits the schema request in flight, if any (tests)."""
-        await self._schemas.wait_idle()
+        if self._runner is not None:
+            await self._runner.wait_idle()
 
     def schema(self) -> InputSchema:
         """The schema the form was built from (what the run's parameters are checked against)."""
@@ -153,6 +174,7 @@ class CatalogueFlow(QObject):
             self._dialog.activateWindow()
             return
         from .browser import ModelBrowser  # loaded when first opened
+        from .catalogue_runner import CatalogueRunner
 
         dialog = QDialog(self._host)
         dialog.setWindowTitle(self.tr("Find models"))

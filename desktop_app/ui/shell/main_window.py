@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from ..viewer.image_viewer import ImageViewer
     from .progress import ProgressPanel
 from ..common.widgets import named
-from .layout import OutputKind, PaneLayout
+
+if TYPE_CHECKING:
+    from .layout import OutputKind, PaneLayout
 
 
 class MainWindow(QMainWindow):
@@ -84,6 +86,7 @@ class MainWindow(QMainWindow):
         from ..dialogs.token_panel import TokenPanel
         from ..models.picker import ModelPicker
         from ..viewer.image_viewer import ImageViewer
+        from .layout import PaneLayout
         from .progress import ProgressPanel
 
         self._panes_built = True

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QScrollArea
 
-from ...replicate import ReplicateClient
 from ...session import Services
 from ..common.tasks import Tasks
 from ..common.widgets import named
@@ -18,6 +17,9 @@ from ..history.sidebar import HistorySidebar
 from ..models.catalogue_flow import CatalogueFlow
 from .history_view import HistoryView
 from .main_window import MainWindow
+
+if TYPE_CHECKING:
+    from ...replicate import ReplicateClient
 
 
 def attach_catalogue(
