@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 class AccountView(QObject):
     """Translates the token panel and the settings dialog into :class:`Account` and :class:`Preferences` calls,
     and their answers into the account label, the token panel and the status bar. ``on_signed_in`` hears each
-    token newly accepted (the parameter form then loads the model's schema)."""
+    token the account accepted, at start and after a sign-in (the parameter form then loads the model's schema)."""
 
     def __init__(self, window: MainWindow, account: Account, preferences: Preferences, tasks: Tasks, *,
                  on_signed_in: Callable[[], None]) -> None:
@@ -85,12 +85,12 @@ class AccountView(QObject):
     def _on_checked(self, info: AccountInfo) -> None:
         self.window.set_account(self.tr("Signed in as {}").format(info.display_name))
         self.window.token_panel.hide()
+        self.on_signed_in()
 
     def _on_signed_in(self, signed_in: SignedIn) -> None:
         if signed_in.not_stored is not None:
             self._on_not_stored(signed_in.not_stored)
         self._on_checked(signed_in.account)
-        self.on_signed_in()
 
     def _on_check_failed(self, error: Exception) -> None:
         message = describe_error(error)

@@ -158,7 +158,7 @@ class AppController(QObject):
 
     def _on_window_new_chat_requested(self) -> None:
         self.chat.new()
-        self._shown = None
+        self._shown, self._viewer_turn = None, None
         self.window.chat.clear()
         self.window.chat.set_busy(False)
         self.window.progress.reset()
@@ -288,8 +288,7 @@ class AppController(QObject):
         w.chat.clear()
         w.progress.reset()
         thumbnails = {image.path: image.thumbnail for image in reopened.images}
-        last_paths = {image.path for image in reopened.last_images}
-        self._viewer_turn, self._viewer_files = None, {}
+        self._viewer_turn, self._viewer_files = None, {}  # the reopened turns have their thumbnails already
         for turn in reopened.conversation:
             if turn.role == "user":
                 w.chat.add_user_turn(turn.text, turn.model)
@@ -300,8 +299,6 @@ class AppController(QObject):
             for index, path in enumerate(turn.outputs):
                 if path in thumbnails:
                     w.chat.add_image_turn(turn_id, thumbnails[path], index)
-                if path in last_paths:
-                    self._viewer_turn = turn_id
             if turn.state == "stopped":
                 w.chat.mark_stopped(turn_id)
             elif turn.state == "failed":
@@ -324,12 +321,12 @@ class AppController(QObject):
 
     def _on_viewer_image_shown(self, index: int) -> None:
         image = self.window.viewer.image_at(index)
-        if self._viewer_turn is not None and image is not None and self._shown is not None:
+        if self._viewer_turn is not None and image is not None:  # decoded off the loop: maybe after the run ended
             self.window.chat.add_image_turn(self._viewer_turn, image, index)
 
     def _on_viewer_file_shown(self, index: int) -> None:
         output = self.window.viewer.file_at(index)
-        if self._shown is not None and output is not None:
+        if self._viewer_turn is not None and output is not None:
             self.window.chat.add_note(self.tr("Output file: {} ({}) — in the viewer, with Save and Open").format(
                 output.name, output.description()))
 

@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QWidget
 OutputKind = Literal["text", "image"]
 SIDEBAR_WIDTH = 260
 IMAGE_CHAT_SHARE = 0.36  # of the room left to chat and viewer, for an image model
-MIN_CHAT_WIDTH = 320
+MIN_CHAT_WIDTH = 280
+MIN_VIEWER_WIDTH = 240
+MIN_SIDEBAR_WIDTH = 180
 MAX_PARAMETERS_SHARE = 0.5  # of the window: the parameters never open wider
 
 
@@ -66,6 +68,7 @@ class PaneLayout(QObject):
         panel.setVisible(visible)
         self._fit_parameters()
         self.apply()
+        QTimer.singleShot(0, self.apply)  # again once the splitter has handled the panel's show or hide
 
     def use(self, kind: OutputKind) -> None:
         """Lays the panes out for a model that makes ``kind`` (remembering the current kind's widths first)."""
@@ -88,23 +91,27 @@ class PaneLayout(QObject):
         self.apply()
 
     def apply(self) -> None:
-        """Gives each pane its width for the kind in use: the one remembered, else the default."""
+        """Gives each pane its width for the kind in use (the one remembered, else the default), fitted to the
+        room there is: what is missing is taken from the viewer first for text and from the chat's neighbours
+        first for images, never below a pane's minimum; what is left over goes to the pane the kind needs most."""
         names = self._names()
         remembered = self._widths.get(self._kind, {})
         defaults = self._defaults(names)
-        sizes = []
+        wanted: dict[str, int] = {}
         for name in names:
             pane = self._panes[name]
             if name == "parameters" and pane.isHidden():
-                sizes.append(0)
-                continue
-            width = remembered.get(name, defaults[name])
-            if name == "parameters":
-                width = max(width, pane.minimumWidth())
-            sizes.append(width)
+                wanted[name] = 0
+            elif name == "parameters":
+                wanted[name] = max(remembered.get(name, defaults[name]), pane.minimumWidth())
+            else:
+                wanted[name] = remembered.get(name, defaults[name])
+        room = self._room(names)
+        if room is not None:
+            self._fit(wanted, room)
         self._applying = True
         try:
-            self.splitter.setSizes(sizes)
+            self.splitter.setSizes([wanted[name] for name in names])
         finally:
             self._applying = False
 
@@ -140,13 +147,44 @@ class PaneLayout(QObject):
         panel.setMinimumWidth(needed)
         return self.pane_width("parameters") < needed
 
+    def _room(self, names: list[str]) -> int | None:
+        """The width the panes share (``None`` before the splitter has been laid out)."""
+        width = self.splitter.width()
+        if width < 200:
+            return None
+        shown = [name for name in names if not self._panes[name].isHidden()]
+        return width - self.splitter.handleWidth() * max(len(shown) - 1, 0)
+
+    def _fit(self, wanted: dict[str, int], room: int) -> None:
+        main = "chat" if self._kind == "text" else "viewer"
+        missing = sum(wanted.values()) - room
+        if missing < 0:
+            wanted[main] = wanted.get(main, 0) - missing
+            return
+        floors = {name: max(floor, self._minimum(name)) if name in self._panes else floor
+                  for name, floor in (("viewer", MIN_VIEWER_WIDTH), ("chat", MIN_CHAT_WIDTH),
+                                      ("sidebar", MIN_SIDEBAR_WIDTH))}
+        if self._kind == "text":
+            floors["viewer"] = 0  # it may be dragged shut
+        order = ["viewer", "chat", "sidebar"] if self._kind == "text" else ["viewer", "sidebar", "chat"]
+        for name in order:
+            if missing <= 0 or name not in wanted:
+                continue
+            give = max(min(wanted[name] - floors[name], missing), 0)
+            wanted[name] -= give
+            missing -= give
+
+    def _minimum(self, name: str) -> int:
+        pane = self._panes[name]
+        return max(pane.minimumWidth(), pane.minimumSizeHint().width())
+
     def _names(self) -> list[str]:
         by_widget = {id(widget): name for name, widget in self._panes.items()}
         return [by_widget.get(id(self.splitter.widget(index)), f"#{index}") for index in range(self.splitter.count())
                 if id(self.splitter.widget(index)) in by_widget]
 
     def _defaults(self, names: list[str]) -> dict[str, int]:
-        total = sum(self.splitter.sizes()) or max(self.splitter.width(), 1200)
+        total = self._room(names) or sum(self.splitter.sizes()) or 1200
         parameters = self._panes.get("parameters")
         fixed = {"sidebar": SIDEBAR_WIDTH if "sidebar" in names else 0,
                  "parameters": parameters.minimumWidth() if parameters is not None and not parameters.isHidden() else 0}
