@@ -166,38 +166,6 @@
 <context>
     <name>ChatPane</name>
     <message>
-        <source>Stop</source>
-        <translation>Стоп</translation>
-    </message>
-    <message>
-        <source>Send</source>
-        <translation>Отправить</translation>
-    </message>
-    <message>
-        <source>Stop the reply (Esc)</source>
-        <translation>Остановить ответ (Esc)</translation>
-    </message>
-    <message>
-        <source>Send the prompt (Enter)</source>
-        <translation>Отправить запрос (Enter)</translation>
-    </message>
-    <message>
-        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
-        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
-    </message>
-    <message>
-        <source>Attach…</source>
-        <translation>Прикрепить…</translation>
-    </message>
-    <message>
-        <source>Attach an image for models that take one (vision models, editors)</source>
-        <translation>Прикрепить изображение для моделей, которые его принимают (зрение, редакторы)</translation>
-    </message>
-    <message>
-        <source>Attach an image</source>
-        <translation>Прикрепить изображение</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <translation>Копировать</translation>
     </message>
@@ -212,14 +180,6 @@
     <message>
         <source>Select all</source>
         <translation>Выделить всё</translation>
-    </message>
-    <message>
-        <source>Type a prompt first</source>
-        <translation>Сначала введите запрос</translation>
-    </message>
-    <message>
-        <source>A reply is still coming: press Stop (Esc) first</source>
-        <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
     </message>
 </context>
 <context>
@@ -314,6 +274,49 @@
     </message>
 </context>
 <context>
+    <name>Composer</name>
+    <message>
+        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
+        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <source>Send the prompt (Enter)</source>
+        <translation>Отправить запрос (Enter)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Стоп</translation>
+    </message>
+    <message>
+        <source>Attach…</source>
+        <translation>Прикрепить…</translation>
+    </message>
+    <message>
+        <source>Attach an image for models that take one (vision models, editors)</source>
+        <translation>Прикрепить изображение для моделей, которые его принимают (зрение, редакторы)</translation>
+    </message>
+    <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
+        <source>Stop the reply (Esc)</source>
+        <translation>Остановить ответ (Esc)</translation>
+    </message>
+    <message>
+        <source>Type a prompt first</source>
+        <translation>Сначала введите запрос</translation>
+    </message>
+    <message>
+        <source>A reply is still coming: press Stop (Esc) first</source>
+        <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>The details are on the clipboard.</source>
@@ -370,6 +373,56 @@
     <message>
         <source>Show the details</source>
         <translation>Показать подробности</translation>
+    </message>
+</context>
+<context>
+    <name>DeleteBar</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Delete “{0}”? The conversation and its images will be deleted from this computer.</source>
+        <translation>Удалить «{0}»? Чат и его изображения будут удалены с этого компьютера.</translation>
+    </message>
+</context>
+<context>
+    <name>EntryActions</name>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Переименовать</translation>
+    </message>
+    <message>
+        <source>Use these settings again</source>
+        <translation>Повторить с этими настройками</translation>
+    </message>
+    <message>
+        <source>Copy parameters</source>
+        <translation>Копировать параметры</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>Экспорт в Markdown…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>Экспорт в JSON…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>Импорт…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Удалить…</translation>
     </message>
 </context>
 <context>
@@ -579,50 +632,6 @@
     <message>
         <source>Conversations</source>
         <translation>Чаты</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Отмена</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>Удалить</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Открыть</translation>
-    </message>
-    <message>
-        <source>Rename</source>
-        <translation>Переименовать</translation>
-    </message>
-    <message>
-        <source>Use these settings again</source>
-        <translation>Повторить с этими настройками</translation>
-    </message>
-    <message>
-        <source>Copy parameters</source>
-        <translation>Копировать параметры</translation>
-    </message>
-    <message>
-        <source>Export as Markdown…</source>
-        <translation>Экспорт в Markdown…</translation>
-    </message>
-    <message>
-        <source>Export as JSON…</source>
-        <translation>Экспорт в JSON…</translation>
-    </message>
-    <message>
-        <source>Import…</source>
-        <translation>Импорт…</translation>
-    </message>
-    <message>
-        <source>Delete…</source>
-        <translation>Удалить…</translation>
-    </message>
-    <message>
-        <source>Delete “{0}”? The conversation and its images will be deleted from this computer.</source>
-        <translation>Удалить «{0}»? Чат и его изображения будут удалены с этого компьютера.</translation>
     </message>
     <message>
         <source>Could not read the history.

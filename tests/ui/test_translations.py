@@ -440,7 +440,7 @@ def test_install_translations_switches_the_language_and_back() -> None:
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Отмена", "Qt's own qtbase_ru"
         assert QLocale().toString(2.5, "f", 1) == "2,5"
         gc.collect()  # the catalogue's bytes stay alive with its translator
-        assert QCoreApplication.translate("ChatPane", "Send") == "Отправить"
+        assert QCoreApplication.translate("Composer", "Send") == "Отправить"
 
         assert install_translations(app, "en") == "en"
         assert QCoreApplication.translate("MainWindow", "&File") == "&File"
