@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 
@@ -18,6 +18,8 @@ from ..common.tasks import Tasks
 from ..history.sidebar import HistorySidebar
 from ..models.catalogue_flow import CatalogueFlow
 from .main_window import MainWindow
+
+REFRESH_DELAY_MS = 150
 
 
 class HistoryView(QObject):
@@ -51,20 +53,27 @@ class HistoryView(QObject):
         sidebar.reuse_requested.connect(self._on_sidebar_reuse_requested)
         sidebar.copy_parameters_requested.connect(self._on_sidebar_copy_parameters_requested)
         sidebar.new_chat_requested.connect(window.new_chat_requested)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(REFRESH_DELAY_MS)
+        self._refresh_timer.timeout.connect(sidebar.refresh)
 
     def refresh(self, _conversation_id: int | None = None) -> None:
-        """Shows what the history holds now (the recorder calls it after each write the list shows)."""
-        self.sidebar.refresh()
+        """Shows what the history holds now. The recorder calls it after each write the list shows; writes that
+        land together (an output kept, then the run's end) are shown by one reading of the list, a moment later,
+        so that the reading does not compete with the image being shown."""
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
 
     # ------------------------------------------------------------------ requests
 
     def _on_sidebar_rename_requested(self, conversation_id: int, title: str) -> None:
-        self._call(lambda: self.library.rename(conversation_id, title), self.refresh, "rename")
+        self._call(lambda: self.library.rename(conversation_id, title), self._refresh_now, "rename")
 
     def _on_sidebar_delete_requested(self, conversation_id: int) -> None:
         if conversation_id == self.current():
             self.window.new_chat_requested.emit()
-        self._call(lambda: self.library.delete(conversation_id), self.refresh, "delete")
+        self._call(lambda: self.library.delete(conversation_id), self._refresh_now, "delete")
 
     def _on_sidebar_reuse_requested(self, conversation_id: int) -> None:
         self._call(lambda: self.library.reuse(conversation_id), self._reuse, "reuse")
@@ -103,8 +112,12 @@ class HistoryView(QObject):
     def _call(self, call: Callable[[], Awaitable[Any]], on_result: Callable[[Any], None], name: str) -> None:
         self.tasks.call(call, on_result, lambda error: self._status(describe_error(error)), name=name)
 
+    def _refresh_now(self, _result: object = None) -> None:
+        self._refresh_timer.stop()
+        self.sidebar.refresh()
+
     def _imported(self, conversation_id: int) -> None:
-        self.refresh()
+        self._refresh_now()
         self.open_requested.emit(conversation_id)
 
     def _exported(self, path: Path) -> None:
