@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QScrollArea, QSplitter, QWidget
 
 OutputKind = Literal["text", "image"]
 SIDEBAR_WIDTH = 260
-IMAGE_CHAT_SHARE = 0.36  # of the room left to chat and viewer, for an image model
+IMAGE_CHAT_SHARE = 0.42  # of the room left to chat and viewer, for an image model
 MIN_CHAT_WIDTH = 280
 MIN_VIEWER_WIDTH = 240
 MIN_SIDEBAR_WIDTH = 180
