@@ -38,14 +38,20 @@ async def default_download(client: ReplicateClient, url: str, progress: Download
 
 
 async def resolve_files(client: ReplicateClient, values: Mapping[str, Any], *, inline_only: bool) -> dict[str, Any]:
-    """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects; a local Cog server
-    takes every file inline (``inline_only``)."""
+    """Local files (alone or in a list) become ``data:`` URIs (small) or uploads (large), as Replicate expects; a
+    local Cog server takes every file inline (``inline_only``)."""
     from ..replicate import INLINE_LIMIT, file_input_value
 
     limit = 1 << 62 if inline_only else INLINE_LIMIT
     resolved: dict[str, Any] = {}
     for name, value in values.items():
-        resolved[name] = await file_input_value(client, value, inline_limit=limit) if isinstance(value, Path) else value
+        if isinstance(value, Path):
+            resolved[name] = await file_input_value(client, value, inline_limit=limit)
+        elif isinstance(value, list | tuple) and any(isinstance(item, Path) for item in value):
+            resolved[name] = [await file_input_value(client, item, inline_limit=limit) if isinstance(item, Path)
+                              else item for item in value]
+        else:
+            resolved[name] = value
     return resolved
 
 

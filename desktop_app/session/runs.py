@@ -78,7 +78,8 @@ class RunService:
 
         def record_begin() -> None:
             if self.recorder is not None:
-                self.recorder.begin_generation(run.id, history, plan.model, plan.recorded_input)
+                self.recorder.begin_generation(run.id, history, plan.model, plan.recorded_input,
+                                               source_output_id=plan.request.source_output_id)
 
         driver = RunDriver(run, self.backends.create(plan), RunBegun(run.id, plan.model, plan.kind, plan.prompt),
                            recorder=self.recorder, keeper=self._keeper, record_begin=record_begin)
