@@ -111,12 +111,16 @@ class TrainingError(PredictionError):
 
 
 class TrainingFailed(TrainingError):
+    """The trainer reported a failure; ``model_error`` is its message."""
+
     def __init__(self, model_error: str, *, training_id: str | None = None, logs: str = "") -> None:
         self.model_error = model_error
         super().__init__(f"The training failed: {model_error}", prediction_id=training_id, logs=logs)
 
 
 class TrainingCanceled(TrainingError):
+    """The training was canceled (``before_start`` when it never began running)."""
+
     def __init__(self, *, training_id: str | None = None, before_start: bool = False) -> None:
         self.before_start = before_start
         message = ("The training was stopped before it started." if before_start

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .backends import Backends, LocalServers, resolve_files
     from .chat import ChatBusyError, ChatSession
     from .conversation import Conversation, Turn
-    from .errors import InputProblems, InvalidTokenError, error_kind, invalid_fields, problem_of
+    from .errors import InputProblems, InvalidTokenError, OutputsCannotBeKept, error_kind, invalid_fields, problem_of
     from .events import (
         LogsAppended,
         OutputFailed,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .requests import RunPlan, RunRequest
     from .run import Run
     from .runs import RunService
+    from .services import Services, build_services
     from .training_checks import (
         TrainingPlan,
         TrainingRefused,
@@ -131,6 +132,7 @@ _LAZY: dict[str, str] = {
     "OutputsAnnounced": "events",
     "PackedData": "training_data",
     "PackingProgressed": "training_events",
+    "OutputsCannotBeKept": "errors",
     "Preferences": "preferences",
     "Presets": "presets",
     "ProgressChanged": "events",
@@ -151,6 +153,7 @@ _LAZY: dict[str, str] = {
     "RunService": "runs",
     "RunStarted": "events",
     "SendTo": "picture_inputs",
+    "Services": "services",
     "SessionEvent": "events",
     "SignedIn": "account",
     "TextAppended": "events",
@@ -174,6 +177,7 @@ _LAZY: dict[str, str] = {
     "TrainingSucceeded": "training_events",
     "Turn": "conversation",
     "UploadProgressed": "training_events",
+    "build_services": "services",
     "conversation_title": "recorder",
     "error_kind": "errors",
     "estimate_training_cost": "training_costs",
@@ -222,6 +226,7 @@ __all__ = [
     "OutputProgressed",
     "OutputReady",
     "OutputsAnnounced",
+    "OutputsCannotBeKept",
     "PackedData",
     "PackingProgressed",
     "Preferences",
@@ -244,6 +249,7 @@ __all__ = [
     "RunService",
     "RunStarted",
     "SendTo",
+    "Services",
     "SessionEvent",
     "SignedIn",
     "TextAppended",
@@ -267,6 +273,7 @@ __all__ = [
     "TrainingSucceeded",
     "Turn",
     "UploadProgressed",
+    "build_services",
     "conversation_title",
     "error_kind",
     "estimate_training_cost",

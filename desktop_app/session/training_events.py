@@ -72,6 +72,8 @@ class TrainingStatus:
 
 @dataclass(frozen=True)
 class TrainingLogsAppended:
+    """New text at the end of the training's logs."""
+
     run_id: int
     text: str
 
