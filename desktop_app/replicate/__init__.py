@@ -11,6 +11,7 @@ from ..lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .client import DEFAULT_BASE_URL, ReplicateClient
+    from .create import CreateCall, CreateStep, cancel_prediction
     from .deadline import DeadlineError, parse_deadline
     from .errors import (
         APIError,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
     from .poll_budget import PollBudget
     from .predictions import APP_POLICY, FollowPolicy, run_prediction
     from .prompts import Message, build_prompt, format_prompt
+    from .schema import InputSchema
 
 _LAZY: dict[str, str] = {
     "ALIASES": "models",
@@ -56,12 +58,15 @@ _LAZY: dict[str, str] = {
     "BillingRequiredError": "errors",
     "Completed": "events",
     "ConfigurationError": "errors",
+    "CreateCall": "create",
+    "CreateStep": "create",
     "DEFAULT_BASE_URL": "client",
     "DeadlineError": "deadline",
     "DownloadedFile": "files",
     "EmptyPromptError": "errors",
     "FollowPolicy": "predictions",
     "ImageResponse": "events",
+    "InputSchema": "schema",
     "LogsAppended": "events",
     "MalformedPrediction": "errors",
     "Message": "prompts",
@@ -93,6 +98,7 @@ _LAZY: dict[str, str] = {
     "UnsafeOutputURLError": "errors",
     "ValidationError": "errors",
     "build_prompt": "prompts",
+    "cancel_prediction": "create",
     "download_output": "files",
     "download_to_file": "files",
     "format_prompt": "prompts",
@@ -121,11 +127,14 @@ __all__ = [
     "BillingRequiredError",
     "Completed",
     "ConfigurationError",
+    "CreateCall",
+    "CreateStep",
     "DeadlineError",
     "DownloadedFile",
     "EmptyPromptError",
     "FollowPolicy",
     "ImageResponse",
+    "InputSchema",
     "LogsAppended",
     "MalformedPrediction",
     "Message",
@@ -157,6 +166,7 @@ __all__ = [
     "UnsafeOutputURLError",
     "ValidationError",
     "build_prompt",
+    "cancel_prediction",
     "download_output",
     "download_to_file",
     "format_prompt",

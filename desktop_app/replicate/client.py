@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 HopCheck = Callable[[str, str], str]  # (from URL, redirect target) → the URL to request next; raises to refuse
 JSON = dict[str, Any]
+AnswerHook = Callable[[int, Mapping[str, str]], None]  # (status, headers) of each answer, errors included
 
 
 class ReplicateClient:
@@ -143,8 +144,11 @@ class ReplicateClient:
         *,
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
+        retry_throttled: bool = True,
+        on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
-        return await self.request_json("POST", path_or_url, body=body, headers=headers, read_timeout=read_timeout)
+        return await self.request_json("POST", path_or_url, body=body, headers=headers, read_timeout=read_timeout,
+                                       retry_throttled=retry_throttled, on_answer=on_answer)
 
     async def request_json(
         self,
@@ -154,8 +158,13 @@ class ReplicateClient:
         body: JSON | None = None,
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
+        retry_throttled: bool = True,
+        on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
-        """Sends one API request (with retries where safe) and returns ``(status, json_object)``."""
+        """Sends one API request (with retries where safe) and returns ``(status, json_object)``.
+
+        ``retry_throttled`` False leaves every 429 to the caller (a queue that paces its own creates);
+        ``on_answer`` hears the status and headers of each answer (``ratelimit-*`` hints), errors included."""
         self.require_token()
         url = self.url_for(path_or_url)
         idempotent = method in {"GET", "HEAD", "OPTIONS"}
@@ -163,9 +172,9 @@ class ReplicateClient:
         while True:
             attempt += 1
             try:
-                return await self._send_once(method, url, body, headers, read_timeout)
+                return await self._send_once(method, url, body, headers, read_timeout, on_answer)
             except RateLimitedError as error:
-                if attempt > self.max_retries:
+                if not retry_throttled or attempt > self.max_retries:
                     raise
                 delay = min(error.retry_after if error.retry_after is not None else self._backoff(attempt),
                             MAX_RETRY_AFTER)
@@ -179,7 +188,8 @@ class ReplicateClient:
             await self.sleep(delay)
 
     async def _send_once(
-        self, method: str, url: str, body: JSON | None, headers: Mapping[str, str] | None, read_timeout: float
+        self, method: str, url: str, body: JSON | None, headers: Mapping[str, str] | None, read_timeout: float,
+        on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
         if not self.is_api_url(url):
             raise UnexpectedResponse(
@@ -195,6 +205,8 @@ class ReplicateClient:
             )
             async with response:
                 status = response.status
+                if on_answer is not None:
+                    on_answer(status, response.headers)
                 if status >= 400:
                     text = await read_text(response, MAX_ERROR_BYTES, truncate=True)
                     raise api_error_from_response(status, text, response.headers, secrets=(self._token,))

@@ -67,9 +67,11 @@ class Backends:
         self.download = download
         self.sleep = sleep
 
-    def create(self, plan: RunPlan) -> EventSource:
-        """The events of a new prediction for ``plan`` (its files resolved first)."""
+    def create(self, plan: RunPlan, options: Mapping[str, Any] | None = None) -> EventSource:
+        """The events of a new prediction for ``plan`` (its files resolved first); ``options`` add to (or
+        replace) the ``run_prediction`` keyword arguments for this run only (a queue's create step)."""
         client, policy, local = self.client(), self.policy(), self.local
+        extra = dict(options or {})
 
         async def source() -> AsyncGenerator[PredictionEvent, None]:
             model_input = await resolve_files(client, plan.model_input, inline_only=plan.local_url is not None)
@@ -81,8 +83,9 @@ class Backends:
                 options = dict(self.prediction_options)
                 if plan.request.deadline is not None:
                     options["deadline"] = plan.request.deadline
+                options.update(extra)
                 events = run_prediction(client, plan.ref, model_input, kind=plan.kind, alt=plan.prompt,
-                                        policy=policy, sleep=self.sleep, **options)
+                                        policy=options.pop("policy", policy), sleep=self.sleep, **options)
             try:
                 async for event in events:
                     yield event
@@ -94,4 +97,6 @@ class Backends:
     def resume(self, prediction_id: str, kind: ModelKind | None, alt: str) -> EventSource:
         """The events of a prediction created earlier; leaving early does not cancel it."""
         client, policy = self.client(), self.policy()
-        return lambda: resume_prediction(client, prediction_id, kind=kind, alt=alt, policy=policy, sleep=self.sleep)
+        budget = self.prediction_options.get("budget")  # the app's one poll budget covers resumed runs too
+        return lambda: resume_prediction(client, prediction_id, kind=kind, alt=alt, policy=policy, sleep=self.sleep,
+                                         budget=budget)
