@@ -93,7 +93,9 @@ class JobQueue:
         self._warned: set[tuple[str, int | None]] = set()
         self._background: set[asyncio.Task[None]] = set()
         self.context = JobContext(store, self.runs, self.pacer, backends.client, self._emit, self._changed,
-                                  lambda: self._detaching, policy, outputs, spending)
+                                  lambda: self._detaching, policy, outputs, spending,
+                                  account_problem=self._account_problem)
+        self.reason: str | None = None
 
     # ---- events -----------------------------------------------------------------------------------
 
@@ -170,7 +172,7 @@ class JobQueue:
         self._queue_changed()
 
     def resume(self) -> None:
-        self._paused = False
+        self._paused, self.reason = False, None
         self._queue_changed()
         self._wakeup()
 
@@ -382,7 +384,12 @@ class JobQueue:
 
     def _queue_changed(self) -> None:
         order = tuple(job.id for job in self.store.jobs(states=("queued",)))
-        self._emit(QueueChanged(self._paused, order, self.pacer.concurrency))
+        self._emit(QueueChanged(self._paused, order, self.pacer.concurrency, self.reason))
+
+    def _account_problem(self, message: str) -> None:
+        if not self._paused:
+            self._paused, self.reason = True, message
+            self._queue_changed()
 
     def _view(self, job: JobRecord) -> JobView:
         work = self._work.get(job.id)

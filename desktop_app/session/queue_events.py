@@ -83,11 +83,12 @@ class JobThrottled:
 @dataclass(frozen=True)
 class QueueChanged:
     """The queue was paused or resumed, reordered, or its concurrency changed: ``order`` is the queued jobs'
-    ids, next first."""
+    ids, next first. ``reason`` says why the queue paused itself (the token was refused, billing is needed)."""
 
     paused: bool
     order: tuple[int, ...]
     concurrency: int
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

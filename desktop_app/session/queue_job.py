@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..replicate import (
+    AuthenticationError,
+    BillingRequiredError,
     CreateCall,
     FollowPolicy,
     InputSchema,
     MalformedPrediction,
+    MissingTokenError,
     NetworkError,
     RateLimitedError,
     ReplicateClient,
@@ -67,6 +70,7 @@ class JobContext:
     outputs: JobOutputs | None = None
     spending: Spending | None = None
     sleep: Callable[[float], Any] = asyncio.sleep
+    account_problem: Callable[[str], None] = lambda _message: None  # every job would fail so: stop starting them
 
 
 def request_of(model: str, model_input: Mapping[str, Any], schema: InputSchema | None = None) -> RunRequest:
@@ -101,6 +105,8 @@ class JobWork:
                 plan = context.runs.prepare(request_of(job.model, job.input))
             except ReplicateError as error:
                 self._set(state="failed", error=str(error))
+                if isinstance(error, MissingTokenError):
+                    context.account_problem(str(error))
                 return None
             self._set(state="creating", attempts=job.attempts + (0 if job.sent_at is not None else 1))
             options: Mapping[str, Any] = {"create": self._create, "leave_running": context.detaching,
@@ -202,6 +208,8 @@ class JobWork:
             self._set(state="succeeded", error=None, predict_time=end.predict_time, cost=cost, outputs=paths)
         elif isinstance(end, RunFailed):
             self._set(state="failed", error=end.problem.message)
+            if isinstance(end.problem.error, AuthenticationError | BillingRequiredError | MissingTokenError):
+                context.account_problem(end.problem.message)
         elif isinstance(end, RunCanceled):
             self._set(state="canceled")
 
