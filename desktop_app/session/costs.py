@@ -13,6 +13,7 @@ import re
 import statistics
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any, Literal
 
@@ -131,9 +132,9 @@ def format_dollars(amount: float) -> str:
     """$0.12, $0.0031, $12.50: enough digits to tell small runs apart."""
     if amount == 0:
         return "$0.00"
-    if abs(amount) < 0.01:
-        return f"${amount:.4f}"
-    return f"${amount:,.2f}"
+    places = Decimal("0.0001") if abs(amount) < 0.01 else Decimal("0.01")
+    rounded = Decimal(repr(amount)).quantize(places, ROUND_HALF_UP)  # $0.015 shows as $0.02, as a person rounds
+    return f"${rounded:,}"
 
 
 class Prices:

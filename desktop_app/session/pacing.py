@@ -193,7 +193,7 @@ class CreatePacer:
         if stated is not None:
             self.per_minute = max(MIN_PER_MINUTE, stated[0])
             self.source, self._stated_at = "stated", now
-        elif send.at >= self._last_decrease:  # not a straggler of the episode already counted
+        elif send.at > self._last_decrease:  # not a straggler of the episode already counted
             elapsed = now - self._episode_start
             if self._episode_start > -math.inf and elapsed >= 1.0 and self._accepted_since_episode >= 2:
                 measured = self._accepted_since_episode / elapsed * 60.0
@@ -202,7 +202,7 @@ class CreatePacer:
             else:
                 self.per_minute = max(MIN_PER_MINUTE, self.per_minute / 2)
                 self.source = "reduced"
-        if send.at >= self._last_decrease:
+        if send.at > self._last_decrease:
             self.window = max(1.0, self.window / 2)
             self._last_decrease = now
             self._episode_start, self._accepted_since_episode = now, 0

@@ -87,11 +87,14 @@ class Bucket:
 @dataclass
 class RateLimits:
     """The fake account's limits: ``create`` for the three create routes, ``other`` for the rest of ``/v1``
-    (3000 a minute). Set either to ``None`` to lift it. ``throttled`` counts the 429s sent, by route kind."""
+    (3000 a minute). Set either to ``None`` to lift it. ``throttled`` counts the 429s sent, by route kind;
+    ``accepted`` the requests let through."""
 
     create: CreateLimit | None = field(default_factory=CreateLimit.normal)
     other: CreateLimit | None = field(default_factory=lambda: CreateLimit(per_minute=3000, burst=3000))
+    hints: bool = True  # send ratelimit-remaining / ratelimit-reset (False: only the 429s tell)
     throttled: dict[str, int] = field(default_factory=lambda: {"create": 0, "other": 0})
+    accepted: dict[str, int] = field(default_factory=lambda: {"create": 0, "other": 0})
     _buckets: dict[str, Bucket] = field(default_factory=dict)
 
     def install(self, app: web.Application) -> None:
@@ -102,6 +105,7 @@ class RateLimits:
         """Full buckets again (e.g. after changing a limit)."""
         self._buckets.clear()
         self.throttled = {"create": 0, "other": 0}
+        self.accepted = {"create": 0, "other": 0}
 
     def _bucket(self, kind: str) -> Bucket | None:
         limit = self.create if kind == "create" else self.other
@@ -126,9 +130,10 @@ class RateLimits:
         if wait is not None:
             self.throttled[kind] += 1
             return problem(429, _throttled_body(bucket.limit, wait, creating=kind == "create"),
-                           headers=bucket.hints(now))
+                           headers=bucket.hints(now) if self.hints else None)
+        self.accepted[kind] += 1
         response = await handler(request)
-        if not response.prepared:  # a streamed answer has sent its headers already
+        if self.hints and not response.prepared:  # a streamed answer has sent its headers already
             response.headers.update(bucket.hints(asyncio.get_running_loop().time()))
         return response
 
