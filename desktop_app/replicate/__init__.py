@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from .poll_budget import PollBudget
     from .predictions import APP_POLICY, FollowPolicy, run_prediction
     from .prompts import Message, build_prompt, format_prompt
-    from .schema import InputSchema
+    from .schema import InputSchema, parse_input_schema
 
 _LAZY: dict[str, str] = {
     "ALIASES": "models",
@@ -106,6 +106,7 @@ _LAZY: dict[str, str] = {
     "get_model": "models",
     "known_kind": "models",
     "parse_deadline": "deadline",
+    "parse_input_schema": "schema",
     "parse_model": "models",
     "parse_prediction": "parse",
     "run_prediction": "predictions",
@@ -174,6 +175,7 @@ __all__ = [
     "get_model",
     "known_kind",
     "parse_deadline",
+    "parse_input_schema",
     "parse_model",
     "parse_prediction",
     "run_prediction",
