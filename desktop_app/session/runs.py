@@ -33,7 +33,7 @@ class RunService:
     """
 
     def __init__(self, backends: Backends, *, recorder: HistoryRecorder | None = None, first_id: int = 1,
-                 on_finished: Callable[[Run, RunFinished], None] | None = None) -> None:
+                 on_finished: Callable[[Run, RunFinished], object] | None = None) -> None:
         """``first_id`` starts this service's run ids (a second service keeps its ids apart); ``on_finished``
         hears every run that succeeds (the spend ledger's hook)."""
         self.backends = backends

@@ -11,7 +11,7 @@ from desktop_app.session.costs import Prices
 from tests.fake_replicate import Script
 
 from .conftest import Layer
-from .helpers import FLUX, LLAMA, MIXTRAL
+from .helpers import FLUX, LLAMA, MIXTRAL, until
 
 SDXL = "bytedance/sdxl-lightning-4step"
 
@@ -73,8 +73,8 @@ async def test_cancel_stops_every_lane_on_the_server(layer: Layer) -> None:
     layer.fake.set_script(MIXTRAL, Script(kind="text", gate=gate, gate_after=1))
     comparison = Comparison(layer.runs, "wait", [LLAMA, MIXTRAL])
     lanes = comparison.start()
-    while len(layer.fake.predictions) < 2 or any(lane.run.prediction_id is None for lane in lanes):
-        await asyncio.sleep(0.01)
+    await until(lambda: len(layer.fake.predictions) == 2 and all(lane.run.prediction_id for lane in lanes),
+                message="both predictions running")
     comparison.cancel()
     await comparison.wait()
     assert [lane.run.status for lane in lanes] == ["canceled", "canceled"]

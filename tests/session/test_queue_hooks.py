@@ -4,10 +4,11 @@ history, run ids kept apart, a hook on every finished run (the spend ledger), an
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from desktop_app.replicate import EmptyPromptError, parse_input_schema
+from desktop_app.replicate import CreateCall, EmptyPromptError, parse_input_schema
 from desktop_app.session import Backends, RunFinished, RunRequest, RunService
 from desktop_app.session.spend import Spending
 from desktop_app.storage.queue_store import QueueStore
@@ -46,7 +47,7 @@ async def test_on_finished_hears_every_successful_run_and_ids_start_where_told(l
 async def test_per_run_options_reach_the_core(layer: Layer) -> None:
     seen: list[str] = []
 
-    async def create(call):  # type: ignore[no-untyped-def]
+    async def create(call: CreateCall) -> dict[str, Any]:
         seen.append(call.ref.full_name)
         return await call.send()
 
