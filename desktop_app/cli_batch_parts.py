@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import fcntl
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -89,22 +87,32 @@ def _model(name: str) -> str:
         raise UsageError(str(error)) from None
 
 
-@contextlib.contextmanager
-def lock_folder(path: Path) -> Iterator[TextIO]:
-    """Holds an exclusive lock on ``path`` (created) for the block; a second holder is refused at once."""
-    try:
-        handle = path.open("a")
-    except OSError as error:
-        raise UsageError(f"Could not create {path}: {(error.strerror or str(error)).lower()}.") from None
-    try:
+class FolderLock:
+    """An exclusive lock on a file, taken when made (a second holder is refused at once), let go on close."""
+
+    def __init__(self, path: Path) -> None:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            self._handle: TextIO = path.open("a")
+        except OSError as error:
+            raise UsageError(f"Could not create {path}: {(error.strerror or str(error)).lower()}.") from None
+        try:
+            fcntl.flock(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
+            self._handle.close()
             raise UsageError(f"Another batch is running in {path.parent}; wait for it or choose another "
                              "--out.") from None
-        yield handle
-    finally:
-        handle.close()
+
+    def close(self) -> None:
+        self._handle.close()  # closing lets go of the lock
+
+    def __enter__(self) -> FolderLock:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+lock_folder = FolderLock
 
 
 class FolderOutputs:
