@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 QUEUE_POLICY = FollowPolicy(max_attempts=APP_POLICY.max_attempts * 10, delay=APP_POLICY.delay, wait_seconds=None)
 QUEUE_RUN_IDS = 1_000_001  # the queue's runs are numbered apart from the chat's
 QueueListener = Callable[[QueueEvent], None]
+DEFAULT_CONCURRENCY = 4
+CONCURRENCY_KEY = "concurrency"
 
 
 class BatchCheckError(ValueError):
@@ -70,7 +72,7 @@ class JobQueue:
         outputs: JobOutputs | None = None,
         spending: Spending | None = None,
         prices: Prices | None = None,
-        concurrency: int = 4,
+        concurrency: int | None = None,
         pacer: CreatePacer | None = None,
         policy: FollowPolicy = QUEUE_POLICY,
     ) -> None:
@@ -79,7 +81,9 @@ class JobQueue:
         self.runs = RunService(backends, first_id=QUEUE_RUN_IDS)  # no history of its own: outputs record it
         self.spending = spending
         self.prices = prices or (spending.prices if spending is not None else Prices())
-        self.pacer = pacer or CreatePacer(concurrency)
+        saved = store.setting(CONCURRENCY_KEY)
+        chosen = concurrency or (saved if isinstance(saved, int) and saved >= 1 else DEFAULT_CONCURRENCY)
+        self.pacer = pacer or CreatePacer(chosen)
         self.pacer.on_change = self._wakeup
         self._listeners: list[QueueListener] = []
         self._work: dict[int, JobWork] = {}
@@ -182,7 +186,10 @@ class JobQueue:
 
     @concurrency.setter
     def concurrency(self, value: int) -> None:
+        """The setting (remembered in the queue's database): at most this many jobs in flight."""
         self.pacer.concurrency = value
+        self.store.set_setting(CONCURRENCY_KEY, value)
+        self._wakeup()
         self._queue_changed()
 
     @property

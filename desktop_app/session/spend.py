@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from ..storage.queue_store import QueueStore, SpendEntry
-from .costs import Cost, Prices, Usage, format_dollars, usage_of
+from .costs import Cost, Prices, PriceTable, Usage, format_dollars, usage_of
 from .events import RunFinished
 from .run import Run
 
@@ -107,6 +107,22 @@ class Spending:
         return [SpendRow(key, len(entries), sum(e.predict_time or 0.0 for e in entries),
                          sum(e.cost or 0.0 for e in entries), sum(e.cost is None for e in entries))
                 for key, entries in rows.items()]
+
+    def set_hardware(self, model: str, sku: str | None) -> None:
+        """Remembers which hardware a community model runs on (``None`` forgets it); the SKU must have a price."""
+        if sku is not None and self.prices.table.hardware_price(sku) is None:
+            known = ", ".join(sorted(self.prices.table.hardware))
+            raise ValueError(f"There is no price for the hardware {sku!r}; choose one of {known}.")
+        self.store.set_model_hardware(model.split(":", 1)[0], sku)
+
+    def set_prices(self, overrides: Mapping[str, Any] | None) -> None:
+        """Keeps the user's own prices (the price table's JSON shape: ``hardware`` and ``models``), checked first."""
+        if overrides:
+            try:
+                PriceTable.from_json(overrides)
+            except (KeyError, TypeError, ValueError) as error:
+                raise ValueError(f"Those prices cannot be used: {error}.") from None
+        self.store.set_setting(PRICES_KEY, dict(overrides) if overrides else None)
 
     @property
     def budget(self) -> Budget | None:

@@ -109,3 +109,19 @@ def test_spend_view_and_budget(tmp_path: Path) -> None:
             spending.set_budget(Budget(0))
         store.set_setting(PRICES_KEY, {"hardware": {"gpu-t4": {"per_second": 1.0}}})
         assert spending.prices.cost_of(Usage("acme/painter", 2.0)).amount == 2.0  # an edit is seen at once
+
+
+def test_hardware_and_prices_are_checked_before_they_are_kept(tmp_path: Path) -> None:
+    with QueueStore.open(tmp_path / "queue.sqlite3") as store:
+        spending = Spending(store)
+        spending.set_hardware("acme/painter:" + "b" * 64, "gpu-a40-small")
+        assert store.model_hardware() == {"acme/painter": "gpu-a40-small"}  # remembered per model, any version
+        assert spending.prices.cost_of(Usage("acme/painter", 10.0)).amount == pytest.approx(0.00575)
+        with pytest.raises(ValueError, match="no price for the hardware 'gpu-z9'"):
+            spending.set_hardware("acme/painter", "gpu-z9")
+        spending.set_prices({"models": {"acme/painter": {"unit": "image", "price": 0.01}}})
+        assert spending.prices.cost_of(Usage("acme/painter", 10.0, outputs=2)).amount == pytest.approx(0.02)
+        with pytest.raises(ValueError, match="cannot be used"):
+            spending.set_prices({"models": {"acme/x": {"unit": "furlong", "price": 1}}})
+        spending.set_prices(None)
+        assert spending.prices.cost_of(Usage("acme/painter", 10.0)).amount == pytest.approx(0.00575)

@@ -268,3 +268,19 @@ async def test_a_batch_over_the_budget_warns_before_it_runs(
         queued.queue.add(specs)
         (warning,) = queued.of(BudgetWarning)
         assert warning.status.over and warning.planned == 0.015
+
+
+async def test_the_concurrency_setting_is_remembered(fake_replicate: FakeReplicate, http: aiohttp.ClientSession,
+                                                     tmp_path: Path) -> None:
+    from desktop_app.session import Backends
+    from desktop_app.session.queue import JobQueue
+    from desktop_app.storage.queue_store import QueueStore
+
+    path = tmp_path / "q.sqlite3"
+    async with queue_over(fake_replicate, http, path, start=False) as queued:
+        queued.queue.concurrency = 7
+        assert queued.queue.pacing.allowed == 7
+        assert queued.of(QueueChanged)[-1].concurrency == 7
+    with QueueStore.open(path) as store:
+        queue = JobQueue(store, Backends(lambda: queued.client))
+        assert queue.concurrency == 7
