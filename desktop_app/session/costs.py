@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from importlib import resources
 from typing import Any, Literal
 
+from ..replicate import UnknownModelError, get_model
 from .jobs import JobSpec
 
 Unit = Literal["image", "output", "token", "video_second"]
@@ -128,6 +129,14 @@ class BatchEstimate:
         return f"{runs}, ~{format_dollars(self.cost)}{partial} (estimate)"
 
 
+def model_name(model: str) -> str:
+    """``owner/name`` of a model given by alias, full name or ``owner/name:version`` (as given when unknown)."""
+    try:
+        return get_model(model).split(":", 1)[0]
+    except UnknownModelError:
+        return model.split(":", 1)[0]
+
+
 def format_dollars(amount: float) -> str:
     """$0.12, $0.0031, $12.50: enough digits to tell small runs apart."""
     if amount == 0:
@@ -163,12 +172,12 @@ class Prices:
 
     def hardware_of(self, model: str) -> str | None:
         """The hardware the user said ``model`` runs on (by ``owner/name``, any version)."""
-        return self._hardware().get(model.split(":", 1)[0])
+        return self._hardware().get(model_name(model))
 
     def cost_of(self, usage: Usage) -> Cost:
         """The cost of one run (an estimate: Replicate does not report it)."""
         table = self.table
-        name = usage.model.split(":", 1)[0]
+        name = model_name(usage.model)
         priced = table.models.get(name)
         if priced is not None:
             return _output_cost(priced, usage)
@@ -188,7 +197,7 @@ class Prices:
         total, priced, unpriced = 0.0, 0, []
         median_time: dict[str, float | None] = {}
         for job in jobs:
-            name = job.model.split(":", 1)[0]
+            name = model_name(job.model)
             if name not in median_time:
                 times = list(self._recent_times(name))
                 median_time[name] = statistics.median(times) if times else None

@@ -21,13 +21,13 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..replicate import APP_POLICY, FollowPolicy, InputSchema, ReplicateError, cancel_prediction
+from ..replicate import APP_POLICY, FollowPolicy, InputSchema, ReplicateError
 from ..storage.queue_store import ENDED_STATES, BatchRecord, JobRecord, NewJob, QueueStore
 from .backends import Backends
 from .costs import BatchEstimate, Prices
 from .jobs import JobSpec
-from .lost_creates import SentCreate, find_sent
 from .pacing import CreatePacer, Pacing
+from .queue_cancel import cancel_on_server, cancel_unanswered
 from .queue_events import (
     BatchFinished,
     BatchSummary,
@@ -215,12 +215,14 @@ class JobQueue:
             task.cancel()
             return True
         run, prediction_id = work.run, work.run.prediction_id
+        client = self.backends.client()
         if work.following and prediction_id is not None:  # its run would leave the prediction running
-            self._spawn(self._cancel_on_server(prediction_id), f"cancel {prediction_id}")
+            self._spawn(cancel_on_server(client, prediction_id), f"cancel {prediction_id}")
         sent = work.job.sent_at is not None and work.job.prediction_id is None
         run.cancel()
         if sent:  # its create may have reached Replicate without an answer yet
-            self._spawn(self._cancel_orphan(work), f"cancel job {job_id}'s create")
+            self._spawn(cancel_unanswered(client, self.store, work, self._tasks.get(job_id)),
+                        f"cancel job {job_id}'s create")
         return True
 
     def cancel_batch(self, batch_id: int | None = None) -> int:
@@ -340,35 +342,6 @@ class JobQueue:
                 if mark not in self._warned:
                     self._warned.add(mark)
                     self._emit(BudgetWarning(status))
-
-    async def _cancel_on_server(self, prediction_id: str) -> None:
-        try:
-            await cancel_prediction(self.backends.client(), {"id": prediction_id})
-        except ReplicateError as error:
-            log.warning("Could not cancel prediction %s: %s", prediction_id, error)
-
-    async def _cancel_orphan(self, work: JobWork) -> None:
-        """After a job was canceled while its create had no answer yet: finds that prediction and cancels it."""
-        task = self._tasks.get(work.job.id)
-        if task is not None:
-            await asyncio.gather(task, return_exceptions=True)
-        job = self.store.job(work.job.id)
-        if job is None or job.prediction_id is not None or job.sent_at is None or job.sent_digest is None:
-            if job is not None and job.prediction_id is not None and work.run is not None \
-                    and work.run.prediction_id is None:
-                await self._cancel_on_server(job.prediction_id)  # claimed as the run was being canceled
-            return
-        name = job.model.split(":", 1)[0]
-        version = job.model.split(":", 1)[1] if ":" in job.model else None
-        try:
-            found = await find_sent(self.backends.client(), SentCreate(name, version, job.sent_digest, job.sent_at),
-                                    exclude=self.store.claimed_predictions())
-        except ReplicateError as error:
-            log.warning("Could not check whether canceled job %s had started a prediction: %s", job.id, error)
-            return
-        if found is not None:
-            self.store.update_job(job.id, prediction_id=str(found["id"]))
-            await self._cancel_on_server(str(found["id"]))
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coroutine, name=name)

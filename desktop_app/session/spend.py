@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from ..storage.queue_store import QueueStore, SpendEntry
-from .costs import Cost, Prices, PriceTable, Usage, format_dollars, usage_of
+from .costs import Cost, Prices, PriceTable, Usage, format_dollars, model_name, usage_of
 from .events import RunFinished
 from .run import Run
 
@@ -77,7 +77,7 @@ class Spending:
     def record(self, prediction_id: str, usage: Usage, *, batch_id: int | None = None) -> Cost:
         """Prices one paid run and adds it to the ledger (once per prediction); returns its cost."""
         cost = self.prices.cost_of(usage)
-        self.store.add_spend(SpendEntry(prediction_id, usage.model.split(":", 1)[0], cost.basis, usage.predict_time,
+        self.store.add_spend(SpendEntry(prediction_id, model_name(usage.model), cost.basis, usage.predict_time,
                                         usage.outputs, cost.amount, batch_id, self.now()))
         return cost
 
@@ -113,7 +113,7 @@ class Spending:
         if sku is not None and self.prices.table.hardware_price(sku) is None:
             known = ", ".join(sorted(self.prices.table.hardware))
             raise ValueError(f"There is no price for the hardware {sku!r}; choose one of {known}.")
-        self.store.set_model_hardware(model.split(":", 1)[0], sku)
+        self.store.set_model_hardware(model_name(model), sku)
 
     def set_prices(self, overrides: Mapping[str, Any] | None) -> None:
         """Keeps the user's own prices (the price table's JSON shape: ``hardware`` and ``models``), checked first."""

@@ -125,3 +125,9 @@ def test_hardware_and_prices_are_checked_before_they_are_kept(tmp_path: Path) ->
             spending.set_prices({"models": {"acme/x": {"unit": "furlong", "price": 1}}})
         spending.set_prices(None)
         assert spending.prices.cost_of(Usage("acme/painter", 10.0)).amount == pytest.approx(0.00575)
+
+
+def test_aliases_are_priced_like_their_full_names() -> None:
+    prices = Prices()
+    assert prices.cost_of(Usage("flux-schnell", 1.0, outputs=1)).amount == pytest.approx(0.003)
+    assert prices.estimate(expand(BatchSpec("flux-schnell", {"prompt": "p"}, repeat=2))).cost == pytest.approx(0.006)
