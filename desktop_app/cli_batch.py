@@ -33,12 +33,26 @@ from .cli_checks import UsageError
 from .replicate import MissingTokenError, PollBudget, ReplicateClient
 from .session.backends import Backends
 from .session.costs import format_dollars
-from .session.queue import BatchCheckError, JobQueue
-from .session.queue_events import BatchFinished, JobChanged, JobOutput, JobThrottled, QueueChanged, QueueEvent
+from .session.jobs import BatchCheckError
+from .session.queue import JobQueue
+from .session.queue_events import (
+    BatchFinished,
+    BudgetWarning,
+    JobChanged,
+    JobOutput,
+    JobProgress,
+    JobsAdded,
+    JobThrottled,
+    QueueChanged,
+    QueueEvent,
+)
 from .session.spend import Spending
 from .storage.queue_store import BatchRecord, QueueStore, QueueStoreError
 
 STORE_NAME = ".replicate-batch.sqlite3"
+_EVENT_NAMES: dict[type, str] = {JobsAdded: "added", JobChanged: "job", JobProgress: "progress", JobOutput: "output",
+                                 JobThrottled: "throttled", QueueChanged: "queue", BatchFinished: "batch_finished",
+                                 BudgetWarning: "budget_warning"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,8 +195,7 @@ class BatchReporter(Reporter):
 
     def event(self, event: object, queue: JobQueue | None = None) -> None:
         if self.as_json:
-            name = {JobChanged: "job", JobOutput: "output", JobThrottled: "throttled",
-                    BatchFinished: "batch_finished", QueueChanged: "queue"}.get(type(event), type(event).__name__)
+            name = _EVENT_NAMES.get(type(event), type(event).__name__)
             self._json({"event": name, **_plain(event)})
             return
         if isinstance(event, JobChanged) and event.job.state in ("succeeded", "failed", "canceled"):

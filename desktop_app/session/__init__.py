@@ -39,11 +39,11 @@ if TYPE_CHECKING:
         TextAppended,
         TextReplaced,
     )
-    from .jobs import Axis, BatchSpec, BatchSpecError, JobSpec, expand
+    from .jobs import Axis, BatchCheckError, BatchSpec, BatchSpecError, JobSpec, expand
     from .library import KeptImage, Library, Reopened, Reuse
     from .pacing import CreatePacer, Pacing
     from .preferences import Preferences, form_key
-    from .queue import BatchCheckError, JobQueue
+    from .queue import JobQueue
     from .queue_events import (
         BatchFinished,
         BatchSummary,
@@ -71,7 +71,7 @@ _LAZY: dict[str, str] = {
     "AccountInfo": "account",
     "Axis": "jobs",
     "Backends": "backends",
-    "BatchCheckError": "queue",
+    "BatchCheckError": "jobs",
     "BatchEstimate": "costs",
     "BatchFinished": "queue_events",
     "BatchSpec": "jobs",

@@ -24,6 +24,15 @@ class BatchSpecError(ValueError):
     """A batch that cannot be expanded; ``str()`` is one sentence saying what to fix."""
 
 
+class BatchCheckError(ValueError):
+    """A job of a batch failed its local checks; nothing was added. ``str()`` names the job and the problem."""
+
+    def __init__(self, index: int, spec: JobSpec, reason: str) -> None:
+        self.index = index
+        label = f" ({spec.label})" if spec.label else ""
+        super().__init__(f"Job {index + 1}{label}: {reason}")
+
+
 @dataclass(frozen=True)
 class Axis:
     """One thing that varies across a batch: an input ``key`` (or ``"model"``) and its ``values``, in order."""
@@ -218,3 +227,10 @@ def _cell(text: str) -> Any:
 def _short(value: Any, limit: int = 24) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def batch_title(first: str, count: int) -> str:
+    """A batch's title: its first prompt (or model), shortened, and how many runs it makes."""
+    line = " ".join(first.split())
+    line = line if len(line) <= 50 else line[:49] + "…"
+    return f"{line} ({count} run{'s' if count != 1 else ''})"

@@ -25,7 +25,7 @@ from ..replicate import APP_POLICY, FollowPolicy, InputSchema, ReplicateError
 from ..storage.queue_store import ENDED_STATES, BatchRecord, JobRecord, NewJob, QueueStore
 from .backends import Backends
 from .costs import BatchEstimate, Prices
-from .jobs import JobSpec
+from .jobs import BatchCheckError, JobSpec, batch_title
 from .pacing import CreatePacer, Pacing
 from .queue_cancel import cancel_on_server, cancel_unanswered
 from .queue_events import (
@@ -50,15 +50,6 @@ QUEUE_RUN_IDS = 1_000_001  # the queue's runs are numbered apart from the chat's
 QueueListener = Callable[[QueueEvent], None]
 DEFAULT_CONCURRENCY = 4
 CONCURRENCY_KEY = "concurrency"
-
-
-class BatchCheckError(ValueError):
-    """A job of a batch failed its local checks; nothing was added. ``str()`` names the job and the problem."""
-
-    def __init__(self, index: int, spec: JobSpec, reason: str) -> None:
-        self.index = index
-        label = f" ({spec.label})" if spec.label else ""
-        super().__init__(f"Job {index + 1}{label}: {reason}")
 
 
 class JobQueue:
@@ -96,6 +87,7 @@ class JobQueue:
         self._finished_batches: set[int] = set()
         self._warned: set[tuple[str, int | None]] = set()
         self._background: set[asyncio.Task[None]] = set()
+        self._inboxes: set[asyncio.Queue[QueueEvent | None]] = set()
         self.context = JobContext(store, self.runs, self.pacer, backends.client, self._emit, self._changed,
                                   lambda: self._detaching, policy, outputs, spending,
                                   account_problem=self._account_problem)
@@ -109,13 +101,15 @@ class JobQueue:
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
     async def events(self) -> AsyncIterator[QueueEvent]:
-        """The events from now on, for one reader (until the queue closes)."""
+        """The events from now on, for one reader; it ends when the queue closes."""
         inbox: asyncio.Queue[QueueEvent | None] = asyncio.Queue()
         unsubscribe = self.subscribe(inbox.put_nowait)
+        self._inboxes.add(inbox)
         try:
             while (event := await inbox.get()) is not None:
                 yield event
         finally:
+            self._inboxes.discard(inbox)
             unsubscribe()
 
     # ---- composing --------------------------------------------------------------------------------
@@ -144,7 +138,7 @@ class JobQueue:
         """Checks ``specs`` (see :meth:`check`), then queues them as one batch at the end of the queue."""
         self.check(specs, schemas=schemas)
         first = next((spec.prompt for spec in specs if spec.prompt), None) or specs[0].model
-        batch = self.store.add_batch(title or _title(first, len(specs)),
+        batch = self.store.add_batch(title or batch_title(first, len(specs)),
                                      [NewJob(spec.model, dict(spec.input), spec.label) for spec in specs], key=key)
         ids = tuple(job.id for job in self.store.jobs(batch_id=batch.id))
         self._emit(JobsAdded(batch.id, ids))
@@ -265,6 +259,8 @@ class JobQueue:
         await self.runs.aclose()
         if self._tasks:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        for inbox in list(self._inboxes):
+            inbox.put_nowait(None)
 
     # ---- reading ----------------------------------------------------------------------------------
 
@@ -391,9 +387,3 @@ class JobQueue:
     def _check_idle(self) -> None:
         if self._is_idle():
             self._idle.set()
-
-
-def _title(first: str, count: int) -> str:
-    line = " ".join(first.split())
-    line = line if len(line) <= 50 else line[:49] + "…"
-    return f"{line} ({count} run{'s' if count != 1 else ''})"

@@ -284,3 +284,21 @@ async def test_the_concurrency_setting_is_remembered(fake_replicate: FakeReplica
     with QueueStore.open(path) as store:
         queue = JobQueue(store, Backends(lambda: queued.client))
         assert queue.concurrency == 7
+
+
+async def test_events_can_be_read_as_an_async_iterator_until_the_queue_closes(
+        fake_replicate: FakeReplicate, http: aiohttp.ClientSession, tmp_path: Path) -> None:
+    async with queue_over(fake_replicate, http, tmp_path / "q.sqlite3") as queued:
+        seen: list[str] = []
+
+        async def read() -> None:
+            async for event in queued.queue.events():
+                seen.append(type(event).__name__)
+
+        reader = asyncio.create_task(read())
+        await asyncio.sleep(0)
+        queued.queue.add(prompt_jobs(FLUX, 2))
+        await idle(queued.queue)
+    await asyncio.wait_for(reader, 5)  # ended with the queue
+    assert seen[0] == "JobsAdded" and seen[-1] == "BatchFinished"
+    assert seen.count("JobChanged") >= 6
