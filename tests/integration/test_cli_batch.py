@@ -178,7 +178,7 @@ def test_killed_mid_batch_and_run_again_every_job_runs_exactly_once(threaded_fak
     count = 24
     threaded_fake.call(lambda: fake.set_script(FLUX, Script(kind="image", official=True, steps=5, step_time=0.05)))
     # The 9th create is made on the server but its answer is held back: the kill lands while it is unanswered.
-    threaded_fake.call(lambda: fake.faults.add("create", Stall(60), nth=9))
+    threaded_fake.call(lambda: fake.faults.add("create", Stall(3), nth=9))
     out = tmp_path / "out"
     out.mkdir()
     prompts = prompts_file(tmp_path, count)
