@@ -137,6 +137,8 @@ def test_bundle_carries_the_package_data(bundle: Bundle) -> None:
     for catalogue in (ROOT / "desktop_app" / "i18n").glob("*.qm"):
         assert (internal / "desktop_app" / "i18n" / catalogue.name).is_file(), catalogue.name
     assert list((internal / "PySide6" / "Qt" / "translations").glob("qtbase_*.qm")), "Qt's own translations"
+    prices = ROOT / "desktop_app" / "session" / "data" / "prices.json"
+    assert (internal / "desktop_app" / "session" / "data" / "prices.json").read_bytes() == prices.read_bytes()
     # What the About dialog and keyring read through importlib.metadata.
     # (An editable install contributes the checkout's .egg-info instead of a .dist-info.)
     for distribution in ("replicate_desktop", "aiohttp", "qasync", "keyring"):
