@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest faults bench system-deps display-deps test-deps clean
+.PHONY: run test lint typecheck pytest faults bench screenshots system-deps display-deps test-deps clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) packaging/check_python.py
@@ -29,6 +29,7 @@ run: $(STAMP) display-deps
 
 lint: $(STAMP)
 	$(BIN)/ruff check desktop_app tests bench packaging
+	$(BIN)/lint-imports --no-logo --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -42,6 +43,13 @@ faults: $(STAMP) system-deps
 	FAULT_REPORT=docs/reliability.md $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults
 
 test: lint typecheck pytest
+
+# The README's screenshots: the GUI tests that take them, saving into docs/screenshots (other runs use a temporary
+# folder, so a plain `make test` never changes committed files).
+screenshots: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider --screenshots docs/screenshots \
+		tests/e2e/test_app_e2e.py tests/e2e/test_app_ru.py \
+		tests/ui/test_accessibility.py::test_the_window_renders_sharp_at_200_percent
 
 bench: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

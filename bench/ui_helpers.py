@@ -38,7 +38,7 @@ def run_on_qasync(factory: Callable[[], Coroutine[Any, Any, T]], *, plain_qasync
     """
     import qasync
 
-    from desktop_app.ui.event_loop import AppEventLoop
+    from desktop_app.ui.shell.event_loop import AppEventLoop
 
     app = qt_app()
     loop_type = qasync.QEventLoop if plain_qasync else AppEventLoop

@@ -52,7 +52,7 @@ class Load:
 
 async def viewer_once(data: bytes) -> Load:
     """The ImageViewer alone, shown at the size it has in the 1280×800 window."""
-    from desktop_app.ui.image_viewer import ImageViewer
+    from desktop_app.ui.viewer.image_viewer import ImageViewer
 
     viewer = ImageViewer()
     viewer.resize(620, 680)
@@ -83,7 +83,7 @@ async def window_once(data: bytes, root: Path) -> Load:
     from desktop_app.__main__ import build_parser
     from desktop_app.app import main, open_window
     from desktop_app.storage.paths import AppPaths
-    from desktop_app.ui.controller import AppController
+    from desktop_app.ui.shell.controller import AppController
     from tests.fake_replicate import FakeReplicate, Script
 
     original = fake_prediction.make_image

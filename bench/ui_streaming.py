@@ -94,7 +94,7 @@ async def stream_once(count: int, root: Path) -> StreamRun:
     from desktop_app.__main__ import build_parser
     from desktop_app.app import main, open_window
     from desktop_app.storage.paths import AppPaths
-    from desktop_app.ui.controller import AppController
+    from desktop_app.ui.shell.controller import AppController
     from tests.fake_replicate import FakeReplicate, Script
 
     fake = FakeReplicate()
@@ -156,8 +156,7 @@ async def core_alone(count: int) -> float:
     """The same stream through the core only (no window): what the fake server and the client cost."""
     import aiohttp
 
-    from desktop_app.replicate import Message, generate
-    from desktop_app.replicate.client import ReplicateClient
+    from desktop_app.replicate import Message, ReplicateClient, generate
     from tests.fake_replicate import FakeReplicate, Script
 
     async with FakeReplicate() as fake, aiohttp.ClientSession() as session:

@@ -17,7 +17,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Chat with text models and generate images with models hosted on Replicate.",
         epilog="Headless: replicate-desktop generate MODEL PROMPT [-i key=value ...] [--out DIR] [--json] "
         "(see 'replicate-desktop generate --help'); many at once: replicate-desktop batch MODEL --prompts FILE "
-        "[-n N] [--matrix KEY=V1,V2] [--out DIR] (see 'replicate-desktop batch --help'). "
+        "[-n N] [--matrix KEY=V1,V2] [--out DIR] (see 'replicate-desktop batch --help'); replicate-desktop train "
+        "TRAINER DATA --destination owner/name (see 'replicate-desktop train --help'). "
         "Environment: REPLICATE_API_TOKEN, REPLICATE_API_BASE_URL.",
     )
     parser.add_argument("--model", help="open with this model chosen (alias or owner/name[:version])")
@@ -52,11 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         return run_batch(args_list[1:])
+    if args_list[:1] == ["train"]:
+        from .cli_train import run_train
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return run_train(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.model:
-        from .replicate.errors import UnknownModelError
-        from .replicate.models import get_model
+        from .replicate import UnknownModelError, get_model
 
         try:
             get_model(args.model)

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import QApplication
 from . import __version__
 from .storage.paths import AppPaths
 from .storage.settings import SettingsStore
-from .ui.main_window import MainWindow
-from .ui.theme import apply_theme
+from .ui.shell.main_window import MainWindow
+from .ui.shell.theme import apply_theme
 
 if TYPE_CHECKING:
     from .storage.history import HistoryStore
-    from .ui.controller import AppController
+    from .ui.shell.controller import AppController
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ def run_app(args: argparse.Namespace, *, env: Mapping[str, str] | None = None, p
     app.processEvents()
     import asyncio
 
-    from .ui.event_loop import AppEventLoop
+    from .ui.shell.event_loop import AppEventLoop
 
     runner = asyncio.Runner(loop_factory=lambda: AppEventLoop(app))
     try:
@@ -71,7 +71,7 @@ def open_window(paths: AppPaths, *, defer_panes: bool = False) -> tuple[QApplica
 def dress_window(app: QApplication, language: str) -> None:
     """Translations and the icon: needed before the panes are built, not for the first (empty) frame."""
     from .resources import APP_ID, app_icon
-    from .ui.translations import install_translations
+    from .ui.common.translations import install_translations
 
     app.setDesktopFileName(APP_ID)
     app.setWindowIcon(app_icon())
@@ -102,14 +102,13 @@ async def main(
     import aiohttp
 
     from .logs import install_asyncio_handler, setup_logging, teardown_logging
-    from .replicate import ModelSchemas, PollBudget
-    from .replicate.client import ReplicateClient
+    from .replicate import ModelSchemas, PollBudget, ReplicateClient
     from .storage.schema_cache import SchemaCache
     from .storage.secrets import TokenStore
-    from .ui.controller import AppController
-    from .ui.crash_dialog import CrashDialog
-    from .ui.excepthook import install_excepthook
-    from .ui.history_recorder import HistoryRecorder
+    from .ui.dialogs.crash import CrashDialog
+    from .ui.history.recorder import HistoryRecorder
+    from .ui.shell.controller import AppController
+    from .ui.shell.excepthook import install_excepthook
 
     holder: list[AppController] = []
     setup_logging(paths.log_dir, verbose=getattr(args, "verbose", False),
@@ -124,7 +123,7 @@ async def main(
         window.statusBar().showMessage(history_warning, 20000)
     sidebar = None
     if store is not None:
-        from .ui.history_sidebar import HistorySidebar
+        from .ui.history.sidebar import HistorySidebar
 
         sidebar = HistorySidebar(store)
         window.set_sidebar(sidebar)
@@ -147,14 +146,14 @@ async def main(
             schemas=ModelSchemas(SchemaCache(paths.cache_dir / "schemas")),
         )
         holder.append(controller)
-        from .ui.catalogue_flow import CatalogueFlow
+        from .ui.shell.wiring import attach_catalogue
 
-        controller.catalogue = CatalogueFlow(window, lambda: controller.client, paths.cache_dir / "catalogue",
-                                             remembered=controller.remembered_inputs)
+        controller.catalogue = attach_catalogue(window, lambda: controller.client, paths.cache_dir / "catalogue",
+                                                remembered=controller.remembered_inputs)
         window.about_requested.connect(lambda: _show_about(window, paths))
         window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
         if sidebar is not None:
-            from .ui.history_actions import HistoryActions
+            from .ui.shell.history_actions import HistoryActions
 
             HistoryActions(controller, sidebar)
         await controller.start()
@@ -173,7 +172,7 @@ async def main(
 
 
 def _show_about(window: MainWindow, paths: AppPaths) -> None:
-    from .ui.about_dialog import AboutDialog
+    from .ui.dialogs.about import AboutDialog
 
     dialog = AboutDialog(paths.log_dir, parent=window)
     dialog.finished.connect(dialog.deleteLater)

@@ -30,10 +30,11 @@ from .replicate import (
     ReplicateError,
     Started,
     TextDelta,
+    TextReplaced,
     download_to_file,
+    file_input_value,
     generate,
 )
-from .replicate.uploads import file_input_value
 from .storage.outputs import (
     OutputWriteError,
     default_output_name,
@@ -162,7 +163,11 @@ def _stored_token() -> str | None:
 
 
 class Reporter:
-    """Writes events: text to stdout, progress to stderr, or JSON lines with ``--json``."""
+    """Writes events: text to stdout, progress to stderr, or JSON lines with ``--json``.
+
+    Printed text cannot be taken back: when the core replaces a garbled stream with the model's exact output
+    (``TextReplaced``), text mode says so on stderr and prints the exact reply again on a line of its own;
+    ``--json`` emits a ``textreplaced`` event whose ``text`` supersedes the ``textdelta`` events before it."""
 
     def __init__(self, stdout: TextIO, stderr: TextIO, *, as_json: bool) -> None:
         self.stdout, self.stderr, self.as_json = stdout, stderr, as_json
@@ -174,6 +179,14 @@ class Reporter:
             self._json({"event": type(event).__name__.lower(), **_plain(event)})
             return
         if isinstance(event, TextDelta):
+            self.stdout.write(event.text)
+            self.stdout.flush()
+            self._text_open = True
+        elif isinstance(event, TextReplaced):
+            if self._text_open:
+                self.stdout.write("\n")
+                self.stdout.flush()
+            self._err("The stream repeated or lost part of the reply; the exact reply from Replicate follows.")
             self.stdout.write(event.text)
             self.stdout.flush()
             self._text_open = True

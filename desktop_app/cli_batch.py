@@ -27,8 +27,7 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from .cli import EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, Reporter, _schemas, _stored_token
-from .cli_batch_parts import BatchArgs, FolderOutputs, check_batch_args, lock_folder
+from .cli_batch_parts import BatchArgs, FolderOutputs, check_batch_args, lock_folder, schema_source, stored_token
 from .cli_checks import UsageError
 from .replicate import MissingTokenError, PollBudget, ReplicateClient
 from .session.backends import Backends
@@ -49,6 +48,7 @@ from .session.queue_events import (
 from .session.spend import Spending
 from .storage.queue_store import BatchRecord, QueueStore, QueueStoreError
 
+EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 4, 130  # as for generate
 STORE_NAME = ".replicate-batch.sqlite3"
 _EVENT_NAMES: dict[type, str] = {JobsAdded: "added", JobChanged: "job", JobProgress: "progress", JobOutput: "output",
                                  JobThrottled: "throttled", QueueChanged: "queue", BatchFinished: "batch_finished",
@@ -93,7 +93,7 @@ def run_batch(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: TextI
         print(f"replicate-desktop batch: {error}", file=stderr)
         return EXIT_USAGE
     out = BatchReporter(stdout, stderr, as_json=args.json)
-    token = os.environ.get("REPLICATE_API_TOKEN") or _stored_token()
+    token = os.environ.get("REPLICATE_API_TOKEN") or stored_token()
     if not token:
         out.error(str(MissingTokenError()), EXIT_API)
         return EXIT_API
@@ -114,7 +114,7 @@ async def _batch(checked: BatchArgs, token: str, out: BatchReporter) -> int:
         return EXIT_USAGE
     async with aiohttp.ClientSession() as session:
         client = ReplicateClient.from_env(session, token=token)
-        backends = Backends(lambda: client, prediction_options={"budget": PollBudget(), "schemas": _schemas()})
+        backends = Backends(lambda: client, prediction_options={"budget": PollBudget(), "schemas": schema_source()})
         queue = JobQueue(store, backends, outputs=FolderOutputs(checked.out), spending=Spending(store),
                          concurrency=checked.concurrency)
         try:
@@ -186,12 +186,24 @@ def _batch_to_run(queue: JobQueue, store: QueueStore, checked: BatchArgs, out: B
     return queue.add(checked.jobs, key=key)
 
 
-class BatchReporter(Reporter):
+class BatchReporter:
     """Job events as lines on stderr (saved files on stdout), or one JSON object per event with ``--json``."""
 
     def __init__(self, stdout: TextIO, stderr: TextIO, *, as_json: bool) -> None:
-        super().__init__(stdout, stderr, as_json=as_json)
+        self.stdout, self.stderr, self.as_json = stdout, stderr, as_json
         self._ended = 0
+
+    def error(self, message: str, code: int) -> None:
+        if self.as_json:
+            self._json({"event": "error", "message": message, "exit_code": code})
+        self._err(f"Error: {message}")
+
+    def _err(self, line: str) -> None:
+        print(line, file=self.stderr, flush=True)
+
+    def _json(self, payload: dict[str, Any]) -> None:
+        self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        self.stdout.flush()
 
     def event(self, event: object, queue: JobQueue | None = None) -> None:
         if self.as_json:

@@ -11,16 +11,16 @@ from pathlib import Path
 from typing import Any
 
 from .replicate import (
+    MAX_UPLOAD_BYTES,
     DeadlineError,
     EmptyPromptError,
     FollowPolicy,
+    ModelKind,
     UnknownModelError,
     get_model,
     known_kind,
     parse_deadline,
 )
-from .replicate.models import ModelKind
-from .replicate.uploads import MAX_UPLOAD_BYTES
 from .storage.folders import folder_problem
 
 MAX_DELAY = 3600.0  # seconds between polls; more would leave a run unwatched for hours

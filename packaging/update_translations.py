@@ -4,7 +4,7 @@
     python packaging/update_translations.py --check    # exit 1 if the .ts or .qm files are out of date
 
 ``pyside6-lupdate`` collects every ``tr()`` / ``QCoreApplication.translate()`` / ``QT_TRANSLATE_NOOP()`` text of
-``desktop_app/ui/*.py`` (and ``desktop_app/app.py``) into ``desktop_app/i18n/replicate_desktop_ru.ts`` (every
+``desktop_app/ui/**/*.py`` (and ``desktop_app/app.py``) into ``desktop_app/i18n/replicate_desktop_ru.ts`` (every
 message) and ``replicate_desktop_en.ts`` (only the plural forms: English texts are their own translation),
 keeping the translations already written. Source locations are left out, so the files change only when texts
 change. ``pyside6-lrelease`` then compiles both into the ``.qm`` files the app loads; both kinds are committed.
@@ -32,7 +32,7 @@ PLURAL_ONLY = {"en"}
 
 def sources(root: Path = ROOT) -> list[Path]:
     """The Python files whose texts are collected."""
-    return [*sorted((root / "desktop_app" / "ui").glob("*.py")), root / "desktop_app" / "app.py"]
+    return [*sorted((root / "desktop_app" / "ui").rglob("*.py")), root / "desktop_app" / "app.py"]
 
 
 def ts_path(language: str, folder: Path = I18N_DIR) -> Path:

@@ -1,9 +1,12 @@
-"""Shared test configuration: offscreen Qt, and an aioresponses shim for aiohttp ≥ 3.14."""
+"""Shared test configuration: offscreen Qt, an aioresponses shim for aiohttp ≥ 3.14, and the fixtures every
+package's tests share: ``session`` (a client session), the fake servers (``fake_replicate`` and ``fake_cog`` from
+tests/fake_replicate/pytest_plugin.py, ``threaded_fake`` here) and the isolated user folders."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -11,6 +14,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import aiohttp
 import aioresponses.core
 import pytest
+import pytest_asyncio
 
 from tests.integration.helpers import ThreadedFake
 
@@ -36,6 +40,29 @@ class _NoStreamWriter:
 
 if _aiohttp_version() >= (3, 14):
     aioresponses.core.ClientResponse = _ResponseWithStreamWriter  # type: ignore[misc]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--screenshots", metavar="DIR", default=None,
+                     help="save the screenshots the GUI tests take into DIR (make screenshots: docs/screenshots); "
+                          "by default they go into a temporary folder")
+
+
+@pytest.fixture(scope="session")
+def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the GUI tests save their screenshots: a temporary folder, or ``--screenshots DIR`` (only
+    ``make screenshots`` writes the committed docs/screenshots)."""
+    chosen = request.config.getoption("--screenshots")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest_asyncio.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain aiohttp client session on the test's loop, closed after the test."""
+    async with aiohttp.ClientSession() as http:
+        yield http
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """The app's translations: which languages ship, how a choice resolves, and the compiled catalogues (Qt-free).
 
-The ``.ts`` sources beside this file are regenerated from ``desktop_app/ui/*.py`` and compiled to ``.qm`` by
+The ``.ts`` sources beside this file are regenerated from ``desktop_app/ui/**/*.py`` and compiled to ``.qm`` by
 ``packaging/update_translations.py`` (``make translations``); both are committed, and a test checks that the
 committed ``.qm`` files equal a fresh build of the ``.ts`` files. Installing them needs Qt: see
-``desktop_app.ui.translations``.
+``desktop_app.ui.common.translations``.
 """
 
 from __future__ import annotations

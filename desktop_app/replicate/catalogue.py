@@ -7,7 +7,7 @@ import json
 import logging
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -15,7 +15,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 
-from ..storage.atomic import write_atomically
 from .client import JSON, ReplicateClient
 from .errors import (
     APIError,
@@ -30,6 +29,7 @@ from .errors import (
     excerpt,
 )
 from .files import download_output
+from .models import model_path
 from .schema import InputSchema, OutputKind, parse_input_schema, parse_output_kind
 
 log = logging.getLogger(__name__)
@@ -290,14 +290,14 @@ async def get_model_card(
     """``GET /v1/models/{owner}/{name}``; ``with_versions`` also reads the first page of versions
     (official models have none to list: then only the latest is known)."""
     try:
-        model = await client.get_json(f"models/{quote(owner, safe='')}/{quote(name, safe='')}")
+        model = await client.get_json(model_path(owner, name))
     except NotFoundError as error:
         raise NotFoundError(
             404, f"the model {owner}/{name} does not exist or is private to another account", body=error.body
         ) from None
     versions: list[Mapping[str, Any]] = []
     if with_versions and model.get("is_official") is not True:
-        page = await client.get_json(f"models/{quote(owner, safe='')}/{quote(name, safe='')}/versions")
+        page = await client.get_json(f"{model_path(owner, name)}/versions")
         versions = _results(page)
     return model_card(model, versions, fetched_at=time.time())
 
@@ -306,7 +306,7 @@ async def list_versions(
     client: ReplicateClient, owner: str, name: str, cursor: str | None = None
 ) -> Page[VersionSummary]:
     """A page of versions, newest first (``GET /v1/models/{owner}/{name}/versions``)."""
-    path = cursor or f"models/{quote(owner, safe='')}/{quote(name, safe='')}/versions"
+    path = cursor or f"{model_path(owner, name)}/versions"
     try:
         page = await client.get_json(path)
     except NotFoundError as error:
@@ -373,12 +373,14 @@ class CatalogueCache:
     """Model cards and cover images on disk, so the app can show them offline.
 
     ``models/<owner>/<name>.json`` holds ``{"format", "fetched_at", "model", "versions"}`` (the API
-    objects, parsed again on read); ``covers/<sha256 of the URL>`` holds cover image bytes. Writes
-    are atomic; unreadable files count as missing. Nothing here touches the network.
+    objects, parsed again on read); ``covers/<sha256 of the URL>`` holds cover image bytes. Files are written
+    with ``write`` (the app passes storage's atomic write; the core does not import storage); unreadable files
+    count as missing. Nothing here touches the network.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, write: Callable[[Path, bytes], None]) -> None:
         self.directory = directory
+        self._write = write
 
     def get(self, owner: str, name: str) -> ModelCard | None:
         """The cached card of ``owner/name``, or ``None`` when there is none (or it is unreadable)."""
@@ -399,7 +401,7 @@ class CatalogueCache:
                    "versions": versions}
         path = self._card_path(card.summary.owner, card.summary.name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
+        self._write(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
 
     def cards(self) -> list[ModelCard]:
         """Every cached card, most recently fetched first."""
@@ -418,7 +420,7 @@ class CatalogueCache:
     def put_cover(self, url: str, data: bytes) -> Path:
         path = self._cover_file(url)
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, data)
+        self._write(path, data)
         return path
 
     def _read(self, path: Path) -> ModelCard | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
@@ -102,6 +103,11 @@ class ReplicateClient:
 
     def __repr__(self) -> str:  # never show the token
         return f"ReplicateClient(base_url={self.base_url!r}, token={'set' if self._token else 'missing'})"
+
+    @property
+    def account_key(self) -> str:
+        """Which account this client speaks for (API host and token) as a digest; the token itself is not kept."""
+        return hashlib.sha256(f"{self.base_url}\n{self._token or ''}".encode()).hexdigest()
 
     @property
     def has_token(self) -> bool:

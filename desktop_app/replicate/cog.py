@@ -12,20 +12,25 @@ import json
 import logging
 import time
 from collections.abc import AsyncGenerator, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
 
 from .client import USER_AGENT, Sleep
+from .cog_errors import (
+    FAILED_STATUSES,
+    CogHealth,
+    CogNotReady,
+    CogSetupFailed,
+    error_for,
+)
 from .cog_run import CogRun
 from .errors import (
-    APIError,
     NetworkError,
     ReplicateError,
     UnexpectedResponse,
-    ValidationError,
     excerpt,
 )
 from .events import PredictionEvent, Started
@@ -34,8 +39,6 @@ from .sse import SSEDecoder, iter_sse
 
 log = logging.getLogger(__name__)
 
-READY_STATUSES = frozenset({"READY", "BUSY"})
-FAILED_STATUSES = frozenset({"SETUP_FAILED", "DEFUNCT"})
 JSON = dict[str, Any]
 
 
@@ -68,74 +71,6 @@ CAPABILITIES = CogCapabilities(
 def describe_capabilities() -> list[str]:
     """The limits of a local Cog server, as sentences for the UI."""
     return list(CAPABILITIES.notes)
-
-
-@dataclass(frozen=True)
-class CogHealth:
-    """One ``GET /health-check`` answer."""
-
-    status: str
-    setup_status: str | None = None
-    setup_logs: str = ""
-    cog_version: str | None = None
-    user_healthcheck_error: str | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    @property
-    def is_up(self) -> bool:
-        """READY, or BUSY (set up and running predictions)."""
-        return self.status in READY_STATUSES
-
-
-class CogError(ReplicateError):
-    """Base of the errors only a local Cog server causes."""
-
-
-class CogSetupFailed(CogError):
-    """The model's ``setup()`` failed (SETUP_FAILED) or the server stopped working (DEFUNCT)."""
-
-    def __init__(self, health: CogHealth, base_url: str) -> None:
-        self.health = health
-        self.logs = health.setup_logs
-        what = "failed to set up" if health.status == "SETUP_FAILED" else "stopped working"
-        tail = _log_tail(health.setup_logs)
-        super().__init__(
-            f"The Cog model at {base_url} {what} ({health.status})" + (f": {tail}" if tail else ".")
-        )
-
-
-class CogNotReady(CogError):
-    """The server did not become READY within the time allowed."""
-
-    def __init__(self, health: CogHealth, base_url: str, waited: float) -> None:
-        self.health = health
-        reason = f" ({health.user_healthcheck_error})" if health.user_healthcheck_error else ""
-        super().__init__(f"The Cog server at {base_url} was still {health.status}{reason} after {waited:g} s.")
-
-
-class CogBusy(CogError):
-    """409: the server is already running as many predictions as it can."""
-
-    def __init__(self, base_url: str) -> None:
-        super().__init__(f"The Cog server at {base_url} is already running a prediction; try again when it is done.")
-
-
-class CogInputError(ValidationError):
-    """422 from Cog: FastAPI-style ``detail: [{loc, msg, type}]``; ``invalid_fields`` names the inputs."""
-
-    @property
-    def invalid_fields(self) -> list[str]:
-        return _field_names(self.body.get("detail"))
-
-    def _message(self) -> str:
-        return f"The Cog model rejected the input: {self.detail}"
-
-
-class CogHTTPError(APIError):
-    """Any other error status from the Cog server."""
-
-    def _message(self) -> str:
-        return f"The Cog server answered {self.status}: {self.detail}"
 
 
 class CogBackend:
@@ -292,7 +227,7 @@ class CogBackend:
                 if response.status == 404:
                     return False
                 if response.status >= 400:
-                    raise _error_for(response.status, text, self.base_url)
+                    raise error_for(response.status, text, self.base_url)
                 return True
         except ReplicateError:
             raise
@@ -309,7 +244,7 @@ class CogBackend:
             async with self.session.request(method, url, json=body, headers=self._headers(), timeout=timeout) as r:
                 text = await r.text(errors="replace")
                 if r.status >= 400:
-                    raise _error_for(r.status, text, self.base_url)
+                    raise error_for(r.status, text, self.base_url)
                 return self._json_object(text, r.headers.get("Content-Type", ""), "/predictions")
         except ReplicateError:
             raise
@@ -331,7 +266,7 @@ class CogBackend:
                 if response.status >= 400 or not content_type.startswith("text/event-stream"):
                     text = await response.text(errors="replace")
                     if response.status >= 400:
-                        raise _error_for(response.status, text, self.base_url)
+                        raise error_for(response.status, text, self.base_url)
                     for event in run.finish(self._json_object(text, content_type, "/predictions")):
                         yield event  # an older Cog that ignores Accept answers synchronously
                     return
@@ -383,7 +318,7 @@ class CogBackend:
                 if response.status >= 400:
                     if "json" not in content_type.lower():
                         raise self._not_cog(f"{path} answered {response.status} with {excerpt(text, 80)!r}")
-                    raise _error_for(response.status, text, self.base_url)
+                    raise error_for(response.status, text, self.base_url)
                 return self._json_object(text, content_type, path)
         except ReplicateError:
             raise
@@ -421,58 +356,7 @@ class CogBackend:
         )
 
 
-def _error_for(status: int, text: str, base_url: str) -> ReplicateError:
-    try:
-        body = json.loads(text) if text else {}
-    except ValueError:
-        body = {}
-    body = body if isinstance(body, dict) else {}
-    raw = body.get("detail")
-    if status == 409:
-        return CogBusy(base_url)
-    if status == 422:
-        return CogInputError(status, _validation_detail(raw) or excerpt(text), body=body)
-    detail = _validation_detail(raw) or excerpt(text) or f"HTTP {status}"
-    return CogHTTPError(status, detail, body=body)
-
-
-def _validation_detail(raw: Any) -> str:
-    """``prompt: field required; seed: value is not a valid integer`` from FastAPI's ``detail`` list."""
-    if isinstance(raw, str):
-        return raw
-    if not isinstance(raw, list):
-        return ""
-    parts = []
-    for item in raw:
-        if not isinstance(item, Mapping):
-            continue
-        names = _field_names([item])
-        message = str(item.get("msg") or item.get("type") or "invalid")
-        parts.append(f"{names[0]}: {message}" if names else message)
-    return "; ".join(parts)
-
-
-def _field_names(raw: Any) -> list[str]:
-    names = []
-    for item in raw if isinstance(raw, list) else []:
-        loc = item.get("loc") if isinstance(item, Mapping) else None
-        if not isinstance(loc, list) or not loc:
-            continue
-        parts = [str(part) for part in loc]
-        if "input" in parts:
-            parts = parts[parts.index("input") + 1:]
-        elif parts[0] == "body":
-            parts = parts[1:]
-        names.append(".".join(parts) or "input")
-    return names
-
-
 def _describe(error: BaseException) -> str:
     if isinstance(error, aiohttp.ClientConnectorError):
         return "connection refused" if isinstance(error.os_error, ConnectionRefusedError) else str(error.os_error)
     return excerpt(str(error) or type(error).__name__, 160)
-
-
-def _log_tail(logs: str, lines: int = 6) -> str:
-    kept = [line.rstrip() for line in logs.replace("\r", "\n").split("\n") if line.strip()]
-    return " | ".join(kept[-lines:])

@@ -11,7 +11,7 @@ from typing import Any
 from .client import JSON, AnswerHook, ReplicateClient
 from .errors import NotFoundError, ReplicateError
 from .model_schemas import ModelTarget
-from .models import ModelRef
+from .models import ModelRef, model_path
 from .parse import parse_prediction
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ async def create_prediction(
         return await by_version(version)
     try:
         _, created = await client.post_json(
-            f"models/{ref.owner}/{ref.name}/predictions", body, headers=headers or None, read_timeout=read_timeout,
+            f"{model_path(ref.owner, ref.name)}/predictions", body, headers=headers or None, read_timeout=read_timeout,
             retry_throttled=retry_throttled, on_answer=on_answer,
         )
         return parse_prediction(created)
@@ -101,7 +101,7 @@ async def send_create(call: CreateCall) -> JSON:
 
 async def latest_version(client: ReplicateClient, ref: ModelRef) -> str:
     try:
-        model = await client.get_json(f"models/{ref.owner}/{ref.name}")
+        model = await client.get_json(model_path(ref.owner, ref.name))
     except NotFoundError as error:
         raise NotFoundError(
             404, f"the model {ref.full_name} does not exist or is private to another account", body=error.body

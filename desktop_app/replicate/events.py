@@ -53,6 +53,22 @@ class TextDelta:
 
 
 @dataclass(frozen=True)
+class TextReplaced:
+    """The whole reply text so far, replacing everything shown before it.
+
+    Rare: sent only when what was streamed turned out to differ from the model's authoritative
+    output (a stream that replayed or duplicated events in a way that could not be told apart).
+    After it, ``TextDelta`` events continue from the end of ``text``. ``str()`` gives the text, so code that
+    prints every item of the seed facade prints the exact reply.
+    """
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class ImageResponse:
     """The output images of an image model, with the prompt as alt text."""
 
@@ -84,4 +100,4 @@ class Completed:
         return float(value) if isinstance(value, int | float) else None
 
 
-PredictionEvent = Started | Progress | LogsAppended | TextDelta | ImageResponse | Completed
+PredictionEvent = Started | Progress | LogsAppended | TextDelta | TextReplaced | ImageResponse | Completed

@@ -9,12 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .client import JSON, ReplicateClient
-from .events import FollowMode, LogsAppended, PredictionEvent, Progress, TextDelta
+from .events import FollowMode, LogsAppended, PredictionEvent, Progress
 from .files import is_file_output, looks_like_location
 from .models import ModelKind
 from .parse import parse_prediction
 from .policy import FollowPolicy
 from .progress import last_log_line, parse_progress
+from .reply_text import ReplyText
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,7 @@ class FollowState:
 
     prediction: JSON
     kind: ModelKind | None
-    sent: list[str] = field(default_factory=list)  # text passed on so far, in pieces (joining per token is quadratic)
-    sent_len: int = 0
-    stream_len: int = 0  # characters received over the stream, which a GET may have shown already
-    stream_logs: str = ""  # likewise for the logs (a stream opened late replays them from the start)
+    reply: ReplyText = field(default_factory=ReplyText)  # a text model's reply as shown so far
     logs_sent: str = ""
     started_at: float = 0.0
     attempt: int = 0
@@ -41,11 +39,6 @@ class FollowState:
     @property
     def status(self) -> str:
         return str(self.prediction.get("status", "starting"))
-
-
-def record_sent(state: FollowState, text: str) -> None:
-    state.sent.append(text)
-    state.sent_len += len(text)
 
 
 async def refresh(client: ReplicateClient, state: FollowState) -> None:
@@ -65,15 +58,10 @@ async def emit_new(
     output = prediction.get("output")
     if state.kind is None and output is not None:
         state.kind = classify(output)
-    if state.kind == "text" and output is not None and state.status not in {"failed", "canceled", "aborted"}:
-        full = join_text(output)
-        if len(full) > state.sent_len:
-            if full.startswith("".join(state.sent)):
-                tail = full[state.sent_len:]
-                record_sent(state, tail)
-                yield TextDelta(tail)
-            else:
-                log.warning("Output of %s no longer extends what was shown; keeping the shown text", state.id)
+    if state.kind == "text" and state.status not in {"failed", "canceled", "aborted"}:
+        # Only a terminal object's output is the whole reply; a partial one may lag behind the stream.
+        for event in state.reply.reconcile(output, final=state.status == "succeeded"):
+            yield event
     logs = str(prediction.get("logs") or "")
     if logs.startswith(state.logs_sent) and len(logs) > len(state.logs_sent):
         yield LogsAppended(logs[len(state.logs_sent):])
@@ -108,14 +96,6 @@ def file_urls(output: Any) -> list[str]:
     if isinstance(output, dict):
         return [value for value in output.values() if looks_like_location(value)]
     return []
-
-
-def join_text(output: Any) -> str:
-    if isinstance(output, list):
-        return "".join(item if isinstance(item, str) else json.dumps(item) for item in output)
-    if isinstance(output, str):
-        return output
-    return json.dumps(output)
 
 
 def stream_url(prediction: JSON) -> str | None:

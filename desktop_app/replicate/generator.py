@@ -11,7 +11,7 @@ import aiohttp
 
 from .client import ReplicateClient
 from .deadline import parse_deadline
-from .events import ImageResponse, PredictionEvent, TextDelta
+from .events import ImageResponse, PredictionEvent, TextDelta, TextReplaced
 from .models import ALIASES, BUILTIN_MODELS, get_model, known_kind, parse_model
 from .predictions import FollowPolicy, ModelSchemas, PollBudget, run_prediction
 from .prompts import MessageLike, build_prompt
@@ -49,17 +49,25 @@ async def generate(
             yield event
 
 
+FacadeItem = str | ImageResponse | TextReplaced
+
+
 class AsyncResult:
     """What ``create_async_generator`` returns: iterate it directly, or ``await`` it first
-    (the seed's call shape) and iterate the result. Items are ``str`` chunks or ``ImageResponse``."""
+    (the seed's call shape) and iterate the result.
 
-    def __init__(self, items: AsyncGenerator[str | ImageResponse, None]) -> None:
+    Items are ``str`` chunks of a text reply, or one ``ImageResponse``. Rarely, when the stream turned out
+    to differ from the model's output (events replayed or doubled in a way that could not be told apart),
+    a ``TextReplaced`` follows: its ``text`` is the whole exact reply, replacing every chunk before it (a
+    ``str`` chunk cannot take text back, so the correction is its own item; ``str()`` of it is the text)."""
+
+    def __init__(self, items: AsyncGenerator[FacadeItem, None]) -> None:
         self._items = items
 
     def __aiter__(self) -> AsyncResult:
         return self
 
-    async def __anext__(self) -> str | ImageResponse:
+    async def __anext__(self) -> FacadeItem:
         return await self._items.__anext__()
 
     def __await__(self) -> Generator[Any, None, AsyncResult]:
@@ -103,7 +111,8 @@ class ReplicateHome:
         extra_input: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> AsyncResult:
-        """Runs ``model`` on ``messages`` and yields text chunks or one ``ImageResponse``.
+        """Runs ``model`` on ``messages`` and yields text chunks or one ``ImageResponse`` (see :class:`AsyncResult`
+        for the rare ``TextReplaced``).
 
         ``max_attempts`` × ``delay`` bound the polling fallback; results normally arrive
         sooner through a held request or a stream. Unknown keyword arguments become model input.
@@ -125,7 +134,7 @@ async def _items(
     policy: FollowPolicy,
     session: aiohttp.ClientSession | None,
     extra_input: Mapping[str, Any],
-) -> AsyncGenerator[str | ImageResponse, None]:
+) -> AsyncGenerator[FacadeItem, None]:
     own_session = session is None
     http = session or aiohttp.ClientSession()
     try:
@@ -135,7 +144,7 @@ async def _items(
             async for event in events:
                 if isinstance(event, TextDelta):
                     yield event.text
-                elif isinstance(event, ImageResponse):
+                elif isinstance(event, ImageResponse | TextReplaced):
                     yield event
     finally:
         if own_session:

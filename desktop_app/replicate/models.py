@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote
 
 from .errors import UnknownModelError
 from .schema import OutputSpec
@@ -88,6 +89,11 @@ class ModelRef:
 
     def __str__(self) -> str:
         return f"{self.full_name}:{self.version}" if self.version else self.full_name
+
+
+def model_path(owner: str, name: str) -> str:
+    """The API path of a model, ``models/{owner}/{name}``, each part percent-quoted: the one place it is built."""
+    return f"models/{quote(owner, safe='')}/{quote(name, safe='')}"
 
 
 COG_PREFIX = "cog:"

@@ -21,6 +21,11 @@ class FollowPolicy:
     stream; those that stream are followed by their stream instead. When the logs tell how fast a run goes,
     polls come every ``delay`` until just before the predicted end and then every ``min_interval``.
     ``max_rate`` polls a second is the budget of a run that is not given the app's.
+
+    ``stream_idle``: seconds an open stream may stay without any event before a GET checks on the
+    prediction (repeated at most that often, and never more than ``max_rate`` a second, while it stays
+    silent), so a finished prediction is never waited on for long. ``stream_event_limit``: bytes one
+    stream line or event may take; a bigger one ends the stream and the prediction is followed by GET.
     """
 
     max_attempts: int = 30
@@ -30,6 +35,8 @@ class FollowPolicy:
     min_interval: float = 0.05
     max_rate: int = 10
     cancel_timeout: float = 5.0
+    stream_idle: float = 1.0
+    stream_event_limit: int = 32 * 1024 * 1024
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -38,6 +45,8 @@ class FollowPolicy:
             raise ValueError("delay must be positive")
         if self.wait_seconds is not None and not 1 <= self.wait_seconds <= 60:
             raise ValueError("wait_seconds must be between 1 and 60 (Prefer: wait=N)")
+        if self.stream_idle <= 0 or self.stream_event_limit <= 0:
+            raise ValueError("stream_idle and stream_event_limit must be positive")
 
 
 # The app's own defaults: results arrive by held request or stream, polling is the fallback.

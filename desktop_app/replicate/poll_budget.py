@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections import deque
@@ -35,6 +34,8 @@ class Watch:
     waiting: bool = False  # its follower is inside refresh()
     not_before: float = 0.0
     unlisted: bool = False  # not (fully) on the list's first page: its own GETs from now on
+    path: str | None = None  # polled only here (e.g. ``trainings/{id}``), never from the predictions list
+    parse: Callable[[object], JSON] = parse_prediction
     pending: asyncio.Future[None] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -44,6 +45,8 @@ class Watch:
 
     @property
     def get_url(self) -> str:
+        if self.path is not None:
+            return self.path
         urls = self.prediction.get("urls")
         target = urls.get("get") if isinstance(urls, dict) else None
         return str(target or f"predictions/{self.id}")
@@ -102,9 +105,12 @@ class PollBudget:
         return len(self._watches)
 
     @contextmanager
-    def following(self, client: ReplicateClient, prediction: JSON) -> Iterator[Watch]:
-        """Follows ``prediction`` (as last seen) through the budget until the block ends."""
-        watch = Watch(client, _account(client), prediction, self.clock())
+    def following(self, client: ReplicateClient, prediction: JSON, *, path: str | None = None,
+                  parse: Callable[[object], JSON] | None = None) -> Iterator[Watch]:
+        """Follows ``prediction`` (as last seen) through the budget until the block ends. With ``path`` (a
+        training's ``trainings/{id}``) it is polled by that GET alone, each answer checked by ``parse``."""
+        watch = Watch(client, client.account_key, prediction, self.clock(), path=path,
+                      unlisted=path is not None, parse=parse or parse_prediction)
         self._watches.append(watch)
         try:
             yield watch
@@ -172,7 +178,7 @@ class PollBudget:
             return [watch]
         due = [other for other in self._watches
                if other.account == watch.account and other.waiting and other.pending is None
-               and not other.unlisted and other.not_before <= now + self.spacing]
+               and not other.unlisted and other.path is None and other.not_before <= now + self.spacing]
         return due if len(due) > 1 else [watch]
 
     async def _nap(self, watch: Watch, seconds: float) -> None:
@@ -192,7 +198,7 @@ class PollBudget:
 
     async def _get(self, watch: Watch, sent_at: float) -> None:
         self.polls += 1
-        fresh = parse_prediction(await watch.client.get_json(watch.get_url))
+        fresh = watch.parse(await watch.client.get_json(watch.get_url))
         _update(watch, fresh, sent_at)
 
     async def _list(self, watch: Watch, batch: list[Watch], sent_at: float) -> None:
@@ -207,7 +213,7 @@ class PollBudget:
         results = page.get("results")
         items = _usable_items(results)
         for other in self._watches:
-            if other.account != watch.account:
+            if other.account != watch.account or other.path is not None:
                 continue
             item = items.get(other.id)
             in_batch = other in batch
@@ -251,9 +257,3 @@ def _complete(item: dict[str, Any]) -> bool:
     if item.get("status") == "failed":
         return bool(item.get("error"))
     return True
-
-
-def _account(client: ReplicateClient) -> str:
-    """Which account a client polls for (its API host and token), as a digest: the token is never kept."""
-    authorization = client.headers(json_body=False).get("Authorization", "")
-    return hashlib.sha256(f"{client.base_url}\n{authorization}".encode()).hexdigest()

@@ -6,13 +6,15 @@ import asyncio
 import base64
 import json
 import mimetypes
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
+from aiohttp.abc import AbstractStreamWriter
+from aiohttp.payload import Payload
 
 from .client import ReplicateClient
 from .errors import APIError, NetworkError, ReplicateError, UnexpectedResponse, api_error_from_response, excerpt
@@ -20,6 +22,9 @@ from .errors import APIError, NetworkError, ReplicateError, UnexpectedResponse, 
 INLINE_LIMIT = 256 * 1024  # replicate-api.md §7: data URIs for files up to 256 KB
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024  # the Files API refuses files of 100 MB or more
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+UPLOAD_CHUNK = 1024 * 1024  # read from disk in a worker thread, one piece at a time
+
+SentProgress = Callable[[int, int], None]  # (bytes handed to the connection, total bytes of the file)
 
 
 class UploadTooLarge(ReplicateError):
@@ -46,6 +51,7 @@ class UploadedFile:
     content_type: str
     size: int | None = None
     expires_at: str | None = None
+    sha256: str | None = None  # ``checksums.sha256`` as Replicate computed it
 
 
 async def file_input_value(
@@ -123,6 +129,82 @@ async def upload_file(
         ) from error
 
 
+async def upload_path(
+    client: ReplicateClient,
+    path: Path,
+    *,
+    content_type: str = DEFAULT_CONTENT_TYPE,
+    filename: str | None = None,
+    progress: SentProgress | None = None,
+    read_timeout: float = 300.0,
+) -> UploadedFile:
+    """``POST /v1/files`` of the file at ``path``, streamed from disk (read piece by piece in a worker thread, so
+    a large file neither sits in memory nor stalls the loop) with a known length. ``progress`` hears how many
+    bytes went out. One attempt: see :func:`~desktop_app.replicate.upload_once.upload_file_once` for retries."""
+    name = filename or path.name
+    try:
+        size = await asyncio.to_thread(lambda: path.stat().st_size)
+    except OSError as error:
+        raise FileInputError(f"Could not read {path.name}: {error.strerror or error}") from error
+    if size >= MAX_UPLOAD_BYTES:
+        raise UploadTooLarge(size, filename=name)
+    body = aiohttp.MultipartWriter("form-data")
+    part = body.append_payload(_FileChunks(path, size, content_type, progress))
+    part.set_content_disposition("form-data", name="content", filename=_safe_filename(name))
+    body.append(content_type).set_content_disposition("form-data", name="type")
+    url = client.url_for("files")
+    timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
+    client.request_count += 1
+    try:
+        async with client.session.post(  # never redirected: the body would be sent again, maybe elsewhere
+            url, data=body, headers=client.headers(json_body=False), proxy=client.proxy, timeout=timeout,
+            allow_redirects=False,
+        ) as response:
+            text = await response.text(errors="replace")
+            if response.status == 413:
+                raise UploadTooLarge(size, filename=name, detail=_detail(text))
+            if response.status >= 400:
+                raise api_error_from_response(response.status, text, response.headers)
+            return _uploaded(text, response.status)
+    except ReplicateError:
+        raise
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise NetworkError(
+            f"Uploading {name} to {urlsplit(url).netloc} failed: {excerpt(str(error) or type(error).__name__)}"
+        ) from error
+    except OSError as error:  # the file could not be read while it was sent
+        raise FileInputError(f"Could not read {path.name} while uploading it: {error.strerror or error}") from error
+
+
+class _FileChunks(Payload):
+    """A file's bytes for a request body, read in :data:`UPLOAD_CHUNK` pieces off the loop thread."""
+
+    def __init__(self, path: Path, size: int, content_type: str, progress: SentProgress | None) -> None:
+        super().__init__(path, content_type=content_type)
+        self._size = size
+        self._total = size
+        self._path = path
+        self._progress = progress
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        raise TypeError("an upload's bytes are never decoded as text")
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        file = await asyncio.to_thread(self._path.open, "rb")
+        try:
+            sent = 0
+            while sent < self._total:
+                chunk = await asyncio.to_thread(file.read, min(UPLOAD_CHUNK, self._total - sent))
+                if not chunk:
+                    raise OSError(f"{self._path.name} became shorter while it was uploaded")
+                await writer.write(chunk)
+                sent += len(chunk)
+                if self._progress is not None:
+                    self._progress(sent, self._total)
+        finally:
+            await asyncio.to_thread(file.close)
+
+
 async def _read_source(source: Path | bytes, filename: str | None) -> tuple[bytes, str]:
     if isinstance(source, bytes | bytearray | memoryview):
         return bytes(source), filename or "file"
@@ -142,20 +224,31 @@ def _uploaded(text: str, status: int) -> UploadedFile:
         body = json.loads(text)
     except ValueError:
         body = None
-    urls = body.get("urls") if isinstance(body, dict) else None
-    url = urls.get("get") if isinstance(urls, dict) else None
-    if not isinstance(body, dict) or not isinstance(url, str) or not url:
+    uploaded = file_object(body)
+    if uploaded is None:
         raise UnexpectedResponse(
             f"Replicate answered the upload with {status} but no file URL: {excerpt(text)!r}",
             status=status, excerpt=excerpt(text),
         )
+    return uploaded
+
+
+def file_object(body: object) -> UploadedFile | None:
+    """An :class:`UploadedFile` from a Files API file object, or ``None`` when it has no ``urls.get``."""
+    urls = body.get("urls") if isinstance(body, dict) else None
+    url = urls.get("get") if isinstance(urls, dict) else None
+    if not isinstance(body, dict) or not isinstance(url, str) or not url:
+        return None
     size = body.get("size")
+    checksums = body.get("checksums")
+    sha256 = checksums.get("sha256") if isinstance(checksums, dict) else None
     return UploadedFile(
         id=str(body.get("id") or ""),
         url=url,
         content_type=str(body.get("content_type") or DEFAULT_CONTENT_TYPE),
-        size=size if isinstance(size, int) else None,
+        size=size if isinstance(size, int) and not isinstance(size, bool) else None,
         expires_at=str(body["expires_at"]) if body.get("expires_at") else None,
+        sha256=sha256 if isinstance(sha256, str) and sha256 else None,
     )
 
 

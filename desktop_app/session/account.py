@@ -8,8 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..replicate.client import DEFAULT_BASE_URL, ReplicateClient
-from ..replicate.errors import UnexpectedResponse
+from ..replicate import DEFAULT_BASE_URL, ReplicateClient, UnexpectedResponse
 from ..storage.secrets import ENV_VAR, TokenStore, clean_token
 from .errors import InvalidTokenError
 

@@ -12,13 +12,21 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..replicate.client import ReplicateClient, Sleep
-from ..replicate.events import PredictionEvent
-from ..replicate.files import DownloadedFile, DownloadProgress, download_output
-from ..replicate.models import ModelKind
-from ..replicate.policy import APP_POLICY, FollowPolicy
-from ..replicate.predictions import resume_prediction, run_prediction
-from ..replicate.uploads import INLINE_LIMIT, file_input_value
+from ..replicate import (
+    APP_POLICY,
+    INLINE_LIMIT,
+    DownloadedFile,
+    DownloadProgress,
+    FollowPolicy,
+    ModelKind,
+    PredictionEvent,
+    ReplicateClient,
+    Sleep,
+    download_output,
+    file_input_value,
+    resume_prediction,
+    run_prediction,
+)
 from .requests import RunPlan
 
 EventSource = Callable[[], AsyncGenerator[PredictionEvent, None]]
@@ -38,12 +46,18 @@ async def default_download(client: ReplicateClient, url: str, progress: Download
 
 
 async def resolve_files(client: ReplicateClient, values: Mapping[str, Any], *, inline_only: bool) -> dict[str, Any]:
-    """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects; a local Cog server
-    takes every file inline (``inline_only``)."""
+    """Local files (alone or in a list) become ``data:`` URIs (small) or uploads (large), as Replicate expects; a
+    local Cog server takes every file inline (``inline_only``)."""
     limit = 1 << 62 if inline_only else INLINE_LIMIT
     resolved: dict[str, Any] = {}
     for name, value in values.items():
-        resolved[name] = await file_input_value(client, value, inline_limit=limit) if isinstance(value, Path) else value
+        if isinstance(value, Path):
+            resolved[name] = await file_input_value(client, value, inline_limit=limit)
+        elif isinstance(value, list | tuple) and any(isinstance(item, Path) for item in value):
+            resolved[name] = [await file_input_value(client, item, inline_limit=limit) if isinstance(item, Path)
+                              else item for item in value]
+        else:
+            resolved[name] = value
     return resolved
 
 

@@ -6,8 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from ..replicate.errors import ReplicateError
-from ..replicate.schema import InputSchema
+from ..replicate import InputSchema, ReplicateError
 from .conversation import Conversation
 from .library import Library, Reopened, Thumbnail
 from .preferences import Preferences

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from ..replicate.prompts import Message
+from ..replicate import Message
 from ..storage.history_records import Conversation as StoredConversation
 from .events import (
     OutputReady,

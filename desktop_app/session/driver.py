@@ -7,9 +7,8 @@ import contextlib
 import logging
 from collections.abc import Callable
 
-from ..replicate import events as core
-from ..replicate.errors import ReplicateError, UnexpectedResponse
-from ..replicate.models import is_cog_reference
+from .. import replicate as core  # the core's events, told apart from the session's own
+from ..replicate import ReplicateError, UnexpectedResponse, is_cog_reference
 from .backends import EventSource
 from .errors import ended_status, problem_of
 from .events import (
@@ -31,9 +30,6 @@ from .run import Run
 
 log = logging.getLogger(__name__)
 
-# The core's "exact reply replaces what was streamed" event, once it has one (it is being added elsewhere).
-_CORE_TEXT_REPLACED = getattr(core, "TextReplaced", None)
-
 
 def session_event(run_id: int, event: object) -> SessionEvent | None:
     """The session event for one core event (``None`` for those the session reports otherwise)."""
@@ -48,8 +44,8 @@ def session_event(run_id: int, event: object) -> SessionEvent | None:
         return RunStarted(run_id, event.prediction_id, event.model, event.version, event.web_url)
     if isinstance(event, core.ImageResponse):
         return OutputsAnnounced(run_id, tuple(event.images), event.alt)
-    if _CORE_TEXT_REPLACED is not None and isinstance(event, _CORE_TEXT_REPLACED):
-        return TextReplaced(run_id, str(event.text))
+    if isinstance(event, core.TextReplaced):
+        return TextReplaced(run_id, event.text)
     if not isinstance(event, core.Completed):
         log.debug("Core event %s has no session event", type(event).__name__)
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..replicate.errors import (
+from ..replicate import (
     AuthenticationError,
     ConfigurationError,
     MissingTokenError,

@@ -107,11 +107,9 @@ class Library:
     async def reuse(self, conversation_id: int) -> Reuse | None:
         """The last generation's settings, or ``None`` when the conversation has none yet."""
         generation = await self.last_generation(conversation_id)
-        if generation is None:
+        if generation is None or self.recorder.store is None:
             return None
-        model = f"{generation.model}:{generation.version}" if generation.version else generation.model
-        inputs = {name: value for name, value in generation.input.items() if name != "prompt"}
-        return Reuse(model, generation.model.split(":")[0], str(generation.input.get("prompt", "")), inputs)
+        return reuse_of(generation, self.recorder.store.library_dir)
 
     async def parameters(self, conversation_id: int) -> dict[str, Any] | None:
         """The last generation's model, version and full input (what "Copy parameters" puts on the clipboard)."""
@@ -123,6 +121,26 @@ class Library:
     async def keep_metadata(self, source: Path, dest: Path) -> bool:
         """Gives a copy saved elsewhere (perhaps converted) the prompt, model and seed of the kept ``source``."""
         return await asyncio.to_thread(copy_metadata, source, dest)
+
+
+def reuse_of(generation: Generation, library_dir: Path) -> Reuse:
+    """A generation's settings to run again. Files it was given that the app keeps (a kept output sent to the next
+    model, a painted mask) come back as paths, as the form gives them; any other text stays as it was."""
+    model = f"{generation.model}:{generation.version}" if generation.version and ":" not in generation.model \
+        else generation.model
+    inputs = {name: _kept_file(value, library_dir) for name, value in generation.input.items() if name != "prompt"}
+    return Reuse(model, model.split(":")[0] if not model.startswith("cog:") else model,
+                 str(generation.input.get("prompt", "")), inputs)
+
+
+def _kept_file(value: Any, library_dir: Path) -> Any:
+    if isinstance(value, list):
+        return [_kept_file(item, library_dir) for item in value]
+    if isinstance(value, str) and value.startswith(str(library_dir)):
+        path = Path(value)
+        if path.is_absolute() and path.resolve().is_relative_to(library_dir.resolve()) and path.is_file():
+            return path
+    return value
 
 
 def _load(store: HistoryStore, conversation_id: int, thumbnail: Thumbnail | None) -> Reopened:

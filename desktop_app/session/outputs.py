@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
-from ..replicate.client import ReplicateClient
+from ..replicate import ReplicateClient
 from .backends import Download
 from .errors import problem_of
 from .events import OutputFailed, OutputProgressed, OutputReady, RunId, SessionEvent

@@ -8,9 +8,7 @@ from collections.abc import Callable, Collection, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..replicate.errors import UnknownModelError
-from ..replicate.models import is_cog_reference, parse_model
-from ..replicate.policy import FollowPolicy
+from ..replicate import FollowPolicy, UnknownModelError, is_cog_reference, parse_model
 from ..storage.settings import Settings, SettingsStore
 
 log = logging.getLogger(__name__)

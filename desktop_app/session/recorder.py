@@ -94,15 +94,16 @@ class HistoryRecorder:
         self._submit(write, lambda: target.history_id)
 
     def begin_generation(self, run_id: RunId, target: HistoryTarget, model: str, model_input: Mapping[str, Any],
-                         *, turn: bool = True) -> None:
+                         *, turn: bool = True, source_output_id: int | None = None) -> None:
         """Records a run before its prediction is created: a streaming reply turn (unless ``turn`` is
-        False) and a ``starting`` generation with its full input."""
+        False) and a ``starting`` generation with its full input, linked to the output it was made from."""
         recorded = dict(model_input)
 
         def write(store: HistoryStore) -> None:
             conversation_id = _conversation_id(store, target, str(recorded.get("prompt", "")) or model, model)
             turn_id = store.add_turn(conversation_id, "assistant", "", model, "streaming") if turn else None
-            generation_id = store.start_generation(conversation_id, turn_id, model, None, recorded)
+            generation_id = store.start_generation(conversation_id, turn_id, model, None, recorded,
+                                                   source_output_id=source_output_id)
             self._runs[run_id] = _Recorded(conversation_id, turn_id, generation_id)
 
         self._submit(write, lambda: target.history_id)

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..replicate.client import ReplicateClient
-from ..replicate.errors import ReplicateError
+from ..replicate import ReplicateClient, ReplicateError
 from ..storage.history import HistoryStore
 from ..storage.history_records import Generation
 from .events import RunFinished

@@ -11,10 +11,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..replicate.errors import ConfigurationError
-from ..replicate.models import COG_PREFIX, ModelKind, ModelRef, is_cog_reference, known_kind, parse_model
-from ..replicate.prompts import Message, build_prompt
-from ..replicate.schema import InputSchema, coerce_values, validate_input
+from ..replicate import (
+    COG_PREFIX,
+    ConfigurationError,
+    InputSchema,
+    Message,
+    ModelKind,
+    ModelRef,
+    build_prompt,
+    coerce_values,
+    is_cog_reference,
+    known_kind,
+    parse_model,
+    validate_input,
+)
 from .errors import InputProblems
 
 FILE_PLACEHOLDER = "data:,"  # stands in for a chosen local file while the schema checks the values
@@ -25,9 +35,10 @@ class RunRequest:
     """One run as the window asks for it.
 
     ``messages`` is the conversation so far, ending with the new user message (or give ``prompt`` for a
-    single prompt). ``parameters`` are the form's values (local files as ``Path``); with ``schema`` they
-    are checked and converted against the model's input schema, and the prompt fills its prompt field.
-    ``deadline`` (seconds) asks the server to cancel the prediction if it runs longer.
+    single prompt). ``parameters`` are the form's values (local files as ``Path``, alone or in a list); with
+    ``schema`` they are checked and converted against the model's input schema, and the prompt fills its prompt
+    field. ``deadline`` (seconds) asks the server to cancel the prediction if it runs longer.
+    ``source_output_id`` is the kept output this run works on (a step of a chain, see the gallery's "Send to…").
     """
 
     model: str
@@ -36,6 +47,7 @@ class RunRequest:
     parameters: Mapping[str, Any] = field(default_factory=dict)
     schema: InputSchema | None = None
     deadline: float | None = None
+    source_output_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ class RunPlan:
     @property
     def recorded_input(self) -> dict[str, Any]:
         """The input as the history keeps it: local files by their path."""
-        return {name: str(value) if isinstance(value, Path) else value for name, value in self.model_input.items()}
+        return {name: _recorded(value) for name, value in self.model_input.items()}
 
     @property
     def form_values(self) -> dict[str, Any]:
@@ -112,11 +124,14 @@ def _checked_parameters(request: RunRequest, prompt: str) -> dict[str, Any]:
     problems: dict[str, str] = {}
     checked: dict[str, Any] = dict(values)
     for name, value in values.items():
-        if isinstance(value, Path):
-            checked[name] = FILE_PLACEHOLDER
-            if not value.is_file():
-                spec = schema.get(name)
-                problems[name] = f"{spec.title if spec else name}: there is no file at {value}."
+        files = _local_files(value)
+        if files:  # checked as the URIs they will become
+            checked[name] = FILE_PLACEHOLDER if isinstance(value, Path) else [
+                FILE_PLACEHOLDER if isinstance(item, Path) else item for item in value]
+        missing = next((path for path in files if not path.is_file()), None)
+        if missing is not None:
+            spec = schema.get(name)
+            problems[name] = f"{spec.title if spec else name}: there is no file at {missing}."
     if prompt_name is not None:
         checked[prompt_name] = prompt
     for name, message in validate_input(schema, checked).items():
@@ -127,3 +142,21 @@ def _checked_parameters(request: RunRequest, prompt: str) -> dict[str, Any]:
     if prompt_name is not None and prompt_name != "prompt":
         converted[prompt_name] = prompt  # the prompt box feeds the schema's own prompt field too
     return converted
+
+
+def _recorded(value: Any) -> Any:
+    """A local file as its path's text, alone or in a list (what the history and "use again" keep)."""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple) and any(isinstance(item, Path) for item in value):
+        return [str(item) if isinstance(item, Path) else item for item in value]
+    return value
+
+
+def _local_files(value: Any) -> list[Path]:
+    """The local files in a form value: the value itself, or the paths in a list of files."""
+    if isinstance(value, Path):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [item for item in value if isinstance(item, Path)]
+    return []

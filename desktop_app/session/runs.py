@@ -8,8 +8,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..replicate.errors import ReplicateError
-from ..replicate.models import kind_of
+from ..replicate import ReplicateError, kind_of
 from ..storage.history_records import Generation
 from .backends import Backends
 from .driver import RunDriver
@@ -77,7 +76,8 @@ class RunService:
 
         def record_begin() -> None:
             if self.recorder is not None:
-                self.recorder.begin_generation(run.id, history, plan.model, plan.recorded_input)
+                self.recorder.begin_generation(run.id, history, plan.model, plan.recorded_input,
+                                               source_output_id=plan.request.source_output_id)
 
         driver = RunDriver(run, self.backends.create(plan, options),
                            RunBegun(run.id, plan.model, plan.kind, plan.prompt),

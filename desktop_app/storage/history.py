@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any
 
 from . import history_schema as schema
+from .gallery_schema import model_name, output_kind, prompt_of
 from .history_library import OutputLibrary, type_and_extension
 from .history_records import (
     OUTPUT_COLUMNS,
@@ -47,7 +48,7 @@ SELECT c.id, c.title, c.model, c.created_at, c.updated_at,
   (SELECT substr(t.text, 1, 400) FROM turns t WHERE t.conversation_id = c.id AND t.text != ''
    ORDER BY t.position DESC LIMIT 1),
   (SELECT o.path FROM generations g JOIN outputs o ON o.generation_id = g.id
-   WHERE g.conversation_id = c.id AND o.content_type LIKE 'image/%' ORDER BY g.id, o.id LIMIT 1),
+   WHERE g.conversation_id = c.id AND o.kind = 'image' AND o.deleted_at IS NULL ORDER BY g.id, o.id LIMIT 1),
   (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id)
 FROM (SELECT c.id FROM conversations c {where} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?) AS page
 JOIN conversations c ON c.id = page.id
@@ -194,13 +195,17 @@ class HistoryStore:
     # --- generations and outputs ---------------------------------------------------------------------
 
     def start_generation(
-        self, conversation_id: int, turn_id: int | None, model: str, version: str | None, input: Mapping[str, Any]
+        self, conversation_id: int, turn_id: int | None, model: str, version: str | None, input: Mapping[str, Any],
+        *, source_output_id: int | None = None,
     ) -> int:
         """Records a generation as ``starting``, before its prediction is created; returns its id.
 
         Anything shaped like a Replicate API token in ``input`` is masked before it is stored.
+        ``source_output_id`` is the output it was made from (a step of a chain); a source that is
+        gone by now is recorded as none.
         """
         input_json = input_json_text(input)
+        prompt = prompt_of(json.loads(input_json))
         now = self._now()
         with self._write("record a generation") as db:
             self._touch(db, conversation_id, now, model)
@@ -209,8 +214,10 @@ class HistoryStore:
             ).fetchone() is None:
                 raise NotFoundError(f"There is no turn {turn_id} in conversation {conversation_id}.")
             return rowid(db.execute(
-                "INSERT INTO generations (conversation_id, turn_id, model, version, input_json, status, created_at)"
-                " VALUES (?, ?, ?, ?, ?, 'starting', ?)", (conversation_id, turn_id, model, version, input_json, now)))
+                "INSERT INTO generations (conversation_id, turn_id, model, version, input_json, status, created_at,"
+                " prompt, source_output_id) VALUES (?, ?, ?, ?, ?, 'starting', ?, ?, (SELECT id FROM outputs"
+                " WHERE id = ?))",
+                (conversation_id, turn_id, model, version, input_json, now, prompt, source_output_id)))
 
     def update_generation(
         self, generation_id: int, *, prediction_id: str | None = None, status: str | None = None,
@@ -274,9 +281,10 @@ class HistoryStore:
                 with self._write("record an output") as db:
                     now = self._now()
                     output_id = rowid(db.execute(
-                        "INSERT INTO outputs (generation_id, path, content_type, size, sha256, source_url, created_at)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (generation_id, relative, media_type, len(payload), digest, url, now)))
+                        "INSERT INTO outputs (generation_id, path, content_type, size, sha256, source_url, created_at,"
+                        " model, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (generation_id, relative, media_type, len(payload), digest, url, now,
+                         model_name(generation.model), output_kind(media_type))))
                     self._touch(db, generation.conversation_id, now)
                     row = db.execute(f"SELECT {OUTPUT_COLUMNS} FROM outputs WHERE id = ?", (output_id,)).fetchone()
             except BaseException:
@@ -398,6 +406,21 @@ class HistoryStore:
         left in the library; returns how many. Complete files are never touched, referenced or not."""
         with self._lock:
             return self._library.cleanup_temporary(older_than)
+
+    # --- for the gallery (storage/gallery.py) ---------------------------------------------------------
+
+    @property
+    def library(self) -> OutputLibrary:
+        """The content-addressed files the outputs point to."""
+        return self._library
+
+    def reading(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One read transaction on the database (for queries this class does not offer)."""
+        return self._read()
+
+    def writing(self, action: str) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One write transaction; ``action`` completes "Could not …" in the error's sentence."""
+        return self._write(action)
 
     # --- helpers -------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from .gallery_schema import model_name, output_kind, prompt_of
 from .validation import mask_tokens
 
 STATUSES = ("starting", "processing", "succeeded", "failed", "canceled", "aborted", "interrupted")
@@ -173,13 +174,15 @@ def _optional(text: str | None) -> datetime | None:
 def load_generations(
     db: sqlite3.Connection, locate: Callable[[str], Path], condition: str, parameters: Sequence[Any]
 ) -> list[Generation]:
-    """The generations matching the SQL ``condition`` (which may end in ``ORDER BY``), with their outputs."""
+    """The generations matching the SQL ``condition`` (which may end in ``ORDER BY``), with their outputs
+    (those deleted in the gallery left out)."""
     rows = db.execute(f"SELECT {GENERATION_COLUMNS} FROM generations WHERE {condition}", parameters).fetchall()
     outputs: dict[int, list[OutputRecord]] = {}
     if rows:
         ids = [row[0] for row in rows]
         for output in db.execute(
-            f"SELECT {OUTPUT_COLUMNS} FROM outputs WHERE generation_id IN ({', '.join('?' * len(ids))}) ORDER BY id",
+            f"SELECT {OUTPUT_COLUMNS} FROM outputs WHERE generation_id IN ({', '.join('?' * len(ids))})"
+            " AND deleted_at IS NULL ORDER BY id",
             ids,
         ):
             outputs.setdefault(output[1], []).append(output_from_row(output, locate))
@@ -216,16 +219,18 @@ def insert_copy(db: sqlite3.Connection, conversation: Conversation, stored: Mapp
     for generation in conversation.generations:
         if generation.status not in STATUSES:
             raise HistoryError(f"Unknown generation status {generation.status!r}.")
+        input_json = input_json_text(generation.input)
         generation_id = rowid(db.execute(
-            f"INSERT INTO generations ({GENERATION_COLUMNS.removeprefix('id, ')}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO generations ({GENERATION_COLUMNS.removeprefix('id, ')}, prompt) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (conversation_id, None if generation.turn_id is None else turn_ids.get(generation.turn_id),
-             generation.model, generation.version, input_json_text(generation.input), generation.prediction_id,
+             generation.model, generation.version, input_json, generation.prediction_id,
              generation.status, generation.error, stamp(generation.created_at), to_timestamp(generation.started_at),
-             to_timestamp(generation.completed_at), generation.predict_time)))
+             to_timestamp(generation.completed_at), generation.predict_time, prompt_of(json.loads(input_json)))))
         for output in generation.outputs:
             db.execute(
-                "INSERT INTO outputs (generation_id, path, content_type, size, sha256, source_url, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)", (generation_id, stored[output.id], output.content_type, output.size,
-                                                   output.sha256, output.source_url, stamp(output.created_at)))
+                "INSERT INTO outputs (generation_id, path, content_type, size, sha256, source_url, created_at, model,"
+                " kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (generation_id, stored[output.id], output.content_type, output.size, output.sha256, output.source_url,
+                 stamp(output.created_at), model_name(generation.model), output_kind(output.content_type)))
     return conversation_id

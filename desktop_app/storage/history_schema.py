@@ -9,9 +9,10 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from .gallery_schema import add_gallery_columns
 from .history_records import STATUSES, HistoryError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 UNFINISHED = ("starting", "processing")
 
@@ -118,7 +119,7 @@ def _add_interrupted_status(connection: sqlite3.Connection) -> None:
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Upgrades the database from version N (the key) to N + 1; version 0 is an empty file.
-MIGRATIONS: Mapping[int, Migration] = {0: _create_v1, 1: _add_interrupted_status}
+MIGRATIONS: Mapping[int, Migration] = {0: _create_v1, 1: _add_interrupted_status, 2: add_gallery_columns}
 
 
 class NewerSchemaError(Exception):
@@ -177,12 +178,14 @@ def migrate(
 
 # --- Full-text search ----------------------------------------------------------------------------
 # One FTS5 row per conversation (rowid = conversation id): its title and the text of all its turns,
-# kept in step by triggers, so a search returns conversation ids without a join. The index depends
-# on the SQLite build, not on the schema version: without FTS5 the triggers are dropped and search
-# falls back to LIKE; when FTS5 is back, the index is rebuilt.
+# kept in step by triggers, so a search returns conversation ids without a join; and one per
+# generation (rowid = generation id) with its prompt, for the gallery. The index depends on the
+# SQLite build, not on the schema version: without FTS5 the triggers are dropped and search
+# falls back to LIKE; when FTS5 is back (or the set of triggers changed), the index is rebuilt.
 
 _TOKENIZER = "unicode61 remove_diacritics 2"
 _FTS_TABLE = f"CREATE VIRTUAL TABLE IF NOT EXISTS search_fts USING fts5(title, body, tokenize='{_TOKENIZER}')"
+_PROMPT_FTS_TABLE = f"CREATE VIRTUAL TABLE IF NOT EXISTS prompt_fts USING fts5(prompt, tokenize='{_TOKENIZER}')"
 _DOCUMENT = (
     "SELECT c.id, c.title, coalesce((SELECT group_concat(t.text, char(10)) FROM turns t "
     "WHERE t.conversation_id = c.id), '') FROM conversations c"
@@ -194,6 +197,9 @@ def _refresh(conversation: str) -> str:
             f"INSERT INTO search_fts (rowid, title, body) {_DOCUMENT} WHERE c.id = {conversation};")
 
 
+_PROMPT_INSERT = "INSERT INTO prompt_fts (rowid, prompt) VALUES (new.id, new.prompt);"
+_PROMPT_DELETE = "DELETE FROM prompt_fts WHERE rowid = old.id;"
+
 FTS_TRIGGERS = {
     "search_fts_conversation_insert": f"AFTER INSERT ON conversations BEGIN {_refresh('new.id')} END",
     "search_fts_conversation_title": f"AFTER UPDATE OF title ON conversations BEGIN {_refresh('new.id')} END",
@@ -202,6 +208,10 @@ FTS_TRIGGERS = {
     "search_fts_turn_insert": f"AFTER INSERT ON turns BEGIN {_refresh('new.conversation_id')} END",
     "search_fts_turn_text": f"AFTER UPDATE OF text ON turns BEGIN {_refresh('new.conversation_id')} END",
     "search_fts_turn_delete": f"AFTER DELETE ON turns BEGIN {_refresh('old.conversation_id')} END",
+    "search_fts_generation_insert": f"AFTER INSERT ON generations BEGIN {_PROMPT_INSERT} END",
+    "search_fts_generation_prompt":
+        f"AFTER UPDATE OF prompt ON generations BEGIN {_PROMPT_DELETE} {_PROMPT_INSERT} END",
+    "search_fts_generation_delete": f"AFTER DELETE ON generations BEGIN {_PROMPT_DELETE} END",
 }
 
 
@@ -230,10 +240,13 @@ def sync_search_index(connection: sqlite3.Connection, enabled: bool) -> None:
             connection.execute(f"DROP TRIGGER IF EXISTS {name}")
         if enabled:
             connection.execute(_FTS_TABLE)
+            connection.execute(_PROMPT_FTS_TABLE)
             for name, body in FTS_TRIGGERS.items():
                 connection.execute(f"CREATE TRIGGER {name} {body}")
             connection.execute("DELETE FROM search_fts")
             connection.execute(f"INSERT INTO search_fts (rowid, title, body) {_DOCUMENT}")
+            connection.execute("DELETE FROM prompt_fts")
+            connection.execute("INSERT INTO prompt_fts (rowid, prompt) SELECT id, prompt FROM generations")
         connection.execute("COMMIT")
     except BaseException:
         connection.execute("ROLLBACK")

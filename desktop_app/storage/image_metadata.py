@@ -223,6 +223,14 @@ def _xmp_packet(values: Mapping[str, str]) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
+def parse_xmp(packet: bytes) -> dict[str, str]:
+    """This app's values in an XMP packet (``{}`` when it holds none or is not well-formed XML)."""
+    try:
+        return _xmp_parse(packet)
+    except (ElementTree.ParseError, UnicodeDecodeError, ValueError):
+        return {}
+
+
 def _xmp_parse(packet: bytes) -> dict[str, str]:
     root = ElementTree.fromstring(packet)
     prefix = "{" + XMP_NAMESPACE + "}"

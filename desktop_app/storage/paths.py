@@ -73,6 +73,16 @@ class AppPaths:
         """Where the history keeps every output it saved, named by content (``ab/abcd….png``)."""
         return self.data_dir / "library"
 
+    @property
+    def presets_file(self) -> Path:
+        """The JSON file :class:`~desktop_app.storage.presets.PresetStore` keeps the form presets in."""
+        return self.config_dir / "presets.json"
+
+    @property
+    def thumbnails_dir(self) -> Path:
+        """Where :class:`~desktop_app.storage.thumbnails.ThumbnailCache` keeps the gallery's thumbnails."""
+        return self.cache_dir / "thumbnails"
+
     def ensure(self) -> None:
         """Creates every folder that is missing; the config folder (it may hold the token) is owner-only."""
         for field in fields(self):

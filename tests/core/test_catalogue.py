@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from desktop_app.replicate.uploads import (
     file_input_value,
     guess_content_type,
 )
+from desktop_app.storage.atomic import write_atomically
 
 BASE = "https://api.replicate.com/v1"
 TOKEN = "r8_unit_test_token_abcdefghijklmnop"
@@ -59,12 +59,6 @@ def model(owner: str = "nightmareai", name: str = "real-esrgan", **overrides: An
     }
     base.update(overrides)
     return base
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 async def _no_sleep(seconds: float) -> None:
@@ -175,7 +169,7 @@ async def test_search_does_not_fall_back_on_validation_errors_and_rejects_odd_an
 
 
 def test_cache_round_trip_keeps_versions_and_fetch_time(tmp_path: Path) -> None:
-    cache = CatalogueCache(tmp_path)
+    cache = CatalogueCache(tmp_path, write=write_atomically)
     older = {"id": "d" * 64, "created_at": "2022-01-01T00:00:00Z", "cog_version": "0.3.0", "openapi_schema": None}
     card = model_card(model(), [model()["latest_version"], older], fetched_at=1000.0)
     assert cache.get("nightmareai", "real-esrgan") is None
@@ -189,7 +183,7 @@ def test_cache_round_trip_keeps_versions_and_fetch_time(tmp_path: Path) -> None:
 
 
 def test_cache_lists_newest_first_and_handles_odd_names(tmp_path: Path) -> None:
-    cache = CatalogueCache(tmp_path)
+    cache = CatalogueCache(tmp_path, write=write_atomically)
     cache.put(model_card(model(), fetched_at=1.0))
     cache.put(model_card(model(owner="..", name="a/b"), fetched_at=3.0))
     cache.put(model_card(model(owner="acme", name="fast"), fetched_at=2.0))
@@ -207,7 +201,7 @@ def test_cache_lists_newest_first_and_handles_odd_names(tmp_path: Path) -> None:
      json.dumps({"format": 1, "model": "x"}), json.dumps({"format": 1, "model": {"name": "no owner"}})],
 )
 def test_unreadable_cache_files_count_as_missing(tmp_path: Path, content: str) -> None:
-    cache = CatalogueCache(tmp_path)
+    cache = CatalogueCache(tmp_path, write=write_atomically)
     path = tmp_path / "models" / "nightmareai" / "real-esrgan.json"
     path.parent.mkdir(parents=True)
     path.write_text(content)
@@ -216,7 +210,7 @@ def test_unreadable_cache_files_count_as_missing(tmp_path: Path, content: str) -
 
 
 def test_cache_refuses_cards_without_their_raw_object_and_stores_covers(tmp_path: Path) -> None:
-    cache = CatalogueCache(tmp_path)
+    cache = CatalogueCache(tmp_path, write=write_atomically)
     with pytest.raises(ValueError, match="raw model object"):
         cache.put(ModelCard(model_summary(model())))
     url = "https://tjzk.replicate.delivery/cover.png"

@@ -160,7 +160,7 @@ async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
 
 async def test_an_endless_line_stops_the_stream_at_the_cap() -> None:
     decoder = SSEDecoder(max_event_bytes=1000)
-    with pytest.raises(UnexpectedResponse, match=r"^The event stream sent an event larger than 0 MiB"):
+    with pytest.raises(UnexpectedResponse, match=r"^The event stream sent an event larger than 1000 bytes"):
         _ = [event async for event in iter_sse(chunks(b"data: ", *[b"x" * 300] * 5), decoder)]
 
 

@@ -17,6 +17,7 @@ from desktop_app.replicate import (
     known_kind,
     parse_model,
 )
+from desktop_app.replicate.models import model_path
 from desktop_app.replicate.prompts import MessageLike
 
 VERSION = "f2ab8a5bfe79f02f0789a146cf5e73d2a4ff2684a98c2b303d1e1ff3814271db"
@@ -118,3 +119,8 @@ def test_image_response_holds_all_urls_and_renders_markdown() -> None:
         "[![A (cat)](https://a/1.png)](https://a/1.png)\n[![A (cat)](https://a/2.png)](https://a/2.png)"
     )
     assert ImageResponse("https://a/x.webp").images == ("https://a/x.webp",)
+
+
+def test_model_paths_are_built_in_one_place_with_each_part_quoted() -> None:
+    assert model_path("black-forest-labs", "flux-schnell") == "models/black-forest-labs/flux-schnell"
+    assert model_path("a b", "c/d?e") == "models/a%20b/c%2Fd%3Fe"  # a name from elsewhere cannot change the route

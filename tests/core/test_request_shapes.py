@@ -56,12 +56,6 @@ def prediction(status: str, output: Any = None, *, id_: str = "p1", logs: str = 
     }
 
 
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
-
-
 class Sleeps:
     def __init__(self) -> None:
         self.calls: list[float] = []

@@ -6,17 +6,16 @@ from typing import Any
 
 import pytest
 
+from desktop_app.replicate.input_values import coerce_values, validate_input
 from desktop_app.replicate.schema import (
     FieldSpec,
     InputSchema,
     OutputSpec,
     classify_file,
-    coerce_values,
     default_values,
     parse_input_schema,
     parse_output,
     parse_output_kind,
-    validate_input,
 )
 
 

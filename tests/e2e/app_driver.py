@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QPlainTextEdit
 from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
-from desktop_app.ui.event_loop import AppEventLoop
+from desktop_app.ui.shell.event_loop import AppEventLoop
 
 
 async def type_prompt(window: object, prompt: str) -> None:
-    from desktop_app.ui.main_window import MainWindow
+    from desktop_app.ui.shell.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
     while "Signed in" not in window.account_label.text():  # noqa: ASYNC110 - polling a widget's text

@@ -1,4 +1,5 @@
-"""The real application (``desktop_app.app.main``) against the fake server, with screenshots for the README."""
+"""The real application (``desktop_app.app.main``) against the fake server, with screenshots for the README
+(``make screenshots`` saves them into docs/screenshots)."""
 
 from __future__ import annotations
 
@@ -18,12 +19,11 @@ from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import Settings, SettingsStore
-from desktop_app.ui.about_dialog import AboutDialog
-from desktop_app.ui.theme import apply_theme
+from desktop_app.ui.dialogs.about import AboutDialog
+from desktop_app.ui.shell.theme import apply_theme
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import until
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 LLAMA = "meta/meta-llama-3-70b-instruct"
 FLUX = "black-forest-labs/flux-schnell"
 REPLY = (
@@ -55,7 +55,7 @@ def _luminance(image: QImage, x: int, y: int) -> float:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 @pytest.mark.usefixtures("restore_light_theme")
 async def test_real_app_chats_generates_and_shuts_down(fake_replicate: FakeReplicate, tmp_path: Path,
-                                                       theme: Literal["light", "dark"]) -> None:
+                                                       screenshots: Path, theme: Literal["light", "dark"]) -> None:
     fake_replicate.set_script(LLAMA, Script(kind="text", chunks=_tokens(REPLY), token_interval=0.002))
     fake_replicate.set_script(FLUX, Script(kind="image", images=[("webp", 768, 768), ("png", 768, 768)],
                                            steps=4, stream=True))
@@ -77,10 +77,9 @@ async def test_real_app_chats_generates_and_shuts_down(fake_replicate: FakeRepli
     await until(lambda: bool(window.chat.turns()) and window.chat.turns()[-1].state == "done", message="the reply")
     assert window.chat.turns()[-1].text == REPLY
     await asyncio.sleep(0.1)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     chat_shot = window.grab().toImage()
     assert (chat_shot.width(), chat_shot.height()) == (1280, 800)
-    chat_shot.save(str(SCREENSHOTS / f"chat-{theme}.png"))
+    chat_shot.save(str(screenshots / f"chat-{theme}.png"))
 
     assert window.model_picker.set_current_model("flux-schnell")
     prompt.setPlainText("A lighthouse at dusk, watercolor")
@@ -90,7 +89,7 @@ async def test_real_app_chats_generates_and_shuts_down(fake_replicate: FakeRepli
     await until(lambda: not window.chat.is_busy(), message="the generation to end")
     await asyncio.sleep(0.2)
     image_shot = window.grab().toImage()
-    image_shot.save(str(SCREENSHOTS / f"image-{theme}.png"))
+    image_shot.save(str(screenshots / f"image-{theme}.png"))
 
     # The theme really is applied: the window background is light or dark as chosen.
     background = _luminance(image_shot, 5, image_shot.height() - 5)

@@ -16,8 +16,8 @@ from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.settings import Settings, SettingsStore
-from desktop_app.ui.translations import install_translations, remove_translations
-from tests.e2e.test_app_e2e import FLUX, LLAMA, REPLY, SCREENSHOTS, _tokens
+from desktop_app.ui.common.translations import install_translations, remove_translations
+from tests.e2e.test_app_e2e import FLUX, LLAMA, REPLY, _tokens
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import until
 
@@ -43,7 +43,9 @@ def _clipped(widget: QWidget) -> list[str]:
 
 
 @pytest.mark.e2e
-async def test_real_app_in_russian(fake_replicate: FakeReplicate, tmp_path: Path, russian_app: QApplication) -> None:
+async def test_real_app_in_russian(
+    fake_replicate: FakeReplicate, tmp_path: Path, screenshots: Path, russian_app: QApplication
+) -> None:
     fake_replicate.set_script(LLAMA, Script(kind="text", chunks=_tokens(REPLY), token_interval=0.002))
     fake_replicate.set_script(FLUX, Script(kind="image", images=[("webp", 768, 768), ("png", 768, 768)],
                                            steps=4, stream=True))
@@ -71,10 +73,9 @@ async def test_real_app_in_russian(fake_replicate: FakeReplicate, tmp_path: Path
     assert window.progress.status_text().startswith("Выполнено за ")
     assert _clipped(window) == []
 
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shot = window.grab().toImage()
     assert (shot.width(), shot.height()) == (1280, 800)
-    shot.save(str(SCREENSHOTS / "chat-ru.png"))
+    shot.save(str(screenshots / "chat-ru.png"))
 
     assert window.model_picker.set_current_model("flux-schnell")
     prompt.setPlainText("Маяк в сумерках, акварель")
@@ -84,7 +85,7 @@ async def test_real_app_in_russian(fake_replicate: FakeReplicate, tmp_path: Path
     await until(lambda: not window.chat.is_busy(), message="the generation to end")
     await asyncio.sleep(0.2)
     assert _clipped(window) == []
-    window.grab().toImage().save(str(SCREENSHOTS / "image-ru.png"))
+    window.grab().toImage().save(str(screenshots / "image-ru.png"))
 
     window.close()
     assert await asyncio.wait_for(running, 10) == 0

@@ -63,16 +63,16 @@ def test_sigkill_mid_generation_keeps_the_history_and_the_next_start_resumes(
     paths = AppPaths.under(tmp_path / "user")
     db = paths.history_db
 
-    first = _start(tmp_path / "user", fake.base_url, fake.token, "Tell me twelve words")
-    try:
-        _wait(lambda: bool(_rows(db, "SELECT prediction_id FROM generations WHERE prediction_id IS NOT NULL")),
-              "the prediction id in the history")
-        _wait(lambda: any(len(p.output or []) >= 4 for p in list(fake.predictions.values())), "half the reply")
-        first.send_signal(signal.SIGKILL)
-        first.wait(10)
-    finally:
-        if first.poll() is None:
-            first.kill()
+    with _start(tmp_path / "user", fake.base_url, fake.token, "Tell me twelve words") as first:
+        try:
+            _wait(lambda: bool(_rows(db, "SELECT prediction_id FROM generations WHERE prediction_id IS NOT NULL")),
+                  "the prediction id in the history")
+            _wait(lambda: any(len(p.output or []) >= 4 for p in list(fake.predictions.values())), "half the reply")
+            first.send_signal(signal.SIGKILL)
+            first.wait(10)
+        finally:
+            if first.poll() is None:
+                first.kill()
     assert first.returncode == -signal.SIGKILL
 
     assert _rows(db, "PRAGMA integrity_check") == [("ok",)]
@@ -83,12 +83,12 @@ def test_sigkill_mid_generation_keeps_the_history_and_the_next_start_resumes(
     threaded.call(gate.set)  # the prediction finishes on the server while the app is closed
     _wait(lambda: fake.predictions[str(prediction_id)].status == "succeeded", "the server to finish")
 
-    second = _start(tmp_path / "user", fake.base_url, fake.token)
-    try:
-        _wait(lambda: _rows(db, "SELECT status FROM generations") == [("succeeded",)], "the resumed generation")
-    finally:
-        second.terminate()
-        second.wait(10)
+    with _start(tmp_path / "user", fake.base_url, fake.token) as second:
+        try:
+            _wait(lambda: _rows(db, "SELECT status FROM generations") == [("succeeded",)], "the resumed generation")
+        finally:
+            second.terminate()
+            second.wait(10)
     with HistoryStore.open(db, library_dir=paths.library_dir) as store:
         (entry,) = store.list_entries()
         conversation = store.load_conversation(entry.conversation_id)

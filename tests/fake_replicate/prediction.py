@@ -101,6 +101,7 @@ class FakePrediction:
         self.events: list[SSEEvent] = []
         self.files: dict[str, tuple[str, bytes]] = {}
         self.stream = bool(self.script.stream)
+        self.stream_connections = 0  # streams opened so far (faults like `stream_cuts` count them)
         self.urls = {
             "get": f"{base_url}/predictions/{self.id}",
             "cancel": f"{base_url}/predictions/{self.id}/cancel",
@@ -197,6 +198,8 @@ class FakePrediction:
         self.status = "processing"
         self.started_at = self.clock.now()
         self._log("Loading model…")
+        if script.oversize_log_line:
+            self._log("x" * script.oversize_log_line)
         if script.kind == "text":
             await self._run_text()
         else:

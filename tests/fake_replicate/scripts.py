@@ -6,10 +6,11 @@ import asyncio
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["text", "image"]
 End = Literal["succeeded", "failed", "canceled", "aborted"]
+Replay = Literal["resume", "start", "middle"]
 
 DEFAULT_CHUNKS: tuple[str, ...] = ("The", " quick", " brown", " fox", " jumps", " over", " the", " lazy dog.")
 DEFAULT_ERROR = (
@@ -31,6 +32,18 @@ class Script:
     `processing` after `gate_after` chunks or steps until the event is set. `official` None keeps the model's
     registered status (official for the built-in llama and flux, not for others). `echo` makes a text model reply
     with the words of its `prompt` instead of `chunks`; `broken_images` serves undecodable bytes as image/png.
+
+    Stream faults, as real SSE servers and proxies produce them: `cut_stream_after` closes every connection after
+    that many `output` events, `stream_cuts[i]` closes connection i (0-based) after that many (a later connection
+    falls back to `cut_stream_after`); `cut_mid_event` leaves half of the next event on the wire before closing.
+    `stream_replay` is what a reconnect with `Last-Event-ID` gets: the events after it ("resume", as Replicate
+    does), everything again ("start": the header is ignored) or everything from halfway to it ("middle").
+    `stream_ids` False sends events without `id:` lines; `stream_duplicates` sends every output event twice,
+    same id; `stream_silent_after` makes every connection go quiet after that many outputs (kept open, nothing
+    sent) while the prediction runs on and finishes; `stream_malformed` puts lines a conforming client ignores
+    (unknown fields, a broken `retry:`, an id with a NUL, undecodable bytes in a comment) between events;
+    `stream_line_ending` is "\n", "\r\n" or "\r"; `oversize_log_line` makes the model print one log line
+    of that many characters (in the stream and in `logs` alike).
     """
 
     kind: Kind = "text"
@@ -52,6 +65,15 @@ class Script:
     broken_images: bool = False
     echo: bool = False
     image_input: bool = False  # the schema has an ``image`` (uri) input, as vision models such as LLaVA do
+    stream_cuts: list[int] = field(default_factory=list)
+    cut_mid_event: bool = False
+    stream_replay: Replay = "resume"
+    stream_ids: bool = True
+    stream_duplicates: bool = False
+    stream_silent_after: int | None = None
+    stream_malformed: bool = False
+    stream_line_ending: str = "\n"
+    oversize_log_line: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
@@ -67,13 +89,20 @@ class Script:
                 raise ValueError(f"bad image spec {(fmt, width, height)!r}: want ('png'|'webp', w>0, h>0)")
         if self.steps < 0 or self.gate_after < 0:
             raise ValueError("steps and gate_after cannot be negative")
+        if self.stream_replay not in ("resume", "start", "middle"):
+            raise ValueError(f"Script.stream_replay must be resume, start or middle, got {self.stream_replay!r}")
+        if self.stream_line_ending not in ("\n", "\r\n", "\r"):
+            raise ValueError(f"Script.stream_line_ending must be LF, CRLF or CR, got {self.stream_line_ending!r}")
+        if any(cut < 0 for cut in self.stream_cuts) or (self.stream_silent_after or 0) < 0:
+            raise ValueError("stream_cuts and stream_silent_after cannot be negative")
         if self.stream is None:
             self.stream = self.kind == "text"
 
 
 @dataclass
 class FakeModel:
-    """A model the fake server knows: its name, its one version, and the script its predictions follow."""
+    """A model the fake server knows: its name, its one version (``""`` for a model created empty, which has none
+    yet), and the script its predictions follow."""
 
     owner: str
     name: str
@@ -83,6 +112,8 @@ class FakeModel:
     run_count: int = 0
     created_at: str = "2024-04-17T21:30:12.345678Z"
     registered_official: bool = False
+    visibility: str = "public"
+    training_input: dict[str, Any] | None = None  # a trainer's TrainingInput schema (see trainings.py)
 
     @property
     def full_name(self) -> str:

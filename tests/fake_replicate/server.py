@@ -30,7 +30,8 @@ from .schemas import (
     version_object,
 )
 from .scripts import FakeModel, Script, builtin_models, derived_run_count, derived_version_id, split_full_name
-from .sse import format_comment
+from .streaming import serve_stream
+from .trainings import FakeTrainings
 
 TOKEN = "r8_fake_0123456789abcdefghijklmnopqrstuv"
 ACCOUNT = {"type": "user", "username": "fake-user", "name": "Fake User", "github_url": None, "avatar_url": None}
@@ -72,6 +73,7 @@ class FakeReplicate:
         self.catalogue = FakeCatalogue(self)  # search, collections and the Files API
         self.hostile = HostileBehaviours(self)  # opt-in misbehaviour for edge tests; off unless a test scripts it
         self.faults = Faults()  # scripted faults per request: see faults.py
+        self.trainings = FakeTrainings(self)  # models you create, trainings and their new versions
         self.rate_limits = RateLimits()  # the account's limits (600 creates/min by default): see rate_limits.py
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
@@ -113,6 +115,7 @@ class FakeReplicate:
         app.router.add_get("/covers/{owner}/{name}", self._cover)
         self.catalogue.add_routes(app.router)
         self.hostile.add_routes(app.router)
+        self.trainings.add_routes(app.router)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
@@ -124,6 +127,7 @@ class FakeReplicate:
         runner, self._runner = self._runner, None
         self._closing = True
         await asyncio.gather(*(prediction.stop() for prediction in self.predictions.values()))
+        await self.trainings.close()
         if runner is not None:
             await runner.cleanup()
 
@@ -343,7 +347,8 @@ class FakeReplicate:
         if model.official:
             return problem(404, {"status": 404, "title": "Not found",
                                  "detail": "This model is an official model and does not expose a list of versions."})
-        return _json({"next": None, "previous": None, "results": [version_object(model)]})
+        versions = [version_object(model)] if model.version else []
+        return _json({"next": None, "previous": None, "results": versions})
 
     async def _get_version(self, request: web.Request) -> web.StreamResponse:
         model = self._model(request)
@@ -360,31 +365,7 @@ class FakeReplicate:
         prediction = self._prediction(request)
         if prediction is None or not prediction.stream:
             return problem(404, dict(_NOT_FOUND))
-        events = prediction.events
-        last_id = request.headers.get("Last-Event-ID")
-        index = next((i + 1 for i, event in enumerate(events) if event.id == last_id), 0) if last_id else 0
-        cut = prediction.script.cut_stream_after
-        response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
-        await response.prepare(request)
-        outputs_sent = 0
-        try:
-            await response.write(format_comment("hi"))
-            while cut is None or outputs_sent < cut:
-                if index < len(events):
-                    event = events[index]
-                    index += 1
-                    await response.write(event.encode())
-                    outputs_sent += event.event == "output"
-                    if event.event == "done":
-                        break
-                elif self._closing:
-                    return response
-                else:
-                    await prediction.changed()
-            await response.write_eof()
-        except ConnectionResetError:
-            pass  # the client went away
-        return response
+        return await serve_stream(request, prediction, lambda: self._closing)
 
     async def _file(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)

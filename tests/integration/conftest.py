@@ -1,19 +1,12 @@
-"""Fixtures for the integration tests: an aiohttp session, a fake server on its own thread, a proxy."""
+"""Fixtures for the integration tests: a forwarding proxy (the session and fake servers are in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest_asyncio
 
 from .helpers import ForwardingProxy
-
-
-@pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
-        yield http
 
 
 @pytest_asyncio.fixture

@@ -32,6 +32,7 @@ from desktop_app.replicate.catalogue import (
     search_models,
 )
 from desktop_app.replicate.uploads import UploadTooLarge, file_input_value, upload_file
+from desktop_app.storage.atomic import write_atomically
 from tests.fake_replicate import FakeReplicate
 from tests.fake_replicate.schemas import ASPECT_RATIOS
 
@@ -240,7 +241,7 @@ async def test_cached_cards_and_covers_survive_the_server_going_away(
     async with FakeReplicate() as fake:
         client = client_for(http, fake)
         card = await get_model_card(client, "bytedance", "sdxl-lightning-4step")
-        cache = CatalogueCache(tmp_path / "catalogue")
+        cache = CatalogueCache(tmp_path / "catalogue", write=write_atomically)
         cache.put(card)
         assert card.summary.cover_image_url is not None
         cover = await cached_cover(client, cache, card.summary.cover_image_url)
@@ -248,7 +249,7 @@ async def test_cached_cards_and_covers_survive_the_server_going_away(
         again = await cached_cover(client, cache, card.summary.cover_image_url)
         assert again == cover
         assert len(fake.requests_to("GET", "/covers/")) == 1
-    offline = CatalogueCache(tmp_path / "catalogue")
+    offline = CatalogueCache(tmp_path / "catalogue", write=write_atomically)
     restored = offline.get("bytedance", "sdxl-lightning-4step")
     assert restored is not None
     assert restored.summary == card.summary

@@ -78,7 +78,8 @@ def test_image_is_saved_with_the_served_type(fake: FakeReplicate, tmp_path: Path
     content_type, data = prediction.files[f"out-0.{extension}"]
     assert content_type == f"image/{extension}"
     assert saved.read_bytes() == data
-    assert Image.open(saved).format == pil_format
+    with Image.open(saved) as image:
+        assert image.format == pil_format
 
 
 def test_inputs_are_typed_from_json(fake: FakeReplicate, tmp_path: Path) -> None:

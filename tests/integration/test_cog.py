@@ -32,16 +32,8 @@ from desktop_app.replicate import (
     UnsafeOutputURLError,
     ValidationError,
 )
-from desktop_app.replicate.cog import (
-    CAPABILITIES,
-    CogBackend,
-    CogBusy,
-    CogHealth,
-    CogInputError,
-    CogNotReady,
-    CogSetupFailed,
-    describe_capabilities,
-)
+from desktop_app.replicate.cog import CAPABILITIES, CogBackend, CogHealth, describe_capabilities
+from desktop_app.replicate.cog_errors import CogBusy, CogInputError, CogNotReady, CogSetupFailed
 from desktop_app.replicate.cog_run import CogRun
 from desktop_app.replicate.sse import SSEEvent
 from tests.fake_replicate import FakeReplicate

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-
-import pytest
 
 from desktop_app.session import (
     OutputFailed,
@@ -61,12 +58,19 @@ async def test_an_output_that_cannot_be_fetched_fails_alone(layer: Layer) -> Non
     assert isinstance(events[-1], RunFinished)  # the prediction succeeded; only the download did not
 
 
-async def test_the_cores_exact_reply_event_replaces_the_streamed_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    @dataclass(frozen=True)
-    class CoreTextReplaced:  # stands in for the core event another branch adds
-        text: str
+async def test_a_garbled_stream_ends_as_the_exact_reply_in_the_run_and_the_history(layer: Layer) -> None:
+    chunks = ["Once", " upon", " a", " time", "."]
+    layer.fake.set_script(LLAMA, Script(kind="text", chunks=chunks, stream_ids=False, stream_duplicates=True))
+    chat = layer.chat()
 
-    monkeypatch.setattr(driver_module, "_CORE_TEXT_REPLACED", CoreTextReplaced)
+    run = chat.send("a story", "llama-3-70b")
+    events = await events_of(run)
 
-    assert driver_module.session_event(3, CoreTextReplaced("exact")) == TextReplaced(3, "exact")
+    (replaced,) = [e for e in events if isinstance(e, TextReplaced)]
+    assert replaced.text == run.text == "".join(chunks)
+    assert isinstance(events[-1], RunFinished)
+    await layer.recorder.flush()
+    assert chat.conversation.history_id is not None
+    turns = layer.store.load_conversation(chat.conversation.history_id).turns
+    assert [(t.role, t.text) for t in turns] == [("user", "a story"), ("assistant", "".join(chunks))]
     assert driver_module.session_event(3, object()) is None

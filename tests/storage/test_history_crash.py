@@ -61,24 +61,24 @@ def test_sigkill_mid_write_leaves_a_consistent_history(tmp_path: Path, committed
     database = tmp_path / "data" / "history.db"
     png_file = tmp_path / "noise.png"
     png_file.write_bytes(noisy_png(committed))
-    process = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-c", WRITER, str(database), str(png_file)],
         cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    assert process.stdout is not None
-    try:
-        header = process.stdout.readline().split()
-        assert header[:1] == ["conversation"], process.stderr.read() if process.stderr else ""
-        conversation = int(header[1])
-        lines = [process.stdout.readline() for _ in range(committed)]
-        time.sleep(extra_delay)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=30)
-        lines += process.stdout.readlines()
-    finally:
-        if process.poll() is None:  # pragma: no cover - only when an assertion failed above
-            process.kill()
-            process.wait()
+    ) as process:  # closes the pipes on the way out
+        assert process.stdout is not None
+        try:
+            header = process.stdout.readline().split()
+            assert header[:1] == ["conversation"], process.stderr.read() if process.stderr else ""
+            conversation = int(header[1])
+            lines = [process.stdout.readline() for _ in range(committed)]
+            time.sleep(extra_delay)
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+            lines += process.stdout.readlines()
+        finally:
+            if process.poll() is None:  # pragma: no cover - only when an assertion failed above
+                process.kill()
+                process.wait()
     assert process.returncode == -signal.SIGKILL
     reported = [line.split() for line in lines if line.endswith("\n")]
     assert len(reported) >= committed

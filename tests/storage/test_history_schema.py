@@ -110,7 +110,7 @@ def test_a_new_database_uses_wal_foreign_keys_and_the_current_version(tmp_path: 
         assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert connection.execute("PRAGMA foreign_keys").fetchone() == (1,)
         assert connection.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
-        assert schema.schema_version(connection) == schema.SCHEMA_VERSION == 2
+        assert schema.schema_version(connection) == schema.SCHEMA_VERSION == 3
         with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
             connection.execute("INSERT INTO turns (conversation_id, position, role, text, model, state, created_at,"
                                " updated_at) VALUES (42, 0, 'user', '', 'm', 'done', 'x', 'x')")

@@ -22,6 +22,8 @@ def test_under_puts_every_folder_inside_root_and_creates_nothing(tmp_path: Path)
     assert len({getattr(paths, item.name) for item in fields(paths)}) == len(fields(paths))
     assert not (tmp_path / "root").exists()
     assert paths.settings_file == tmp_path / "root" / "config" / "settings.json"
+    assert paths.presets_file == tmp_path / "root" / "config" / "presets.json"
+    assert paths.thumbnails_dir == tmp_path / "root" / "cache" / "thumbnails"
 
 
 def test_ensure_creates_every_folder_and_keeps_config_private(tmp_path: Path) -> None:

@@ -1,22 +1,3 @@
-"""Runs the async GUI tests on the app's qasync loop so Qt timers and signals fire while they await."""
+"""Runs the async GUI tests on the app's qasync loop (see tests/qt_loop.py)."""
 
-from __future__ import annotations
-
-from collections.abc import Callable, Mapping
-from typing import Any
-
-import pytest
-import qasync
-from PySide6.QtWidgets import QApplication
-
-from desktop_app.ui.event_loop import AppEventLoop
-
-
-def _qasync_loop() -> qasync.QEventLoop:
-    app = QApplication.instance() or QApplication([])
-    assert isinstance(app, QApplication)
-    return AppEventLoop(app)
-
-
-def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> Mapping[str, Callable[[], Any]]:
-    return {"qasync": _qasync_loop}
+from tests.qt_loop import pytest_asyncio_loop_factories  # noqa: F401  (a hook: pytest finds it by name)

@@ -15,17 +15,17 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
 from desktop_app.app import open_history
-from desktop_app.replicate.client import ReplicateClient
+from desktop_app.replicate import ReplicateClient
 from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import TokenStore
 from desktop_app.storage.settings import Settings, SettingsStore
-from desktop_app.ui.chat_pane import ChatTurn
-from desktop_app.ui.controller import AppController
-from desktop_app.ui.history_actions import HistoryActions
-from desktop_app.ui.history_recorder import HistoryRecorder
-from desktop_app.ui.history_sidebar import HistorySidebar
-from desktop_app.ui.main_window import MainWindow
+from desktop_app.ui.chat.pane import ChatTurn
+from desktop_app.ui.history.recorder import HistoryRecorder
+from desktop_app.ui.history.sidebar import HistorySidebar
+from desktop_app.ui.shell.controller import AppController
+from desktop_app.ui.shell.history_actions import HistoryActions
+from desktop_app.ui.shell.main_window import MainWindow
 from tests.fake_replicate import FakeReplicate
 
 T = TypeVar("T", bound=QObject)

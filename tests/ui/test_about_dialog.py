@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_app import __version__
-from desktop_app.ui.about_dialog import API_DOCS_URL, HOMEPAGE_URL, TOKEN_URL, AboutDialog, component_versions
+from desktop_app.ui.dialogs.about import API_DOCS_URL, HOMEPAGE_URL, TOKEN_URL, AboutDialog, component_versions
 
 
 @pytest.fixture
@@ -67,13 +67,13 @@ def test_without_a_log_folder_the_button_is_off(qtbot: QtBot) -> None:
     assert about.open_log_folder() is False
 
 
-def test_opens_without_blocking(qtbot: QtBot, dialog: AboutDialog) -> None:
+def test_opens_without_blocking(qtbot: QtBot, dialog: AboutDialog, screenshots: Path) -> None:
     assert not dialog.isModal()
     dialog.open()  # returns at once: no nested event loop (Qt makes open() window-modal; show() would not be)
     assert dialog.isVisible()
     qtbot.waitExposed(dialog)
     image = dialog.grab().toImage()
-    image.save("/tmp/about_dialog.png")
+    image.save(str(screenshots / "about_dialog.png"))
     assert image.width() >= 480
     dialog.reject()
     assert not dialog.isVisible()

@@ -31,8 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop_app.ui.image_toolbar import ImageToolbar
-from tests.e2e.test_app_e2e import SCREENSHOTS
+from desktop_app.ui.viewer.toolbar import ImageToolbar
 from tests.fake_replicate import FakeReplicate, Script
 from tests.integration.helpers import ThreadedFake
 from tests.ui.harness import Harness, child, make_harness, until
@@ -183,7 +182,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 from desktop_app.__main__ import build_parser
 from desktop_app.app import main, open_window
 from desktop_app.storage.paths import AppPaths
-from desktop_app.ui.event_loop import AppEventLoop
+from desktop_app.ui.shell.event_loop import AppEventLoop
 
 REPLY_DONE = lambda window: bool(window.chat.turns()) and window.chat.turns()[-1].state == "done"
 
@@ -229,7 +228,7 @@ sys.exit(run())
 
 
 @pytest.mark.e2e
-def test_the_window_renders_sharp_at_200_percent(tmp_path: Path) -> None:
+def test_the_window_renders_sharp_at_200_percent(tmp_path: Path, screenshots: Path) -> None:
     server = ThreadedFake()
     server.start()
     try:
@@ -250,5 +249,4 @@ def test_the_window_renders_sharp_at_200_percent(tmp_path: Path) -> None:
     assert facts["pixmap_ratio"] == facts["image_ratio"] == facts["window_ratio"] == 2.0, facts
     assert facts["logical"] == [1280, 800], facts
     assert facts["pixels"] == [2560, 1600], facts
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / "chat-200.png").write_bytes(shot.read_bytes())
+    (screenshots / "chat-200.png").write_bytes(shot.read_bytes())

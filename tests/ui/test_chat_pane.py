@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QGuiApplication, QImage, QPalette, QTextCursor
 from PySide6.QtWidgets import QLabel, QMenu, QPlainTextEdit, QPushButton, QTextBrowser
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.chat_pane import ChatPane
-from desktop_app.ui.transcript import STREAM_BLOCK_LIMIT, is_code_block
+from desktop_app.ui.chat.pane import ChatPane
+from desktop_app.ui.chat.transcript import STREAM_BLOCK_LIMIT, is_code_block
 
 REPLY = "Use slicing:\n\n```python\nprint(items[::-1])\n```\n\nDone."
 

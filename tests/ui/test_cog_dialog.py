@@ -14,10 +14,16 @@ import shiboken6
 from aiohttp import web
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.replicate import Completed, ImageResponse, PredictionEvent, TextDelta
-from desktop_app.replicate.cog import describe_capabilities
-from desktop_app.ui.cog_dialog import CogDialog
-from desktop_app.ui.cog_flow import DEFAULT_COG_URL, CogFlow, cog_url, is_cog_model, is_valid_url, model_name
+from desktop_app.replicate import (
+    Completed,
+    ImageResponse,
+    PredictionEvent,
+    TextDelta,
+    describe_capabilities,
+    is_cog_reference,
+)
+from desktop_app.ui.cog.dialog import CogDialog
+from desktop_app.ui.cog.flow import DEFAULT_COG_URL, CogFlow, cog_url, is_valid_url, model_name
 from tests.fake_replicate.cog import DEFAULT_CHUNKS, FakeCog
 from tests.ui.harness import until
 
@@ -264,7 +270,7 @@ def test_lists_what_cog_cannot_do(flow: CogFlow) -> None:
 async def test_events_stream_text_in_order(flow: CogFlow, fake_cog: FakeCog) -> None:
     heard: list[tuple[str, object]] = []
     flow.connected.connect(lambda url, schema: heard.append((url, schema)))
-    schema = await flow.connect(fake_cog.base_url)
+    schema = await flow.connect_to(fake_cog.base_url)
     assert heard == [(fake_cog.base_url, schema)]
     events = await collect(flow.events(fake_cog.base_url, {"prompt": "Hi"}, stream=True))
     deltas = [event.text for event in events if isinstance(event, TextDelta)]
@@ -282,7 +288,7 @@ async def test_a_model_that_cannot_stream_still_answers(flow: CogFlow) -> None:
 
 async def test_events_return_images_as_data_uris(flow: CogFlow) -> None:
     async with started(FakeCog(kind="image")) as cog:
-        await flow.connect(cog.base_url)
+        await flow.connect_to(cog.base_url)
         events = await collect(flow.events(cog.base_url, {"prompt": "a fox", "num_outputs": 2}, stream=False,
                                            alt="a fox"))
         [images] = [event for event in events if isinstance(event, ImageResponse)]
@@ -306,11 +312,15 @@ async def test_a_new_session_gets_a_new_backend(fake_cog: FakeCog) -> None:
 
 def test_model_names() -> None:
     assert model_name("http://localhost:5000/") == "cog:http://localhost:5000"
-    assert is_cog_model("cog:http://localhost:5000") and is_cog_model("cog:https://gpu.lan:8393")
+    assert is_cog_reference("cog:http://localhost:5000") and is_cog_reference("cog:https://gpu.lan:8393")
     assert cog_url("cog:http://127.0.0.1:5001/") == "http://127.0.0.1:5001"
     assert cog_url(model_name("http://[::1]:5000")) == "http://[::1]:5000"
     for other in ("meta/meta-llama-3-70b-instruct", "cog:", "cog:localhost:5000", "cog:ftp://x", "http://x:1"):
-        assert not is_cog_model(other)
+        assert not is_cog_reference(other)
         with pytest.raises(ValueError, match="does not name a local Cog server"):
             cog_url(other)
     assert not is_valid_url("http://host:99999")
+    # A URL the dialog accepts always names a model the picker, history and controller recognise.
+    for url in ("http://localhost:5000", "https://gpu.lan:8393/", "http://[::1]:5000", "http://10.0.0.7"):
+        assert is_valid_url(url) and is_cog_reference(model_name(url)), url
+    assert not is_valid_url("http://localhost:5000/predictions")  # a path cannot be part of cog:http://host:port

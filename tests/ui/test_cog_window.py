@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from desktop_app.ui.catalogue_flow import CatalogueFlow
-from desktop_app.ui.cog_dialog import CogDialog
+from desktop_app.ui.cog.dialog import CogDialog
+from desktop_app.ui.shell.wiring import attach_catalogue
 from tests.fake_replicate import FakeReplicate
 from tests.fake_replicate.cog import FakeCog
 from tests.ui.harness import make_harness, until
@@ -16,8 +16,8 @@ async def test_connect_to_a_local_cog_server_and_chat_with_it(
 ) -> None:
     fake_cog.chunks = ["Hello", " from", " Cog."]
     h = await make_harness(fake_replicate, tmp_path, token=None)  # no Replicate token needed for Cog
-    h.controller.catalogue = CatalogueFlow(h.window, lambda: h.controller.client, tmp_path / "catalogue",
-                                           remembered=h.controller.remembered_inputs)
+    h.controller.catalogue = attach_catalogue(h.window, lambda: h.controller.client, tmp_path / "catalogue",
+                                              remembered=h.controller.remembered_inputs)
     try:
         h.window.cog_action.trigger()
         dialog = h.window.findChild(CogDialog)

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from desktop_app.logs import describe_exception, install_asyncio_handler, setup_logging, teardown_logging
-from desktop_app.ui.crash_dialog import MAX_SHOWN_PROBLEMS, CrashDialog
-from desktop_app.ui.excepthook import ExceptHook, install_excepthook
+from desktop_app.ui.dialogs.crash import MAX_SHOWN_PROBLEMS, CrashDialog
+from desktop_app.ui.shell.excepthook import ExceptHook, install_excepthook
 
 TOKEN = "r8_" + "Zx9Yw8Vu7T" * 4
 BEARER = "Authorization: Bearer xyz-bearer-value-42"
@@ -231,7 +231,7 @@ def test_uninstall_restores_both_hooks(qtbot: QtBot) -> None:
     assert (sys.excepthook, threading.excepthook) == before
 
 
-def test_screenshot(qtbot: QtBot, dialog: CrashDialog) -> None:
+def test_screenshot(qtbot: QtBot, dialog: CrashDialog, screenshots: Path) -> None:
     try:
         _raise_with_secrets()
     except ValueError as error:
@@ -241,7 +241,7 @@ def test_screenshot(qtbot: QtBot, dialog: CrashDialog) -> None:
     dialog.set_details_visible(True)
     qtbot.waitExposed(dialog)
     image = dialog.grab().toImage()
-    image.save("/tmp/crash_dialog.png")
+    image.save(str(screenshots / "crash_dialog.png"))
     assert image.width() >= 520 and image.height() > 300
 
 

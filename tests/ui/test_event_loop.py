@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from desktop_app.ui.event_loop import AppEventLoop
+from desktop_app.ui.shell.event_loop import AppEventLoop
 
 
 async def test_cancelled_callbacks_give_back_their_timers() -> None:

@@ -13,18 +13,18 @@ from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QStackedWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.file_card import (
+from desktop_app.ui.viewer.decoding import ImageDecoder
+from desktop_app.ui.viewer.file_card import (
     FileCard,
     extension_for_file,
     file_name_from_source,
     open_target,
     shows_as_file,
 )
-from desktop_app.ui.image_decoding import ImageDecoder
-from desktop_app.ui.image_status_panel import ImageStatusPanel
-from desktop_app.ui.image_toolbar import ImageToolbar
-from desktop_app.ui.image_viewer import ImageViewer
-from desktop_app.ui.thumbnail_strip import ThumbnailStrip
+from desktop_app.ui.viewer.image_viewer import ImageViewer
+from desktop_app.ui.viewer.status_panel import ImageStatusPanel
+from desktop_app.ui.viewer.thumbnail_strip import ThumbnailStrip
+from desktop_app.ui.viewer.toolbar import ImageToolbar
 from tests.ui.test_image_viewer import PROMPT, WHEN, FakeDialogs, Harness, gradient_bytes, show_image
 
 

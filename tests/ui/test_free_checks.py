@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QPlainTextEdit
 
-from desktop_app.ui.catalogue_flow import CatalogueFlow
+from desktop_app.ui.form.parameter_form import ParameterForm
+from desktop_app.ui.shell.wiring import attach_catalogue
 from tests.fake_replicate import FakeReplicate
 from tests.ui.harness import make_harness, until
 
@@ -24,13 +25,16 @@ async def test_numbers_json_cannot_carry_are_refused_before_sending(
 ) -> None:
     h = await make_harness(fake_replicate, tmp_path)
     try:
-        flow = CatalogueFlow(h.window, lambda: h.controller.client, tmp_path / "catalogue",
-                             remembered=h.controller.remembered_inputs)
+        flow = attach_catalogue(h.window, lambda: h.controller.client, tmp_path / "catalogue",
+                                remembered=h.controller.remembered_inputs)
         h.controller.catalogue = flow
+        await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
         h.choose("flux-schnell")
         flow.load_schema("flux-schnell")
-        await until(lambda: flow.form.editor("num_outputs") is not None, message="the form from the schema")
-        json_editor = flow.form.findChild(QPlainTextEdit, "parameter_form_json")
+        await flow.wait_idle()  # the cached card, then the fresh one: the form is final only after both
+        form = flow.form
+        assert isinstance(form, ParameterForm) and form.editor("num_outputs") is not None
+        json_editor = form.findChild(QPlainTextEdit, "parameter_form_json")
         assert json_editor is not None
         json_editor.setPlainText(typed)
 

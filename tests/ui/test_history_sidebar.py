@@ -26,9 +26,10 @@ from pytestqt.qtbot import QtBot
 
 from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.history_records import HistoryEntry, HistoryError, format_timestamp
-from desktop_app.ui.history_model import ENTRY_ROLE, ID_ROLE, PAGE_SIZE, HistoryDelegate, relative_time
-from desktop_app.ui.history_sidebar import HistorySidebar
-from desktop_app.ui.theme import apply_theme
+from desktop_app.ui.history.delegate import HistoryDelegate
+from desktop_app.ui.history.list_model import ENTRY_ROLE, ID_ROLE, PAGE_SIZE, relative_time
+from desktop_app.ui.history.sidebar import HistorySidebar
+from desktop_app.ui.shell.theme import apply_theme
 
 FLUX = "black-forest-labs/flux-schnell"
 LLAMA = "meta/meta-llama-3-70b-instruct"
@@ -507,7 +508,7 @@ def lived_in_store(tmp_path: Path, qapp: QApplication) -> Iterator[HistoryStore]
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_screenshot_in_light_and_dark(
-    qtbot: QtBot, qapp: QApplication, lived_in_store: HistoryStore, theme: str
+    qtbot: QtBot, qapp: QApplication, lived_in_store: HistoryStore, theme: str, screenshots: Path
 ) -> None:
     style, palette = qapp.style().name(), qapp.palette()
     try:
@@ -525,17 +526,17 @@ def test_screenshot_in_light_and_dark(
         view.viewport().update()
         qtbot.wait(50)
         image = sidebar.grab().toImage()
-        image.save(f"/tmp/sidebar_{theme}.png")
+        image.save(str(screenshots / f"sidebar_{theme}.png"))
         background = QColor(image.pixel(sidebar.width() // 2, view.mapTo(sidebar, view.rect().bottomLeft()).y() - 5))
         base = qapp.palette().color(QPalette.ColorRole.Base)
         assert background.lightness() < 100 if theme == "dark" else background.lightness() > 200
         assert abs(background.lightness() - base.lightness()) < 40
         child(sidebar, QAction, "history_action_delete").trigger()
-        sidebar.grab().save(f"/tmp/sidebar_{theme}_delete.png")
+        sidebar.grab().save(str(screenshots / f"sidebar_{theme}_delete.png"))
         child(sidebar, QPushButton, "history_delete_cancel").click()
         child(sidebar, QAction, "history_action_rename").trigger()
         qtbot.wait(20)
-        sidebar.grab().save(f"/tmp/sidebar_{theme}_rename.png")
+        sidebar.grab().save(str(screenshots / f"sidebar_{theme}_rename.png"))
     finally:
         qapp.setStyle(style)
         qapp.setPalette(palette)

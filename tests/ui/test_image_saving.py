@@ -14,9 +14,9 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from desktop_app.ui import image_saving
-from desktop_app.ui.image_decoding import decode_image_bytes
-from desktop_app.ui.image_saving import (
+from desktop_app.ui.viewer import saving
+from desktop_app.ui.viewer.decoding import decode_image_bytes
+from desktop_app.ui.viewer.saving import (
     ImageSaveError,
     default_file_name,
     describe_save_error,
@@ -199,7 +199,7 @@ def test_failed_replace_keeps_the_existing_file(tmp_path: Path, monkeypatch: pyt
 
 
 def test_permission_denied_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(image_saving.tempfile, "mkstemp", _raise(PermissionError(errno.EACCES, "Permission denied")))
+    monkeypatch.setattr(saving.tempfile, "mkstemp", _raise(PermissionError(errno.EACCES, "Permission denied")))
     with pytest.raises(ImageSaveError, match=r"^Could not save “fox\.png” in .*: permission denied\.$"):
         write_file_atomically(tmp_path / "fox.png", b"x")
 

@@ -18,13 +18,13 @@ from PySide6.QtGui import QGuiApplication, QImage, QWheelEvent
 from PySide6.QtWidgets import QFileDialog, QProgressBar, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.image_canvas import ImageCanvas
-from desktop_app.ui.image_decoding import DecodedImage, ImageDecoder, decode_image_bytes
-from desktop_app.ui.image_save_dialog import SaveDialogRequest, open_save_dialog
-from desktop_app.ui.image_status_panel import ImageStatusPanel
-from desktop_app.ui.image_toolbar import ImageToolbar
-from desktop_app.ui.image_viewer import ImageViewer
-from desktop_app.ui.thumbnail_strip import ThumbnailStrip
+from desktop_app.ui.viewer.canvas import ImageCanvas
+from desktop_app.ui.viewer.decoding import DecodedImage, ImageDecoder, decode_image_bytes
+from desktop_app.ui.viewer.image_viewer import ImageViewer
+from desktop_app.ui.viewer.save_dialog import SaveDialogRequest, open_save_dialog
+from desktop_app.ui.viewer.status_panel import ImageStatusPanel
+from desktop_app.ui.viewer.thumbnail_strip import ThumbnailStrip
+from desktop_app.ui.viewer.toolbar import ImageToolbar
 
 WHEN = datetime(2026, 11, 28, 14, 30)
 PROMPT = "A red fox"

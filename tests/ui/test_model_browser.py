@@ -17,12 +17,12 @@ from PySide6.QtGui import QColor, QImage, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineEdit, QListView, QPushButton
 
-from desktop_app.replicate.catalogue import CatalogueCache, ModelSummary
-from desktop_app.replicate.client import ReplicateClient
-from desktop_app.ui.catalogue_runner import CatalogueRunner
-from desktop_app.ui.model_browser import COVER_ROLE, SUMMARY_ROLE, ModelBrowser
-from desktop_app.ui.model_card import format_runs
-from desktop_app.ui.theme import apply_theme
+from desktop_app.replicate import CatalogueCache, ModelSummary, ReplicateClient
+from desktop_app.storage.atomic import write_atomically
+from desktop_app.ui.models.browser import COVER_ROLE, SUMMARY_ROLE, ModelBrowser
+from desktop_app.ui.models.card import format_runs
+from desktop_app.ui.models.catalogue_runner import CatalogueRunner
+from desktop_app.ui.shell.theme import apply_theme
 from tests.fake_replicate import FakeReplicate
 from tests.ui.harness import child, until
 
@@ -106,7 +106,7 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Ri
     async with aiohttp.ClientSession() as session:
         client = GatedClient(session, token=fake_replicate.token, base_url=fake_replicate.base_url,
                              max_retries=1, backoff_base=0.01)
-        cache = CatalogueCache(tmp_path / "catalogue")
+        cache = CatalogueCache(tmp_path / "catalogue", write=write_atomically)
         browser = ModelBrowser()
         runner = CatalogueRunner(lambda: client, cache)
         runner.attach(browser)
@@ -350,7 +350,7 @@ async def browse_covers(rig: Rig, cache: CatalogueCache, *, first_time: bool, be
 
 
 async def test_covers_load_lazily_and_come_from_the_cache_next_time(rig: Rig, tmp_path: Path) -> None:
-    cache = CatalogueCache(tmp_path / "other-cache")
+    cache = CatalogueCache(tmp_path / "other-cache", write=write_atomically)
     before = len(rig.fake.requests_to("GET", "/covers/"))
     await browse_covers(rig, cache, first_time=True, before=before)
     await browse_covers(rig, cache, first_time=False, before=before)  # all from the disk cache
@@ -399,7 +399,7 @@ async def test_missing_token_is_an_inline_error(fake_replicate: FakeReplicate) -
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-async def test_screenshot_in_light_and_dark(rig: Rig, theme: str) -> None:
+async def test_screenshot_in_light_and_dark(rig: Rig, theme: str, screenshots: Path) -> None:
     app = QApplication.instance()
     assert isinstance(app, QApplication)
     style, palette = app.style().name(), app.palette()
@@ -412,7 +412,7 @@ async def test_screenshot_in_light_and_dark(rig: Rig, theme: str) -> None:
                                 for row in range(rig.view.model().rowCount())), message="the covers")
         await asyncio.sleep(0.05)
         shot = rig.browser.grab().toImage()
-        shot.save(f"/tmp/catalogue_browser_{theme}.png")
+        shot.save(str(screenshots / f"catalogue_browser_{theme}.png"))
         window = app.palette().color(QPalette.ColorRole.Window)
         sample = shot.pixelColor(shot.width() - 12, shot.height() - 12)  # below the card
         assert abs(sample.lightness() - window.lightness()) < 20, (sample.name(), window.name())

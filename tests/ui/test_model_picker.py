@@ -7,8 +7,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QMenu, QToolButton, QWidget
 from pytestqt.qtbot import QtBot
 
-from desktop_app.replicate.models import BUILTIN_MODELS
-from desktop_app.ui.model_picker import DESCRIPTION_ROLE, ModelPicker
+from desktop_app.replicate import BUILTIN_MODELS
+from desktop_app.ui.models.picker import DESCRIPTION_ROLE, ModelPicker
 
 VERSION = "a" * 64
 

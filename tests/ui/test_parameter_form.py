@@ -25,11 +25,12 @@ from PySide6.QtWidgets import (
 )
 from pytestqt.qtbot import QtBot
 
-from desktop_app.replicate.schema import parse_input_schema
-from desktop_app.ui.form_fields import NumberEditor, SeedEditor
-from desktop_app.ui.form_files import FileEditor
-from desktop_app.ui.parameter_form import JSON_KEY, ParameterForm
-from desktop_app.ui.theme import apply_theme
+from desktop_app.replicate import parse_input_schema
+from desktop_app.ui.form.fields import NumberEditor
+from desktop_app.ui.form.files import FileEditor
+from desktop_app.ui.form.parameter_form import JSON_KEY, ParameterForm
+from desktop_app.ui.form.seed import SeedEditor
+from desktop_app.ui.shell.theme import apply_theme
 
 W = TypeVar("W", bound=QWidget)
 
@@ -462,7 +463,9 @@ def test_choose_opens_a_non_modal_dialog_and_takes_its_file(qtbot: QtBot, tmp_pa
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_screenshot_in_light_and_dark(qtbot: QtBot, qapp: QApplication, tmp_path: Path, theme: str) -> None:
+def test_screenshot_in_light_and_dark(
+    qtbot: QtBot, qapp: QApplication, tmp_path: Path, screenshots: Path, theme: str
+) -> None:
     style, palette = qapp.style().name(), qapp.palette()
     try:
         apply_theme(qapp, theme)
@@ -482,7 +485,7 @@ def test_screenshot_in_light_and_dark(qtbot: QtBot, qapp: QApplication, tmp_path
         form.highlight_errors({"input.num_outputs": "num_outputs must be less than or equal to 4"})
         qtbot.wait(20)
         shot = scroll.grab().toImage()
-        shot.save(f"/tmp/catalogue_form_{theme}.png")
+        shot.save(str(screenshots / f"catalogue_form_{theme}.png"))
         frame = form.editor("num_outputs")
         assert frame is not None
         corner = frame.mapTo(scroll, QPoint(frame.width() // 2, 0))

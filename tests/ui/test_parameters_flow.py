@@ -10,8 +10,10 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDoubleSpinBox, QPlainTextEdit, QSpinBox
 
 from desktop_app.storage.settings import SettingsStore
-from desktop_app.ui.catalogue_flow import CatalogueFlow
-from desktop_app.ui.form_fields import EnumEditor, NumberEditor
+from desktop_app.ui.form.fields import EnumEditor, NumberEditor
+from desktop_app.ui.form.parameter_form import ParameterForm
+from desktop_app.ui.models.catalogue_flow import CatalogueFlow
+from desktop_app.ui.shell.wiring import attach_catalogue
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 
@@ -21,12 +23,17 @@ FLUX = "black-forest-labs/flux-schnell"
 @pytest_asyncio.fixture
 async def harness(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Harness]:
     h = await make_harness(fake_replicate, tmp_path)
-    flow = CatalogueFlow(h.window, lambda: h.controller.client, tmp_path / "catalogue",
-                         remembered=h.controller.remembered_inputs)
+    flow = attach_catalogue(h.window, lambda: h.controller.client, tmp_path / "catalogue",
+                            remembered=h.controller.remembered_inputs)
     h.controller.catalogue = flow
     await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
     yield h
     await h.close()
+
+
+def _form(flow: CatalogueFlow) -> ParameterForm:
+    assert isinstance(flow.form, ParameterForm)  # the window's form, behind the flow's SchemaForm protocol
+    return flow.form
 
 
 def _flow(h: Harness) -> CatalogueFlow:
@@ -38,24 +45,25 @@ async def _form_for(h: Harness, alias: str) -> CatalogueFlow:
     h.choose(alias)
     flow = _flow(h)
     flow.load_schema(alias)
-    await until(lambda: flow.form.editor("num_outputs") is not None, message="the form from the schema")
+    await flow.wait_idle()  # the cached card, then the fresh one: the form is final only after both
+    assert _form(flow).editor("num_outputs") is not None
     return flow
 
 
 async def test_form_values_are_sent_with_the_prompt(harness: Harness, tmp_path: Path) -> None:
     harness.fake.set_script(FLUX, Script(kind="image", images=[("png", 32, 32), ("png", 32, 32)]))
     flow = await _form_for(harness, "flux-schnell")
-    assert flow.form.editor("prompt") is None  # the chat's prompt box feeds the prompt
-    outputs = flow.form.editor("num_outputs")
+    assert _form(flow).editor("prompt") is None  # the chat's prompt box feeds the prompt
+    outputs = _form(flow).editor("num_outputs")
     assert isinstance(outputs, NumberEditor)
     spin = outputs.spin_box()
     assert isinstance(spin, QSpinBox | QDoubleSpinBox)
     assert (spin.minimum(), spin.maximum()) == (1, 4)
     spin.setValue(2)
-    ratio = flow.form.editor("aspect_ratio")
+    ratio = _form(flow).editor("aspect_ratio")
     assert isinstance(ratio, EnumEditor)
     assert ratio.set_value("16:9")
-    seed = flow.form.editor("seed")
+    seed = _form(flow).editor("seed")
     assert seed is not None
     assert seed.set_value(1234)
 
@@ -91,15 +99,27 @@ async def test_a_422_highlights_the_field_it_names(harness: Harness) -> None:
     await harness.wait_idle()
     assert harness.last_turn().state == "failed"
     assert "num_outputs" in (harness.last_turn().error or "")
-    editor = flow.form.editor("num_outputs")
+    editor = _form(flow).editor("num_outputs")
     assert editor is not None
     assert editor.property("invalid") is True or editor.focus_widget().property("invalid") is True
     assert harness.window.parameters_panel.isVisible()
 
 
+async def test_a_refreshed_card_that_did_not_change_keeps_what_the_user_typed(harness: Harness) -> None:
+    flow = await _form_for(harness, "flux-schnell")
+    cached = flow.cache.get(*FLUX.split("/"))
+    assert cached is not None
+    outputs = _form(flow).editor("num_outputs")
+    assert outputs is not None and outputs.set_value(3)
+    _form(flow).highlight_errors({"num_outputs": "must be at most 4"})
+    flow._schemas.card_loaded.emit(cached)  # what the runner does when the network answers after the cache
+    assert _form(flow).editor("num_outputs") is outputs
+    assert outputs.value() == 3 and outputs.property("invalid") is True
+
+
 async def test_invalid_values_are_refused_before_sending(harness: Harness) -> None:
     flow = await _form_for(harness, "flux-schnell")
-    json_editor = flow.form.findChild(QPlainTextEdit, "parameter_form_json")
+    json_editor = _form(flow).findChild(QPlainTextEdit, "parameter_form_json")
     assert json_editor is not None
     json_editor.setPlainText("{not json")
     harness.send("anything")
@@ -112,7 +132,7 @@ async def test_invalid_values_are_refused_before_sending(harness: Harness) -> No
 
 async def test_form_values_are_remembered_per_model(harness: Harness) -> None:
     flow = await _form_for(harness, "flux-schnell")
-    outputs = flow.form.editor("num_outputs")
+    outputs = _form(flow).editor("num_outputs")
     assert outputs is not None
     assert outputs.set_value(3)
     harness.send("three foxes")
@@ -123,9 +143,9 @@ async def test_form_values_are_remembered_per_model(harness: Harness) -> None:
 
     harness.choose("llama-3-70b")
     flow.load_schema("llama-3-70b")
-    await until(lambda: flow.form.editor("num_outputs") is None, message="the text model's form")
+    await until(lambda: _form(flow).editor("num_outputs") is None, message="the text model's form")
     await _form_for(harness, "flux-schnell")
-    restored = flow.form.editor("num_outputs")
+    restored = _form(flow).editor("num_outputs")
     assert restored is not None
     await until(lambda: restored.value() == 3, message="the remembered value")
 
@@ -133,10 +153,10 @@ async def test_form_values_are_remembered_per_model(harness: Harness) -> None:
 async def test_use_these_settings_again_restores_the_form(harness: Harness) -> None:
     flow = await _form_for(harness, "flux-schnell")
     harness.controller.reuse_inputs(FLUX, {"num_outputs": 4, "seed": 77, "aspect_ratio": "3:2"})
-    outputs = flow.form.editor("num_outputs")
-    await until(lambda: flow.form.editor("num_outputs") is not outputs
-                and flow.form.values().get("num_outputs") == 4, message="the reused inputs in the form")
-    values = flow.form.values()
+    outputs = _form(flow).editor("num_outputs")
+    await until(lambda: _form(flow).editor("num_outputs") is not outputs
+                and _form(flow).values().get("num_outputs") == 4, message="the reused inputs in the form")
+    values = _form(flow).values()
     assert (values["seed"], values["aspect_ratio"]) == (77, "3:2")
 
 
@@ -150,7 +170,7 @@ async def test_an_attached_image_goes_to_a_vision_models_image_input(harness: Ha
     harness.choose("llava-13b")
     flow = _flow(harness)
     flow.load_schema("llava-13b")
-    await until(lambda: flow.form.editor("image") is not None, message="the vision model's form")
+    await until(lambda: _form(flow).editor("image") is not None, message="the vision model's form")
     harness.controller.attach(path)
     assert any("photo.png" in t.text for t in harness.window.chat.turns() if t.role == "system-note")
     harness.send("What is in this picture?")
@@ -169,11 +189,11 @@ async def test_attaching_to_a_model_without_image_input_says_so(harness: Harness
 
 
 async def test_the_prompt_box_feeds_a_prompt_field_with_another_name(harness: Harness) -> None:
-    from desktop_app.replicate.schema import parse_input_schema
+    from desktop_app.replicate import parse_input_schema
 
     flow = _flow(harness)
     harness.choose("llama-3-70b")
-    flow.form.set_schema(parse_input_schema({"components": {"schemas": {"Input": {
+    _form(flow).set_schema(parse_input_schema({"components": {"schemas": {"Input": {
         "type": "object", "required": ["text"],
         "properties": {"text": {"type": "string", "title": "Text", "description": "Text prompt", "x-order": 0}},
     }}}}))

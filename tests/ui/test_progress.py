@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel, QPlainTextEdit, QProgressBar, QToolButton
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.progress import MAX_LOG_LINES, ProgressPanel
+from desktop_app.ui.shell.progress import MAX_LOG_LINES, ProgressPanel
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def test_the_logs_toggle_shows_and_hides_the_logs(qtbot: QtBot, panel: ProgressP
 
 
 def test_many_void_qt_calls_do_not_kill_the_interpreter(qapp: QApplication) -> None:
-    """Regression for trap 1 (PySide6 6.12.0 on Python < 3.12 aborts with none_dealloc)."""
+    """Regression: PySide6 6.12.0 on Python < 3.12 aborts with none_dealloc (the dependency note in pyproject.toml)."""
     bar = QProgressBar()
     bar.setRange(0, 1000)
     for number in range(100_000):

@@ -39,18 +39,17 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from desktop_app import i18n
-from desktop_app.replicate import deadline, errors
-from desktop_app.replicate.models import BUILTIN_MODELS
-from desktop_app.ui.model_picker import BUILTIN, CUSTOM, DESCRIPTION_ROLE, ENTRY_ROLE, MODEL_DESCRIPTIONS
-from desktop_app.ui.runners import describe_error
-from desktop_app.ui.settings_dialog import SettingsDialog
-from desktop_app.ui.transcript import TranscriptView, is_code_block
-from desktop_app.ui.translations import (
+from desktop_app.replicate import BUILTIN_MODELS, deadline, errors
+from desktop_app.ui.chat.transcript import TranscriptView, is_code_block
+from desktop_app.ui.common.runners import describe_error
+from desktop_app.ui.common.translations import (
     available_languages,
     install_translations,
     installed_language,
     remove_translations,
 )
+from desktop_app.ui.dialogs.settings import SettingsDialog
+from desktop_app.ui.models.picker import BUILTIN, CUSTOM, DESCRIPTION_ROLE, ENTRY_ROLE, MODEL_DESCRIPTIONS
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, child, make_harness, until
 

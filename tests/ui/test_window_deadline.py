@@ -9,7 +9,7 @@ import pytest_asyncio
 from PySide6.QtWidgets import QDialogButtonBox
 
 from desktop_app.storage.settings import SettingsStore
-from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.dialogs.settings import SettingsDialog
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 

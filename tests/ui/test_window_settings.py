@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QComboBox, QDialogButtonBox, QLabel, QPushButton
 
 from desktop_app.storage.settings import Settings, SettingsStore
-from desktop_app.ui.settings_dialog import SettingsDialog
+from desktop_app.ui.dialogs.settings import SettingsDialog
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, child, make_harness, until
 
@@ -62,7 +62,7 @@ async def test_settings_are_kept_across_restarts(harness: Harness) -> None:
         assert saved.output_dir == str(harness.paths.data_dir / "out")
         assert harness.controller.client.proxy == "http://127.0.0.1:3128"
     finally:
-        from desktop_app.ui.theme import apply_theme
+        from desktop_app.ui.shell.theme import apply_theme
 
         app = QApplication.instance()
         assert isinstance(app, QApplication)

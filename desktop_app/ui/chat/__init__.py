@@ -1,0 +1,1 @@
+"""The chat pane: the transcript of a conversation and the prompt box."""

@@ -1,0 +1,1 @@
+"""Local Cog servers: connecting to one and running predictions on it."""

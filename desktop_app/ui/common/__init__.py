@@ -1,0 +1,1 @@
+"""Small shared pieces the features use: widget helpers, task runners, translations."""

@@ -1,0 +1,1 @@
+"""The parameter form: one editor per input of the chosen model's schema."""

@@ -1,0 +1,1 @@
+"""The history sidebar and what keeps it: the conversation list, the recorder, recovery on start."""

@@ -1,0 +1,1 @@
+"""The output viewer: decoded images, thumbnails, file cards, zoom and saving."""
