@@ -28,7 +28,7 @@ class Script:
 
     `stream` left as None resolves in `__post_init__`: True for text models, False for image models.
     Text output is always the growing list of `chunks`; image models log one tqdm line per step and put
-    their `images` into `output` at the end (`output_kind` "list" or "single"). `gate` pauses the run in
+    their `images` into `output` at the end (`output_kind` "list" or "single"). `queue_gate` keeps it queued (starting) until set; `gate` pauses the run in
     `processing` after `gate_after` chunks or steps until the event is set. `official` None keeps the model's
     registered status (official for the built-in llama and flux, not for others). `echo` makes a text model reply
     with the words of its `prompt` instead of `chunks`; `broken_images` serves undecodable bytes as image/png.
@@ -50,6 +50,7 @@ class Script:
     chunks: list[str] = field(default_factory=lambda: list(DEFAULT_CHUNKS))
     token_interval: float = 0.01
     queue_time: float = 0.02
+    queue_gate: asyncio.Event | None = None
     images: list[tuple[str, int, int]] = field(default_factory=lambda: [("png", 64, 64)])
     image_delivery: Literal["url", "data"] = "url"
     steps: int = 4

@@ -85,7 +85,10 @@ async def test_image_appears_in_viewer_and_saves_the_same_pixels(harness: Harnes
 async def test_progress_follows_poll_attempts_then_the_log_percentage(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     async with FakeReplicate(wait_window=0.05) as fake:
-        fake.set_script("acme/painter", Script(kind="image", queue_time=0.45, steps=5, step_time=0.15))
+        # the run stays queued until the window has shown a poll attempt: no race with a busy machine
+        gate = asyncio.Event()
+        fake.set_script("acme/painter", Script(kind="image", queue_time=0.2, queue_gate=gate, steps=5,
+                                               step_time=0.15))
         h = await make_harness(fake, tmp_path, settings=Settings(wait_seconds=1, max_attempts=40))
         seen: list[tuple[tuple[int, int], int, str]] = []
 
@@ -101,8 +104,11 @@ async def test_progress_follows_poll_attempts_then_the_log_percentage(tmp_path: 
         try:
             h.choose("acme/painter")
             h.send("a mountain lake")
+            await until(lambda: any(entry[0] == (0, 40) for entry in seen), message="a poll attempt shown")
+            gate.set()
             await h.wait_idle()
         finally:
+            gate.set()
             await h.close()
     attempt_ticks = [entry for entry in seen if entry[0] == (0, 40)]
     percent_ticks = [entry for entry in seen if entry[0] == (0, 100)]
