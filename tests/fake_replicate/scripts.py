@@ -28,8 +28,9 @@ class Script:
 
     `stream` left as None resolves in `__post_init__`: True for text models, False for image models.
     Text output is always the growing list of `chunks`; image models log one tqdm line per step and put
-    their `images` into `output` at the end (`output_kind` "list" or "single"). `queue_gate` keeps it queued (starting) until set; `gate` pauses the run in
-    `processing` after `gate_after` chunks or steps until the event is set. `official` None keeps the model's
+    their `images` into `output` at the end (`output_kind` "list" or "single"). `queue_gate` keeps a run queued
+    (`starting`) until it is set; `gate` pauses the run in `processing` after `gate_after` chunks or steps until
+    the event is set. `official` None keeps the model's
     registered status (official for the built-in llama and flux, not for others). `echo` makes a text model reply
     with the words of its `prompt` instead of `chunks`; `broken_images` serves undecodable bytes as image/png.
 
