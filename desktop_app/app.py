@@ -156,8 +156,13 @@ async def main(
             from .ui.shell.history_actions import HistoryActions
 
             HistoryActions(controller, sidebar)
+        from .ui.shell.training_wiring import attach_trainings
+
+        trainings = attach_trainings(window, lambda: controller.client, paths, controller.budget)
         await controller.start()
+        await trainings.start()
         await closed.wait()
+        await trainings.aclose()
         await controller.shutdown()
     if store is not None:
         store.close()
