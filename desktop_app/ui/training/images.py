@@ -58,7 +58,9 @@ def prepare_photos(images: Sequence[Path], folder: Path, *, max_side: int = MAX_
         try:
             if large or reader.transformation() != QImageIOHandler.Transformation.TransformationNone:
                 target = folder / f"{stem}.jpg"
-                if not image.convertToFormat(QImage.Format.Format_RGB888).save(str(target), b"JPEG", JPEG_QUALITY):
+                rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+                # the stub says bytes, PySide6 wants str
+                if not rgb.save(str(target), "JPEG", JPEG_QUALITY):  # type: ignore[call-overload]
                     broken.append((path, "it could not be made smaller"))
                     continue
                 downscaled += 1
