@@ -36,7 +36,8 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path, qtbot: object) -> A
             await made.close()
 
 
-def shot(widget: QWidget, folder: Path, name: str) -> None:
+async def shot(widget: QWidget, folder: Path, name: str) -> None:
+    await asyncio.sleep(0.05)  # the layout requests posted by the last change run first
     assert widget.grab().save(str(folder / name))
 
 
@@ -113,23 +114,27 @@ async def test_bad_input_gets_a_sentence_in_place_before_anything_is_sent(rig: T
 async def test_from_a_folder_of_photos_to_a_trained_model_in_the_picker(rig: TrainingRig, screenshots: Path) -> None:
     folder = photos(rig.tmp_path / "photos", 4)
     wizard = rig.open_wizard()
-    shot(wizard, screenshots, "training-1-trainer.png")
     await fill_up_to_destination(rig, wizard, folder)
     await until(lambda: wizard.photos.thumbs.count() == 4, message="the thumbnails")
+    assert wizard.destination.hardware.currentText() == "gpu-h100"  # the trainer's, by default
     wizard.go_back()
+    wizard.go_back()
+    assert wizard.page == TRAINER and wizard.form.editor("steps") is not None  # type: ignore[attr-defined]
+    await shot(wizard, screenshots, "training-1-trainer.png")
+    wizard.go_next()
     assert "4 photos" in wizard.photos.summary.text() and "1 with captions" in wizard.photos.summary.text()
-    shot(wizard, screenshots, "training-2-photos.png")
+    await shot(wizard, screenshots, "training-2-photos.png")
     wizard.go_next()
     wizard.destination.name.setText("fake-user/my-face")
     wizard.destination.description.setText("My face")
-    shot(wizard, screenshots, "training-3-destination.png")
+    await shot(wizard, screenshots, "training-3-destination.png")
     wizard.go_next()
     await wizard.settle()
     assert wizard.page == SUMMARY, wizard.destination.problem.text()
     steps = wizard.summary.steps.text()
-    assert "Pack 4 photos (1 with captions" in steps and "Create the private model fake-user/my-face" in steps
+    assert "Pack 4 photos (1 with captions" in steps and "Create the private model fake-user/my-face on gpu-h100" in steps
     assert "Cost: about $" in steps and "estimate" in steps
-    shot(wizard, screenshots, "training-4-summary.png")
+    await shot(wizard, screenshots, "training-4-summary.png")
     assert rig.paid_requests() == []  # nothing is sent before "Start training"
 
     wizard.go_next()  # Start training
@@ -150,7 +155,7 @@ async def test_from_a_folder_of_photos_to_a_trained_model_in_the_picker(rig: Tra
     assert any(version in message for _title, message in rig.tray.messages)  # the window was not active
     await until(lambda: version in rig.wiring.dock_contents.history.toPlainText(), message="the history")
     rig.wiring.dock_contents.tabs.setCurrentIndex(0)
-    shot(rig.wiring.dock_contents, screenshots, "training-5-follow.png")
+    await shot(rig.wiring.dock_contents, screenshots, "training-5-follow.png")
 
 
 async def test_cancel_in_the_panel_cancels_the_training_on_replicate(rig: TrainingRig) -> None:

@@ -126,7 +126,12 @@ class TrainingWizard(QWidget):
         self.form.set_schema(trainer.input_schema, exclude=files)
         self.trainer_ref = reference
         estimate = self.service.estimate(reference)
-        self.trainer.loaded.setText(self.tr("%1 trains. %2").replace("%1", trainer.ref.full_name).replace(
+        hardware = estimate.hardware if estimate else None
+        if hardware:  # a new model runs on the trainer's hardware unless the user picks another
+            if self.destination.hardware.findText(hardware) < 0:
+                self.destination.hardware.addItem(hardware)
+            self.destination.hardware.setCurrentText(hardware)
+        self.trainer.loaded.setText(self.tr("%1 trains. Cost: %2").replace("%1", trainer.ref.full_name).replace(
             "%2", estimate.label if estimate else self.tr("Its cost cannot be estimated.")))
         if advance:
             self.go_next()
@@ -281,6 +286,7 @@ class TrainingWizard(QWidget):
         self.next.clicked.connect(self.go_next)
         self.cancel.clicked.connect(self.close)
         self.trainer.load_requested.connect(self.load_trainer)
+        self.trainer.trainer.activated.connect(lambda _row: self.load_trainer(self.trainer.reference()))
         self.photos.folder_requested.connect(lambda: self._choose(folder=True))
         self.photos.files_requested.connect(lambda: self._choose(folder=False))
         self.resize(720, 620)
