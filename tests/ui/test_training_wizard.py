@@ -132,7 +132,8 @@ async def test_from_a_folder_of_photos_to_a_trained_model_in_the_picker(rig: Tra
     await wizard.settle()
     assert wizard.page == SUMMARY, wizard.destination.problem.text()
     steps = wizard.summary.steps.text()
-    assert "Pack 4 photos (1 with captions" in steps and "Create the private model fake-user/my-face on gpu-h100" in steps
+    assert "Pack 4 photos (1 with captions" in steps
+    assert "Create the private model fake-user/my-face on gpu-h100" in steps
     assert "Cost: about $" in steps and "estimate" in steps
     await shot(wizard, screenshots, "training-4-summary.png")
     assert rig.paid_requests() == []  # nothing is sent before "Start training"

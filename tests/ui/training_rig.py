@@ -38,7 +38,7 @@ class FakeTray:
     def __init__(self) -> None:
         self.messages: list[tuple[str, str]] = []
 
-    def showMessage(self, title: str, message: str) -> None:  # noqa: N802  (Qt's name)
+    def showMessage(self, title: str, message: str) -> None:
         self.messages.append((title, message))
 
 
