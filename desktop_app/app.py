@@ -144,9 +144,15 @@ async def main(
     controller = attach_window(window, services, paths, initial_model=getattr(args, "model", None))
     window.about_requested.connect(lambda: _show_about(window, paths))
     window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
+    from .ui.shell.training_wiring import attach_trainings
+
+    budget = services.runs.backends.options().get("budget")  # the app's one poll budget, trainings included
+    trainings = attach_trainings(window, lambda: services.account.client, paths, budget)
     forget_module_sources()
     await controller.start()
+    await trainings.start()
     await closed.wait()
+    await trainings.aclose()
     await controller.shutdown()
     await network.close()
     if store is not None:

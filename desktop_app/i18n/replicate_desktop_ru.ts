@@ -391,6 +391,37 @@
     </message>
 </context>
 <context>
+    <name>DestinationPage</name>
+    <message>
+        <source>Train into one of my models</source>
+        <translation>Обучить в одну из моих моделей</translation>
+    </message>
+    <message>
+        <source>Create a new private model</source>
+        <translation>Создать новую приватную модель</translation>
+    </message>
+    <message>
+        <source>your-user/model-name</source>
+        <translation>ваш-логин/имя-модели</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Имя:</translation>
+    </message>
+    <message>
+        <source>Hardware to run it on:</source>
+        <translation>Оборудование для запуска:</translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation>Описание:</translation>
+    </message>
+    <message>
+        <source>The name is checked with Replicate before anything is created or paid for.</source>
+        <translation>Имя проверяется в Replicate до того, как что-либо будет создано или оплачено.</translation>
+    </message>
+</context>
+<context>
     <name>EntryActions</name>
     <message>
         <source>Open</source>
@@ -1373,6 +1404,29 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>PhotosPage</name>
+    <message>
+        <source>Photos from this computer</source>
+        <translation>Фотографии с этого компьютера</translation>
+    </message>
+    <message>
+        <source>The URL of a zip of photos</source>
+        <translation>URL zip-архива с фотографиями</translation>
+    </message>
+    <message>
+        <source>Choose a folder…</source>
+        <translation>Выбрать папку…</translation>
+    </message>
+    <message>
+        <source>Choose files…</source>
+        <translation>Выбрать файлы…</translation>
+    </message>
+    <message>
+        <source>Photos larger than 2048 pixels are made smaller (JPEG) before packing, so the zip stays under Replicate&apos;s 100 MB upload limit; a .txt file beside a photo is its caption.</source>
+        <translation>Фотографии больше 2048 пикселей уменьшаются (JPEG) перед упаковкой, чтобы архив не превышал лимит загрузки Replicate в 100 МБ; файл .txt рядом с фотографией — её подпись.</translation>
+    </message>
+</context>
+<context>
     <name>ProgressPanel</name>
     <message>
         <source>%1 in %2 s (model time)</source>
@@ -1586,6 +1640,13 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>SummaryPage</name>
+    <message>
+        <source>This is what will happen when you start:</source>
+        <translation>Вот что произойдёт после запуска:</translation>
+    </message>
+</context>
+<context>
     <name>ThumbnailStrip</name>
     <message>
         <source>Image {0} of {1}</source>
@@ -1629,6 +1690,225 @@ Your chats and images will be listed here.</source>
     <message>
         <source>A token has no spaces in it; check what was pasted.</source>
         <translation>В токене не бывает пробелов; проверьте, что вы вставили.</translation>
+    </message>
+</context>
+<context>
+    <name>TrainerPage</name>
+    <message>
+        <source>Choose a trainer: a model that fine-tunes a new version from your photos. Pick one below or type owner/name:version.</source>
+        <translation>Выберите тренер — модель, которая дообучает новую версию на ваших фотографиях. Выберите из списка или введите владелец/имя:версия.</translation>
+    </message>
+    <message>
+        <source>Load its form</source>
+        <translation>Загрузить форму</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>Training %1 into %2</source>
+        <translation>Обучение %1 в %2</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>Подготовка…</translation>
+    </message>
+    <message>
+        <source>Cancel training</source>
+        <translation>Отменить обучение</translation>
+    </message>
+    <message>
+        <source>Canceling…</source>
+        <translation>Отмена…</translation>
+    </message>
+    <message>
+        <source>Packing the photos…</source>
+        <translation>Упаковка фотографий…</translation>
+    </message>
+    <message>
+        <source>Uploading the photos…</source>
+        <translation>Загрузка фотографий…</translation>
+    </message>
+    <message>
+        <source>The photos are on Replicate.</source>
+        <translation>Фотографии загружены в Replicate.</translation>
+    </message>
+    <message>
+        <source>Created the model %1.</source>
+        <translation>Создана модель %1.</translation>
+    </message>
+    <message>
+        <source>Picked up again after a restart: %1</source>
+        <translation>Снова отслеживается после перезапуска: %1</translation>
+    </message>
+    <message>
+        <source>Started: %1</source>
+        <translation>Запущено: %1</translation>
+    </message>
+    <message>
+        <source>Done: %1 is in the model picker.</source>
+        <translation>Готово: %1 добавлена в выбор модели.</translation>
+    </message>
+    <message>
+        <source>Canceled on Replicate.</source>
+        <translation>Отменено в Replicate.</translation>
+    </message>
+    <message>
+        <source>Canceled.</source>
+        <translation>Отменено.</translation>
+    </message>
+    <message>
+        <source>Still training on Replicate; followed again at the next start.</source>
+        <translation>Обучение продолжается в Replicate; отслеживание возобновится при следующем запуске.</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingWiring</name>
+    <message>
+        <source>Trainings</source>
+        <translation>Обучения</translation>
+    </message>
+    <message>
+        <source>Train a model…</source>
+        <translation>Обучить модель…</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop</source>
+        <translation>Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>The training finished: %1 is ready in the model picker.</source>
+        <translation>Обучение завершено: %1 доступна в выборе модели.</translation>
+    </message>
+    <message>
+        <source>The training failed: %1</source>
+        <translation>Обучение не удалось: %1</translation>
+    </message>
+    <message>
+        <source>The training was canceled.</source>
+        <translation>Обучение отменено.</translation>
+    </message>
+    <message>
+        <source>Training: %1</source>
+        <translation>Обучение: %1</translation>
+    </message>
+    <message>
+        <source>Inputs: %1</source>
+        <translation>Параметры: %1</translation>
+    </message>
+    <message>
+        <source>Result: %1</source>
+        <translation>Результат: %1</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingWizard</name>
+    <message>
+        <source>Train a model</source>
+        <translation>Обучить модель</translation>
+    </message>
+    <message>
+        <source>Reading the trainer&apos;s form…</source>
+        <translation>Чтение формы тренера…</translation>
+    </message>
+    <message>
+        <source>%1 trains. Cost: %2</source>
+        <translation>%1 умеет обучать. Стоимость: %2</translation>
+    </message>
+    <message>
+        <source>Its cost cannot be estimated.</source>
+        <translation>Стоимость оценить нельзя.</translation>
+    </message>
+    <message>
+        <source>Looking at the photos…</source>
+        <translation>Просмотр фотографий…</translation>
+    </message>
+    <message>
+        <source>None of the photos can be decoded.</source>
+        <translation>Ни одну из фотографий не удаётся прочитать.</translation>
+    </message>
+    <message>
+        <source>%1 photos, %2 MB to upload (%3 with captions).</source>
+        <translation>Фотографий: %1, к загрузке %2 МБ (с подписями: %3).</translation>
+    </message>
+    <message>
+        <source>%1 were made smaller (from %2 MB in all).</source>
+        <translation>Уменьшено: %1 (исходно всего %2 МБ).</translation>
+    </message>
+    <message>
+        <source>%1 files are left out (listed below).</source>
+        <translation>Пропущено файлов: %1 (список ниже).</translation>
+    </message>
+    <message>
+        <source>The cost is an estimate: Replicate bills the time the training really takes. Nothing is paid until you start.</source>
+        <translation>Стоимость — оценка: Replicate берёт плату за реальное время обучения. Пока вы не нажмёте «Начать», ничего не оплачивается.</translation>
+    </message>
+    <message>
+        <source>Some training inputs need fixing first (marked below).</source>
+        <translation>Некоторые параметры обучения нужно исправить (отмечены ниже).</translation>
+    </message>
+    <message>
+        <source>Give the URL of a zip of photos.</source>
+        <translation>Укажите URL zip-архива с фотографиями.</translation>
+    </message>
+    <message>
+        <source>The photos are still being read; wait a moment.</source>
+        <translation>Фотографии ещё читаются; подождите немного.</translation>
+    </message>
+    <message>
+        <source>Choose a folder or files of photos first.</source>
+        <translation>Сначала выберите папку или файлы с фотографиями.</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; Назад</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Далее &gt;</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Step 1 of 4: the trainer</source>
+        <translation>Шаг 1 из 4: тренер</translation>
+    </message>
+    <message>
+        <source>Step 2 of 4: the photos</source>
+        <translation>Шаг 2 из 4: фотографии</translation>
+    </message>
+    <message>
+        <source>Step 3 of 4: where the new version goes</source>
+        <translation>Шаг 3 из 4: куда поместить новую версию</translation>
+    </message>
+    <message>
+        <source>Step 4 of 4: check and start</source>
+        <translation>Шаг 4 из 4: проверка и запуск</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>Начать обучение</translation>
+    </message>
+    <message>
+        <source>Choose the photos</source>
+        <translation>Выберите фотографии</translation>
+    </message>
+    <message>
+        <source>Photos (%1)</source>
+        <translation>Фотографии (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingsDock</name>
+    <message>
+        <source>Past trainings</source>
+        <translation>Прошлые обучения</translation>
+    </message>
+    <message>
+        <source>No trainings yet.</source>
+        <translation>Обучений пока нет.</translation>
     </message>
 </context>
 <context>
@@ -1679,6 +1959,29 @@ Your chats and images will be listed here.</source>
     <message>
         <source>History is off for this session: {}</source>
         <translation>История отключена в этом сеансе: {}</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <source>Starting (waiting for a machine)…</source>
+        <translation>Запуск (ожидание машины)…</translation>
+    </message>
+    <message>
+        <source>Training…</source>
+        <translation>Обучение…</translation>
+    </message>
+    <message>
+        <source>Succeeded.</source>
+        <translation>Успешно.</translation>
+    </message>
+    <message>
+        <source>Failed.</source>
+        <translation>Ошибка.</translation>
+    </message>
+    <message>
+        <source>Canceled.</source>
+        <translation>Отменено.</translation>
     </message>
 </context>
 </TS>
