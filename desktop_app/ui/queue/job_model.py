@@ -12,21 +12,27 @@ from ...session.queue_events import JobView
 Index = QModelIndex | QPersistentModelIndex
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("JobTableModel", text)
-
-
 def state_text(state: str) -> str:
     """A job's state in the user's words."""
-    names = {"queued": _tr("Queued"), "creating": _tr("Starting"), "running": _tr("Running"),
-             "succeeded": _tr("Done"), "failed": _tr("Failed"), "canceled": _tr("Canceled")}
+    names = {"queued": QCoreApplication.translate("QueuePanel", "Queued"),
+             "creating": QCoreApplication.translate("QueuePanel", "Starting"),
+             "running": QCoreApplication.translate("QueuePanel", "Running"),
+             "succeeded": QCoreApplication.translate("QueuePanel", "Done"),
+             "failed": QCoreApplication.translate("QueuePanel", "Failed"),
+             "canceled": QCoreApplication.translate("QueuePanel", "Canceled")}
     return names.get(state, state)
+
+
+def column_titles() -> tuple[str, ...]:
+    return (QCoreApplication.translate("QueuePanel", "Model"), QCoreApplication.translate("QueuePanel", "Job"),
+            QCoreApplication.translate("QueuePanel", "Status"), QCoreApplication.translate("QueuePanel", "Progress"),
+            QCoreApplication.translate("QueuePanel", "Compute"), QCoreApplication.translate("QueuePanel", "Cost"))
 
 
 class JobTableModel(QAbstractTableModel):
     """The jobs the queue panel lists, in queue order; ``update`` replaces one job's row in place."""
 
-    COLUMNS = ("Model", "Job", "Status", "Progress", "Cost")
+    COLUMNS = 6
 
     def __init__(self) -> None:
         super().__init__()
@@ -36,11 +42,11 @@ class JobTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._jobs)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.COLUMNS)
+        return 0 if parent.isValid() else self.COLUMNS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return _tr(self.COLUMNS[section])
+            return column_titles()[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -65,9 +71,9 @@ class JobTableModel(QAbstractTableModel):
             return state_text(job.state) if not job.error else f"{state_text(job.state)}: {job.error}"
         if column == 3:
             return "" if job.percent is None else f"{job.percent:.0f}%"
-        if job.cost is not None:
-            return f"${job.cost:.4f}"
-        return f"{job.predict_time:.1f} s" if job.predict_time else ""
+        if column == 4:
+            return f"{job.predict_time:.2f} s" if job.predict_time is not None else ""
+        return f"${job.cost:.4f}" if job.cost is not None else ""
 
     def jobs(self) -> list[JobView]:
         return list(self._jobs)
@@ -88,7 +94,7 @@ class JobTableModel(QAbstractTableModel):
         if row < 0:
             return
         self._jobs[row] = job
-        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.COLUMNS) - 1))
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.COLUMNS - 1))
 
     def set_percent(self, job_id: int, percent: float | None) -> None:
         row = self.row_of(job_id)
