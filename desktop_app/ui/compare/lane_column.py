@@ -32,11 +32,17 @@ class LaneColumn(QWidget):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.measures)
         layout.addWidget(self.continue_button)
+        self._attached = True
         lane.run.add_listener(self._heard)
         self.refresh()
 
+    def detach(self) -> None:
+        """Stops showing the run's events (the column is going away; the run may still end later)."""
+        self._attached = False
+
     def _heard(self, _event: SessionEvent) -> None:
-        self.refresh()
+        if self._attached:
+            self.refresh()
 
     def refresh(self) -> None:
         if self.text.toPlainText() != self.lane.text:

@@ -73,6 +73,7 @@ class CompareWindow(QWidget):
         self.problem.hide()
         self.comparison = comparison
         for column in self.columns:
+            column.detach()
             column.deleteLater()
         self.columns = []
         for index, lane in enumerate(lanes):
