@@ -141,3 +141,15 @@ async def test_pause_reorder_and_resume_from_the_panel(rig: Rig) -> None:
     await until(lambda: rig.states() == ["succeeded"] * 3, message="the three jobs done")
     sent = [(r.json or {})["input"]["prompt"] for r in rig.fake.requests_to("POST", CREATES)]
     assert sent == ["third", "first", "second"]
+
+
+async def test_chat_runs_go_in_the_same_spend_ledger_as_the_queue(rig: Rig) -> None:
+    rig.fake.set_script(FLUX, Script(kind="image", official=True))
+    compose(rig, "a kite").add_button.click()
+    await until(lambda: rig.states() == ["succeeded"], message="the queued job done")
+    rig.harness.send("a chat picture")
+    await rig.harness.wait_idle()
+    spending = rig.wiring.queue.spending
+    assert spending is not None
+    (row,) = spending.by("model")
+    assert (row.key, row.runs, round(row.cost, 4)) == (FLUX, 2, 0.006)  # one queued, one from the chat

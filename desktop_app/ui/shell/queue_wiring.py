@@ -95,9 +95,12 @@ class QueueWiring(QObject):
 
 
 def attach_queue(window: MainWindow, services: Services, paths: AppPaths) -> QueueWiring:
-    """Builds the job queue over the app's backends (one poll budget), its history outputs and spending."""
+    """Builds the job queue over the app's backends (one poll budget), its history outputs and spending, and
+    puts the chat's finished runs in the same spend ledger."""
     store = QueueStore.open(paths.queue_db)
     spending = Spending(store)
     queue = JobQueue(store, services.runs.backends, outputs=HistoryOutputs(services.recorder, store),
                      spending=spending)
+    if services.runs.on_finished is None:  # the chat's runs (and comparisons) go in the same ledger
+        services.runs.on_finished = spending.record_run
     return QueueWiring(window, queue, store)
