@@ -153,3 +153,22 @@ async def test_chat_runs_go_in_the_same_spend_ledger_as_the_queue(rig: Rig) -> N
     assert spending is not None
     (row,) = spending.by("model")
     assert (row.key, row.runs, round(row.cost, 4)) == (FLUX, 2, 0.006)  # one queued, one from the chat
+
+
+async def test_a_4x5_matrix_runs_four_at_a_time_as_the_spin_box_says(rig: Rig) -> None:
+    held = asyncio.Event()
+    rig.fake.set_script(FLUX, Script(kind="image", official=True, steps=4, gate=held, gate_after=2))
+    panel = rig.wiring.panel
+    panel.concurrency.setValue(4)
+    assert rig.wiring.queue.concurrency == 4
+    dialog = compose(rig, "a\nb\nc\nd", key="num_inference_steps", values="1, 2, 3, 4, 5")
+    assert dialog.estimate_label.text().startswith("~20 runs, ~$0.06")
+    dialog.add_button.click()
+    await until(lambda: rig.states().count("running") == 4, message="four jobs running")
+    await asyncio.sleep(0.2)  # held half-way: no fifth starts while four run
+    assert rig.states().count("running") == 4 and rig.states().count("queued") == 16
+    assert len(rig.fake.predictions) == 4
+    held.set()
+    await until(lambda: rig.states() == ["succeeded"] * 20, limit=30, message="the twenty jobs done")
+    assert len(rig.fake.requests_to("POST", CREATES)) == 20
+    assert "20 jobs: 20 done, 0 failed" in panel.summary.text() and "$0.0600" in panel.summary.text()
