@@ -114,6 +114,14 @@
         <translation>Один запрос на строку</translation>
     </message>
     <message>
+        <source>From a file…</source>
+        <translation>Из файла…</translation>
+    </message>
+    <message>
+        <source>A text file (one prompt per line) or a CSV file (a column per input)</source>
+        <translation>Текстовый файл (один запрос на строку) или CSV-файл (по столбцу на параметр)</translation>
+    </message>
+    <message>
         <source>Vary the seed</source>
         <translation>Менять сид</translation>
     </message>
@@ -156,6 +164,26 @@
     <message>
         <source>Name the input the matrix varies.</source>
         <translation>Укажите параметр, который меняет матрица.</translation>
+    </message>
+    <message>
+        <source>Prompts from a file</source>
+        <translation>Запросы из файла</translation>
+    </message>
+    <message>
+        <source>Prompts (*.txt *.csv)</source>
+        <translation>Запросы (*.txt *.csv)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Все файлы (*)</translation>
+    </message>
+    <message>
+        <source>%1: %2 rows</source>
+        <translation>%1: строк — %2</translation>
+    </message>
+    <message>
+        <source>Over budget: %1</source>
+        <translation>Бюджет превышен: %1</translation>
     </message>
 </context>
 <context>
@@ -1712,8 +1740,24 @@ Your chats and images will be listed here.</source>
         <translation>Сколько заданий выполняется одновременно</translation>
     </message>
     <message>
+        <source>no budget</source>
+        <translation>без бюджета</translation>
+    </message>
+    <message>
+        <source>A soft monthly budget: the queue warns when spending passes it</source>
+        <translation>Мягкий месячный бюджет: очередь предупреждает, когда расходы его превышают</translation>
+    </message>
+    <message>
         <source>At once:</source>
         <translation>Одновременно:</translation>
+    </message>
+    <message>
+        <source>Budget a month:</source>
+        <translation>Бюджет на месяц:</translation>
+    </message>
+    <message>
+        <source>Over budget: %1</source>
+        <translation>Бюджет превышен: %1</translation>
     </message>
     <message>
         <source>Resume</source>

@@ -172,3 +172,37 @@ async def test_a_4x5_matrix_runs_four_at_a_time_as_the_spin_box_says(rig: Rig) -
     await until(lambda: rig.states() == ["succeeded"] * 20, limit=30, message="the twenty jobs done")
     assert len(rig.fake.requests_to("POST", CREATES)) == 20
     assert "20 jobs: 20 done, 0 failed" in panel.summary.text() and "$0.0600" in panel.summary.text()
+
+
+async def test_prompts_from_a_csv_file_carry_their_columns(rig: Rig, tmp_path: Path) -> None:
+    rig.fake.set_script(FLUX, Script(kind="image", official=True))
+    table = tmp_path / "prompts.csv"
+    table.write_text("prompt,num_inference_steps\na lake,2\na hill,3\n", encoding="utf-8")
+    dialog = compose(rig, "")
+    assert not dialog.load_prompts(tmp_path / "missing.txt")
+    assert "cannot be read" in dialog.problem.text()
+    assert dialog.load_prompts(table)
+    assert dialog.file_label.text() == "prompts.csv: 2 rows" and dialog.prompts.isReadOnly()
+    assert dialog.estimate_label.text().startswith("~2 runs")
+    dialog.add_button.click()
+    await until(lambda: rig.states() == ["succeeded"] * 2, message="both rows done")
+    sent = [((r.json or {})["input"]["prompt"], (r.json or {})["input"]["num_inference_steps"])
+            for r in rig.fake.requests_to("POST", CREATES)]
+    assert sorted(sent) == [("a hill", 3), ("a lake", 2)]
+
+
+async def test_a_soft_budget_warns_before_and_when_a_batch_passes_it(rig: Rig) -> None:
+    rig.fake.set_script(FLUX, Script(kind="image", official=True))
+    panel = rig.wiring.panel
+    panel.budget.setValue(0.01)
+    spending = rig.wiring.queue.spending
+    assert spending is not None and spending.budget is not None
+    dialog = compose(rig, "one\ntwo\nthree\nfour")  # 4 × $0.003 = $0.012 > $0.01
+    lines = dialog.estimate_label.text().splitlines()
+    assert lines[0] == "~4 runs, ~$0.01 (estimate)"
+    assert lines[1].startswith("Over budget: $0.00 spent this month of a $0.01 budget")
+    dialog.add_button.click()  # a soft budget: it warns, the user decides
+    assert panel.budget_note.isVisible() and panel.budget_note.text().startswith("Over budget:")
+    await until(lambda: rig.states() == ["succeeded"] * 4, message="the batch done")
+    panel.budget.setValue(0.0)
+    assert spending.budget is None and not panel.budget_note.isVisible()

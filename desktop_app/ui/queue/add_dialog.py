@@ -4,23 +4,36 @@ the batch's estimated cost shown before anything is added."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from ...session.jobs import Axis, BatchCheckError, BatchSpec, BatchSpecError, JobSpec, expand, prompts_from_text
+from ...session.jobs import (
+    Axis,
+    BatchCheckError,
+    BatchSpec,
+    BatchSpecError,
+    JobSpec,
+    expand,
+    prompts_from_text,
+    read_rows,
+)
 from ...session.queue import JobQueue
 from ..common.widgets import named
 
@@ -52,6 +65,11 @@ class AddToQueueDialog(QDialog):
         self.model_edit = named(QLineEdit(model), "queueModelEdit")
         self.prompts = named(QPlainTextEdit(prompt), "queuePromptsEdit")
         self.prompts.setPlaceholderText(self.tr("One prompt per line"))
+        self.file_rows: tuple[Mapping[str, Any], ...] = ()
+        self.file_button = named(QPushButton(self.tr("From a file…")), "queuePromptsFileButton")
+        self.file_button.setToolTip(self.tr("A text file (one prompt per line) or a CSV file (a column per input)"))
+        self.file_button.clicked.connect(self.choose_file)
+        self.file_label = named(QLabel(), "queuePromptsFile")
         self.copies = named(QSpinBox(), "queueCopies")
         self.copies.setRange(1, MAX_COPIES)
         self.seeds = named(QComboBox(), "queueSeeds")
@@ -69,6 +87,10 @@ class AddToQueueDialog(QDialog):
         form = QFormLayout()
         form.addRow(self.tr("Model"), self.model_edit)
         form.addRow(self.tr("Prompts"), self.prompts)
+        from_file = QHBoxLayout()
+        from_file.addWidget(self.file_button)
+        from_file.addWidget(self.file_label, 1)
+        form.addRow("", from_file)
         form.addRow(self.tr("Copies of each"), self.copies)
         form.addRow(self.tr("Seeds"), self.seeds)
         form.addRow(self.tr("Matrix: input"), self.axis_key)
@@ -98,9 +120,33 @@ class AddToQueueDialog(QDialog):
             if not key:
                 raise BatchSpecError(self.tr("Name the input the matrix varies."))
             matrix = (Axis(key, tuple(parse_value(part.strip()) for part in values.split(",") if part.strip())),)
-        rows = tuple(prompts_from_text(self.prompts.toPlainText()))
+        rows = self.file_rows or tuple(prompts_from_text(self.prompts.toPlainText()))
         return BatchSpec(self.model_edit.text().strip(), self.parameters, rows=rows, matrix=matrix,
                          repeat=self.copies.value(), seeds=self.seeds.currentData())
+
+    def choose_file(self) -> None:
+        """Asks for a prompts file (the file dialog is opened, not run modal)."""
+        chooser = QFileDialog(self, self.tr("Prompts from a file"))
+        chooser.setNameFilters([self.tr("Prompts (*.txt *.csv)"), self.tr("All files (*)")])
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        chooser.fileSelected.connect(lambda name: self.load_prompts(Path(name)))
+        chooser.open()
+
+    def load_prompts(self, path: Path) -> bool:
+        """Takes the batch's rows from ``path`` (the prompt box then shows its prompts, read-only)."""
+        try:
+            rows = read_rows(path)
+        except BatchSpecError as error:
+            self.problem.setText(str(error))
+            self.problem.show()
+            return False
+        self.problem.hide()
+        self.file_rows = tuple(rows)
+        self.prompts.setPlainText("\n".join(str(row.get("prompt", "")) for row in rows))
+        self.prompts.setReadOnly(True)
+        self.file_label.setText(self.tr("%1: %2 rows").replace("%1", path.name).replace("%2", str(len(rows))))
+        self.update_estimate()
+        return True
 
     def jobs(self) -> list[JobSpec]:
         return expand(self.spec())
@@ -113,7 +159,12 @@ class AddToQueueDialog(QDialog):
             self.add_button.setEnabled(False)
             return
         self.add_button.setEnabled(True)
-        self.estimate_label.setText(self.queue.estimate(specs).describe())
+        estimate = self.queue.estimate(specs)
+        text = estimate.describe()
+        status = self.queue.spending.status(estimate.cost) if self.queue.spending is not None else None
+        if status is not None and status.over:
+            text += "\n" + self.tr("Over budget: %1").replace("%1", status.describe())
+        self.estimate_label.setText(text)
 
     def add(self) -> None:
         """Adds the batch when every job passes its local checks; else says what to fix and keeps the dialog."""

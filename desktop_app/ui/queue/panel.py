@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QDoubleSpinBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...session import Budget
 from ...session.queue import JobQueue
 from ...session.queue_events import (
     BatchFinished,
@@ -64,6 +66,19 @@ class QueuePanel(QWidget):
         self.concurrency.setValue(queue.concurrency)
         self.concurrency.setToolTip(self.tr("How many jobs run at once"))
         self.concurrency.valueChanged.connect(self._set_concurrency)
+        self.budget = named(QDoubleSpinBox(), "queueBudget")
+        self.budget.setRange(0.0, 100000.0)
+        self.budget.setDecimals(2)
+        self.budget.setPrefix("$")
+        self.budget.setSpecialValueText(self.tr("no budget"))
+        self.budget.setToolTip(self.tr("A soft monthly budget: the queue warns when spending passes it"))
+        current = queue.spending.budget if queue.spending is not None else None
+        self.budget.setValue(current.amount if current is not None else 0.0)
+        self.budget.setEnabled(queue.spending is not None)
+        self.budget.valueChanged.connect(self._set_budget)
+        self.budget_note = named(QLabel(), "queueBudgetNote")
+        self.budget_note.setWordWrap(True)
+        self.budget_note.hide()
         self.summary = named(QLabel(), "queueSummary")
         self.summary.setWordWrap(True)
         tools = QHBoxLayout()
@@ -75,9 +90,14 @@ class QueuePanel(QWidget):
         at_once.setBuddy(self.concurrency)
         tools.addWidget(at_once)
         tools.addWidget(self.concurrency)
+        budget = QLabel(self.tr("Budget a month:"))
+        budget.setBuddy(self.budget)
+        tools.addWidget(budget)
+        tools.addWidget(self.budget)
         layout = QVBoxLayout(self)
         layout.addLayout(tools)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.budget_note)
         layout.addWidget(self.summary)
         self._unsubscribe = queue.subscribe(self.on_event)
         self.refresh()
@@ -103,7 +123,8 @@ class QueuePanel(QWidget):
         elif isinstance(event, BatchFinished):
             self._show_totals()
         elif isinstance(event, BudgetWarning):
-            self.summary.setText(event.status.describe())
+            self.budget_note.setText(self.tr("Over budget: %1").replace("%1", event.status.describe()))
+            self.budget_note.show()
 
     def refresh(self) -> None:
         """Lists the queue again, keeping the selection."""
@@ -164,6 +185,11 @@ class QueuePanel(QWidget):
         if 0 <= place < len(waiting):
             self.queue.move(chosen[0], place)
             self.refresh()
+
+    def _set_budget(self, amount: float) -> None:
+        if self.queue.spending is not None:
+            self.queue.spending.set_budget(Budget(amount, "month") if amount > 0 else None)
+            self.budget_note.hide()
 
     def _set_concurrency(self, value: int) -> None:
         self.queue.concurrency = value
