@@ -1728,6 +1728,10 @@ Your chats and images will be listed here.</source>
         <translation>Повторить неудачные</translation>
     </message>
     <message>
+        <source>Show batch</source>
+        <translation>Показать пакет</translation>
+    </message>
+    <message>
         <source>Move up</source>
         <translation>Выше</translation>
     </message>

@@ -75,6 +75,10 @@ async def test_a_2x2_matrix_from_the_dialog_runs_and_opens_in_the_viewer(rig: Ri
     QTest.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     await until(lambda: rig.harness.window.viewer.image_count() == 1
                 and rig.harness.window.viewer.current_image() is not None, message="the output in the viewer")
+    rig.wiring.panel.batch_button.click()  # the batch's four images together in the viewer's strip
+    await until(lambda: rig.harness.window.viewer.image_count() == 4
+                and all(rig.harness.window.viewer.image_at(i) is not None for i in range(4)),
+                message="the batch's four images")
     rig.wiring.dock.resize(1100, 320)
     await asyncio.sleep(0.05)
     assert rig.wiring.dock.grab().save(str(screenshots / "queue.png"))

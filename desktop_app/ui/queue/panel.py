@@ -39,6 +39,7 @@ class QueuePanel(QWidget):
     on a job asks to open its result (``open_requested``), which the shell connects to the viewer."""
 
     open_requested = Signal(object)  # JobView
+    batch_requested = Signal(int)  # a batch id: show its outputs together
     add_requested = Signal()
 
     def __init__(self, queue: JobQueue, parent: QWidget | None = None) -> None:
@@ -59,6 +60,7 @@ class QueuePanel(QWidget):
         self.cancel_button = self._button(self.tr("Cancel selected"), "queueCancelButton", self.cancel_selected)
         self.cancel_all_button = self._button(self.tr("Cancel all"), "queueCancelAllButton", self.queue.cancel_all)
         self.retry_button = self._button(self.tr("Retry failed"), "queueRetryButton", self.queue.retry_failed)
+        self.batch_button = self._button(self.tr("Show batch"), "queueShowBatchButton", self.show_batch)
         self.up_button = self._button(self.tr("Move up"), "queueUpButton", lambda: self.move_selected(-1))
         self.down_button = self._button(self.tr("Move down"), "queueDownButton", lambda: self.move_selected(1))
         self.concurrency = named(QSpinBox(), "queueConcurrency")
@@ -83,7 +85,7 @@ class QueuePanel(QWidget):
         self.summary.setWordWrap(True)
         tools = QHBoxLayout()
         for button in (self.add_button, self.pause_button, self.cancel_button, self.cancel_all_button,
-                       self.retry_button, self.up_button, self.down_button):
+                       self.retry_button, self.batch_button, self.up_button, self.down_button):
             tools.addWidget(button)
         tools.addStretch(1)
         at_once = QLabel(self.tr("At once:"))
@@ -185,6 +187,12 @@ class QueuePanel(QWidget):
         if 0 <= place < len(waiting):
             self.queue.move(chosen[0], place)
             self.refresh()
+
+    def show_batch(self) -> None:
+        """Asks for the selected job's batch's outputs together (in the viewer's strip)."""
+        chosen = self.selected()
+        if chosen:
+            self.batch_requested.emit(chosen[0].batch_id)
 
     def _set_budget(self, amount: float) -> None:
         if self.queue.spending is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
@@ -36,6 +37,7 @@ class QueueWiring(QObject):
         self.panel = QueuePanel(queue)
         self.panel.add_requested.connect(self.open_dialog)
         self.panel.open_requested.connect(self.open_outputs)
+        self.panel.batch_requested.connect(self.open_batch)
         self.dock = named(QDockWidget(self.tr("Queue"), window), "queueDockWidget")
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
@@ -70,9 +72,18 @@ class QueueWiring(QObject):
 
     def open_outputs(self, job: JobView) -> None:
         """Shows a finished job's kept outputs in the viewer."""
+        self.show_files(job.prompt or job.label, job.outputs)
+
+    def open_batch(self, batch_id: int) -> None:
+        """Shows every kept output of a batch together, in queue order (the viewer's strip is the grid)."""
+        jobs = self.queue.board.jobs(batch_id)
+        title = next((batch.title for batch in self.queue.board.batches() if batch.id == batch_id), "")
+        self.show_files(title, [path for job in jobs for path in job.outputs])
+
+    def show_files(self, title: str, paths: Sequence[Path]) -> None:
         viewer = self.window.viewer
         readable: list[tuple[Path, bytes]] = []
-        for path in job.outputs:
+        for path in paths:
             try:
                 readable.append((path, path.read_bytes()))
             except OSError as error:
@@ -80,7 +91,7 @@ class QueueWiring(QObject):
                                                     .replace("%2", error.strerror or str(error)), 10000)
         if not readable:
             return
-        viewer.begin_generation(job.prompt or job.label, len(readable))
+        viewer.begin_generation(title, len(readable))
         for index, (path, data) in enumerate(readable):
             viewer.set_image_bytes(index, data, content_type=mimetypes.guess_type(path.name)[0],
                                    source_url=path.as_uri())
