@@ -39,6 +39,13 @@ class ImageToolbar(QWidget):
         """Every action that has a keyboard shortcut, to be added to the viewer."""
         return [action for action in self._all_actions() if action.shortcuts()]
 
+    def add_actions(self, actions: list[QAction]) -> None:
+        """Adds more actions at the end of the row, after a separator (those that take the image further)."""
+        self._bar.addSeparator()
+        for action in actions:
+            self._bar.addAction(action)
+            self._tune_button(action)
+
     def set_image_available(self, current: bool, any_image: bool, *, file_shown: bool = False) -> None:
         """Enables image actions when an image is shown (``current``) or at least one output can be saved
         (``any_image``). ``file_shown`` (a file card, not an image) enables only Save: no zoom, no copy."""
