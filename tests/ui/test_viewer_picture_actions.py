@@ -13,7 +13,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.viewer import picture_actions
+from desktop_app.ui.viewer import drag
 from desktop_app.ui.viewer.chain_bar import ChainStep
 from desktop_app.ui.viewer.image_viewer import ImageViewer
 
@@ -79,7 +79,7 @@ def test_an_output_not_kept_on_disk_still_drags_as_a_picture(viewer: ImageViewer
 def test_dragging_the_fitted_image_carries_its_kept_file(viewer: ImageViewer, kept: list[Path], qtbot: QtBot,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     dragged: list[tuple[list[str], bool]] = []
-    monkeypatch.setattr(picture_actions, "drag_out",
+    monkeypatch.setattr(drag, "drag_out",
                         lambda _source, mime, _image: dragged.append(
                             ([url.toLocalFile() for url in mime.urls()], mime.hasImage())))
     viewer.begin_generation("a fox", 1)
@@ -101,7 +101,7 @@ def test_dragging_the_fitted_image_carries_its_kept_file(viewer: ImageViewer, ke
 def test_a_thumbnail_drags_its_own_file_and_right_click_offers_the_actions(
         viewer: ImageViewer, kept: list[Path], qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
     dragged: list[list[str]] = []
-    monkeypatch.setattr(picture_actions, "drag_out",
+    monkeypatch.setattr(drag, "drag_out",
                         lambda _source, mime, _image: dragged.append([url.toLocalFile() for url in mime.urls()]))
     viewer.begin_generation("a fox", 2)
     for index, path in enumerate(kept):

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .picture_actions import far_enough
+from .drag import far_enough
 
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "ZOOM_STEP", "ImageCanvas"]
 

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import QFrame, QStackedWidget, QVBoxLayout, QWidget
 from .canvas import ImageCanvas
 from .chain_bar import ChainBar, ChainStep
 from .decoding import DecodedImage, ImageDecoder
+from .drag import local_file, output_mime
 from .file_card import FileCard, OutputFile, open_target, shows_as_file
-from .picture_actions import PictureActions, local_file, output_mime
+from .picture_actions import PictureActions
 from .save_actions import SavingViewer, UrlOpener
 from .save_dialog import SaveDialogFactory, open_save_dialog
 from .slots import ImageSlot, ImageSlots, SlotState

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.replicate import FileClass
-from desktop_app.ui.viewer import picture_actions
+from desktop_app.ui.viewer import drag
 from desktop_app.ui.viewer.decoding import THUMBNAIL_EDGE
 from desktop_app.ui.viewer.file_card import file_kind_pixmap
 
@@ -70,7 +70,7 @@ class ThumbnailStrip(QListWidget):
         row = self.currentRow()
         carried = self._drag_source(row) if self._drag_source is not None and row >= 0 else None
         if carried is not None:
-            picture_actions.drag_out(self, *carried)
+            drag.drag_out(self, *carried)
 
     def set_count(self, count: int) -> None:
         """Grows or shrinks to ``count`` cells; new cells show a loading placeholder. Never reports a selection."""
