@@ -166,6 +166,11 @@ class Gallery:
     async def item(self, output_id: int) -> GalleryItem:
         return await self.recorder.call(lambda store: GalleryQueries(store).item(output_id))
 
+    async def output_at(self, path: Path) -> GalleryItem | None:
+        """The kept output whose file is ``path`` (what the viewer shows), or ``None`` for a file not in the
+        library (a dropped picture, a run without history)."""
+        return await self.recorder.call(lambda store: GalleryQueries(store).item_at(path))
+
     async def detail(self, output_id: int) -> GalleryDetail:
         """The output and its generation's full parameters (what opening an item shows)."""
         return await self.recorder.call(lambda store: GalleryQueries(store).detail(output_id))

@@ -243,3 +243,13 @@ async def test_a_dropped_picture_is_inspected_off_the_loop(world: World, tmp_pat
     assert not missing.usable and missing.note == "gone.png cannot be read: no such file or directory."
     folder = await world.gallery.inspect(tmp_path)
     assert not folder.usable and folder.note is not None and folder.note.endswith("is not a file.")
+
+
+async def test_the_output_a_viewer_shows_is_found_by_its_file(world: World, tmp_path: Path) -> None:
+    made = world.made[3]
+    item = await world.gallery.item(made.id)
+    found = await world.gallery.output_at(item.path)
+    assert found is not None and found.id == made.id and found.prompt == made.prompt
+    dropped = tmp_path / "dropped.png"
+    dropped.write_bytes(item.path.read_bytes())
+    assert await world.gallery.output_at(dropped) is None
