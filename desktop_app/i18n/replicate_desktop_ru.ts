@@ -61,78 +61,22 @@
     </message>
 </context>
 <context>
-    <name>AppController</name>
-    <message>
-        <source>not set</source>
-        <translation>не задан</translation>
-    </message>
+    <name>AccountView</name>
     <message>
         <source>Not connected</source>
         <translation>Не подключено</translation>
     </message>
     <message>
-        <source>Attach an image</source>
-        <translation>Прикрепить изображение</translation>
-    </message>
-    <message>
-        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
-        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
-    </message>
-    <message>
-        <source>{} takes no image input; choose a vision or image-editing model first.</source>
-        <translation>{} не принимает изображения; сначала выберите модель компьютерного зрения или редактирования изображений.</translation>
-    </message>
-    <message>
-        <source>Attached {} (sent as “{}” with your next message)</source>
-        <translation>Прикреплено: {} (будет отправлено как «{}» со следующим сообщением)</translation>
-    </message>
-    <message>
-        <source>Some parameters need fixing first — {}</source>
-        <translation>Сначала исправьте параметры — {}</translation>
-    </message>
-    <message>
-        <source>Nothing was sent: the outputs could not be kept. {}</source>
-        <translation>Ничего не отправлено: результаты негде сохранить. {}</translation>
-    </message>
-    <message>
-        <source>Stopped; the prediction was canceled on Replicate.</source>
-        <translation>Остановлено; запуск отменён на Replicate.</translation>
-    </message>
-    <message>
-        <source>Saved {}</source>
-        <translation>Сохранено: {}</translation>
-    </message>
-    <message>
-        <source>Output file: {} ({}) — in the viewer, with Save and Open</source>
-        <translation>Выходной файл: {} ({}) — в просмотрщике, с кнопками «Сохранить» и «Открыть»</translation>
-    </message>
-    <message>
-        <source>Model changed to {}</source>
-        <translation>Модель изменена на {}</translation>
-    </message>
-    <message>
         <source>Checking token…</source>
         <translation>Проверка токена…</translation>
     </message>
-    <message numerus="yes">
-        <source>Recovered %n result(s) that finished while the app was closed.</source>
-        <translation>
-            <numerusform>Восстановлен %n результат, завершённый, пока приложение было закрыто.</numerusform>
-            <numerusform>Восстановлено %n результата, завершённых, пока приложение было закрыто.</numerusform>
-            <numerusform>Восстановлено %n результатов, завершённых, пока приложение было закрыто.</numerusform>
-        </translation>
-    </message>
     <message>
-        <source>saved in {}</source>
-        <translation>сохранён в {}</translation>
+        <source>Settings could not be saved: {}</source>
+        <translation>Не удалось сохранить настройки: {}</translation>
     </message>
     <message>
         <source>Signed in as {}</source>
         <translation>Вход выполнен: {}</translation>
-    </message>
-    <message>
-        <source>The token could not be stored: {}</source>
-        <translation>Не удалось сохранить токен: {}</translation>
     </message>
     <message>
         <source>Token refused</source>
@@ -143,12 +87,55 @@
         <translation>Не удалось проверить токен</translation>
     </message>
     <message>
+        <source>The token could not be stored: {}</source>
+        <translation>Не удалось сохранить токен: {}</translation>
+    </message>
+    <message>
         <source>environment variable REPLICATE_API_TOKEN</source>
         <translation>переменная окружения REPLICATE_API_TOKEN</translation>
     </message>
     <message>
-        <source>Settings could not be saved: {}</source>
-        <translation>Не удалось сохранить настройки: {}</translation>
+        <source>saved in {}</source>
+        <translation>сохранён в {}</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>не задана</translation>
+    </message>
+</context>
+<context>
+    <name>AppController</name>
+    <message>
+        <source>Stop the running reply before opening another conversation.</source>
+        <translation>Остановите текущий ответ, прежде чем открывать другой чат.</translation>
+    </message>
+    <message>
+        <source>Stopped; the prediction was canceled on Replicate.</source>
+        <translation>Остановлено; запуск отменён на Replicate.</translation>
+    </message>
+    <message>
+        <source>This reply was interrupted before it finished.</source>
+        <translation>Этот ответ был прерван, не закончившись.</translation>
+    </message>
+    <message>
+        <source>Saved {}</source>
+        <translation>Сохранено: {}</translation>
+    </message>
+    <message>
+        <source>The history could not be saved: {0}</source>
+        <translation>Не удалось сохранить историю: {0}</translation>
+    </message>
+    <message>
+        <source>Output file: {} ({}) — in the viewer, with Save and Open</source>
+        <translation>Выходной файл: {} ({}) — в просмотрщике, с кнопками «Сохранить» и «Открыть»</translation>
+    </message>
+    <message numerus="yes">
+        <source>Recovered %n result(s) that finished while the app was closed.</source>
+        <translation>
+            <numerusform>Восстановлен %n результат, завершённый, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результата, завершённых, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результатов, завершённых, пока приложение было закрыто.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -179,38 +166,6 @@
 <context>
     <name>ChatPane</name>
     <message>
-        <source>Stop</source>
-        <translation>Стоп</translation>
-    </message>
-    <message>
-        <source>Send</source>
-        <translation>Отправить</translation>
-    </message>
-    <message>
-        <source>Stop the reply (Esc)</source>
-        <translation>Остановить ответ (Esc)</translation>
-    </message>
-    <message>
-        <source>Send the prompt (Enter)</source>
-        <translation>Отправить запрос (Enter)</translation>
-    </message>
-    <message>
-        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
-        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
-    </message>
-    <message>
-        <source>Attach…</source>
-        <translation>Прикрепить…</translation>
-    </message>
-    <message>
-        <source>Attach an image for models that take one (vision models, editors)</source>
-        <translation>Прикрепить изображение для моделей, которые его принимают (зрение, редакторы)</translation>
-    </message>
-    <message>
-        <source>Attach an image</source>
-        <translation>Прикрепить изображение</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <translation>Копировать</translation>
     </message>
@@ -225,14 +180,6 @@
     <message>
         <source>Select all</source>
         <translation>Выделить всё</translation>
-    </message>
-    <message>
-        <source>Type a prompt first</source>
-        <translation>Сначала введите запрос</translation>
-    </message>
-    <message>
-        <source>A reply is still coming: press Stop (Esc) first</source>
-        <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
     </message>
 </context>
 <context>
@@ -327,6 +274,49 @@
     </message>
 </context>
 <context>
+    <name>Composer</name>
+    <message>
+        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
+        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <source>Send the prompt (Enter)</source>
+        <translation>Отправить запрос (Enter)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Стоп</translation>
+    </message>
+    <message>
+        <source>Attach…</source>
+        <translation>Прикрепить…</translation>
+    </message>
+    <message>
+        <source>Attach an image for models that take one (vision models, editors)</source>
+        <translation>Прикрепить изображение для моделей, которые его принимают (зрение, редакторы)</translation>
+    </message>
+    <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
+        <source>Stop the reply (Esc)</source>
+        <translation>Остановить ответ (Esc)</translation>
+    </message>
+    <message>
+        <source>Type a prompt first</source>
+        <translation>Сначала введите запрос</translation>
+    </message>
+    <message>
+        <source>A reply is still coming: press Stop (Esc) first</source>
+        <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>The details are on the clipboard.</source>
@@ -386,6 +376,56 @@
     </message>
 </context>
 <context>
+    <name>DeleteBar</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Delete “{0}”? The conversation and its images will be deleted from this computer.</source>
+        <translation>Удалить «{0}»? Чат и его изображения будут удалены с этого компьютера.</translation>
+    </message>
+</context>
+<context>
+    <name>EntryActions</name>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Переименовать</translation>
+    </message>
+    <message>
+        <source>Use these settings again</source>
+        <translation>Повторить с этими настройками</translation>
+    </message>
+    <message>
+        <source>Copy parameters</source>
+        <translation>Копировать параметры</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>Экспорт в Markdown…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>Экспорт в JSON…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>Импорт…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Удалить…</translation>
+    </message>
+</context>
+<context>
     <name>EnumEditor</name>
     <message>
         <source>Not set</source>
@@ -401,6 +441,14 @@
     <message>
         <source>Something unexpected went wrong ({0}). The details are in the log.</source>
         <translation>Произошла непредвиденная ошибка ({0}). Подробности — в журнале.</translation>
+    </message>
+    <message>
+        <source>Some parameters need fixing first — {}</source>
+        <translation>Сначала исправьте параметры — {}</translation>
+    </message>
+    <message>
+        <source>Nothing was sent: the outputs could not be kept. {}</source>
+        <translation>Ничего не отправлено: результаты негде сохранить. {}</translation>
     </message>
     <message>
         <source>No Replicate API token is set. Create one at {0} and set REPLICATE_API_TOKEN (or paste it in Settings).</source>
@@ -526,49 +574,6 @@
     </message>
 </context>
 <context>
-    <name>HistoryActions</name>
-    <message>
-        <source>Stop the running reply before opening another conversation.</source>
-        <translation>Остановите текущий ответ, прежде чем открывать другой чат.</translation>
-    </message>
-    <message>
-        <source>Export as Markdown into folder</source>
-        <translation>Экспорт в Markdown: выберите папку</translation>
-    </message>
-    <message>
-        <source>Export as JSON</source>
-        <translation>Экспорт в JSON</translation>
-    </message>
-    <message>
-        <source>JSON (*.json)</source>
-        <translation>JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>Import a conversation</source>
-        <translation>Импорт чата</translation>
-    </message>
-    <message>
-        <source>Replicate Desktop export (*.json)</source>
-        <translation>Экспорт Replicate Desktop (*.json)</translation>
-    </message>
-    <message>
-        <source>Exported to {}</source>
-        <translation>Экспортировано в {}</translation>
-    </message>
-    <message>
-        <source>Parameters copied to the clipboard.</source>
-        <translation>Параметры скопированы в буфер обмена.</translation>
-    </message>
-    <message>
-        <source>This conversation has no generation to reuse yet.</source>
-        <translation>В этом чате пока нет генерации, которую можно повторить.</translation>
-    </message>
-    <message>
-        <source>This reply was interrupted before it finished.</source>
-        <translation>Этот ответ был прерван, не закончившись.</translation>
-    </message>
-</context>
-<context>
     <name>HistoryDelegate</name>
     <message>
         <source>Untitled</source>
@@ -596,13 +601,6 @@
             <numerusform>%Ln сообщения</numerusform>
             <numerusform>%Ln сообщений</numerusform>
         </translation>
-    </message>
-</context>
-<context>
-    <name>HistoryRecorder</name>
-    <message>
-        <source>The history could not be saved: {0}</source>
-        <translation>Не удалось сохранить историю: {0}</translation>
     </message>
 </context>
 <context>
@@ -634,50 +632,6 @@
     <message>
         <source>Conversations</source>
         <translation>Чаты</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Отмена</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>Удалить</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Открыть</translation>
-    </message>
-    <message>
-        <source>Rename</source>
-        <translation>Переименовать</translation>
-    </message>
-    <message>
-        <source>Use these settings again</source>
-        <translation>Повторить с этими настройками</translation>
-    </message>
-    <message>
-        <source>Copy parameters</source>
-        <translation>Копировать параметры</translation>
-    </message>
-    <message>
-        <source>Export as Markdown…</source>
-        <translation>Экспорт в Markdown…</translation>
-    </message>
-    <message>
-        <source>Export as JSON…</source>
-        <translation>Экспорт в JSON…</translation>
-    </message>
-    <message>
-        <source>Import…</source>
-        <translation>Импорт…</translation>
-    </message>
-    <message>
-        <source>Delete…</source>
-        <translation>Удалить…</translation>
-    </message>
-    <message>
-        <source>Delete “{0}”? The conversation and its images will be deleted from this computer.</source>
-        <translation>Удалить «{0}»? Чат и его изображения будут удалены с этого компьютера.</translation>
     </message>
     <message>
         <source>Could not read the history.
@@ -734,6 +688,41 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Yesterday</source>
         <translation>Вчера</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>Export as Markdown into folder</source>
+        <translation>Экспорт в Markdown: выберите папку</translation>
+    </message>
+    <message>
+        <source>Export as JSON</source>
+        <translation>Экспорт в JSON</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Import a conversation</source>
+        <translation>Импорт чата</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop export (*.json)</source>
+        <translation>Экспорт Replicate Desktop (*.json)</translation>
+    </message>
+    <message>
+        <source>Exported to {}</source>
+        <translation>Экспортировано в {}</translation>
+    </message>
+    <message>
+        <source>This conversation has no generation to reuse yet.</source>
+        <translation>В этом чате пока нет генерации, которую можно повторить.</translation>
+    </message>
+    <message>
+        <source>Parameters copied to the clipboard.</source>
+        <translation>Параметры скопированы в буфер обмена.</translation>
     </message>
 </context>
 <context>
@@ -1300,6 +1289,29 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Use any Replicate model by its owner/name[:version]</source>
         <translation>Любая модель Replicate по имени владелец/модель[:версия]</translation>
+    </message>
+</context>
+<context>
+    <name>ModelView</name>
+    <message>
+        <source>{} takes no image input; choose a vision or image-editing model first.</source>
+        <translation>{} не принимает изображения; сначала выберите модель компьютерного зрения или редактирования изображений.</translation>
+    </message>
+    <message>
+        <source>Attached {} (sent as “{}” with your next message)</source>
+        <translation>Прикреплено: {} (будет отправлено как «{}» со следующим сообщением)</translation>
+    </message>
+    <message>
+        <source>Model changed to {}</source>
+        <translation>Модель изменена на {}</translation>
+    </message>
+    <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
+        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
     </message>
 </context>
 <context>

@@ -118,6 +118,8 @@ class ModelCard:
 
 @dataclass(frozen=True)
 class CollectionSummary:
+    """A collection as the list of collections shows it: its slug, name and description."""
+
     slug: str
     name: str
     description: str = ""
@@ -125,6 +127,8 @@ class CollectionSummary:
 
 @dataclass(frozen=True)
 class Collection:
+    """A collection with its models."""
+
     slug: str
     name: str
     description: str = ""

@@ -49,6 +49,8 @@ class ConfigurationError(ReplicateError):
 
 
 class MissingTokenError(ConfigurationError):
+    """No API token is configured; nothing was sent."""
+
     def __init__(self) -> None:
         super().__init__(
             "No Replicate API token is set. Create one at https://replicate.com/account/api-tokens "
@@ -63,6 +65,8 @@ class UnknownModelError(ConfigurationError):
 
 
 class EmptyPromptError(ConfigurationError):
+    """The prompt is empty; nothing was sent."""
+
     exit_code = 2
 
     def __init__(self) -> None:
@@ -116,16 +120,22 @@ class APIError(ReplicateError):
 
 
 class AuthenticationError(APIError):
+    """401/403: the token was refused."""
+
     def _message(self) -> str:
         return f"Your Replicate API token was refused ({self.detail}). Check the token in Settings."
 
 
 class BillingRequiredError(APIError):
+    """402: the account needs billing set up before it runs this model."""
+
     def _message(self) -> str:
         return f"Replicate needs billing set up before it runs this model: {self.detail}"
 
 
 class NotFoundError(APIError):
+    """404: no such model, version or prediction."""
+
     def _message(self) -> str:
         return f"Not found on Replicate: {self.detail}"
 
@@ -147,6 +157,8 @@ class ValidationError(APIError):
 
 
 class RateLimitedError(APIError):
+    """429: too many requests; ``retry_after`` says when to try again, when the server said."""
+
     def __init__(self, status: int, detail: str, *, retry_after: float | None = None, **kw: Any) -> None:
         self.retry_after = retry_after
         super().__init__(status, detail, **kw)
@@ -156,6 +168,8 @@ class RateLimitedError(APIError):
 
 
 class ServerError(APIError):
+    """5xx: Replicate failed to answer."""
+
     def _message(self) -> str:
         return f"Replicate had a server error ({self.status}): {self.detail}"
 
@@ -172,17 +186,23 @@ class PredictionError(ReplicateError):
 
 
 class PredictionFailed(PredictionError):
+    """The prediction ended ``failed``; ``model_error`` is the model's own error."""
+
     def __init__(self, model_error: str, *, prediction_id: str | None = None, logs: str = "") -> None:
         self.model_error = model_error
         super().__init__(f"The model failed: {model_error}", prediction_id=prediction_id, logs=logs)
 
 
 class PredictionCanceled(PredictionError):
+    """The prediction ended ``canceled``."""
+
     def __init__(self, *, prediction_id: str | None = None) -> None:
         super().__init__("The prediction was canceled.", prediction_id=prediction_id)
 
 
 class PredictionAborted(PredictionError):
+    """The prediction ended ``aborted`` before it started."""
+
     def __init__(self, *, prediction_id: str | None = None) -> None:
         super().__init__(
             "The prediction was aborted before it started (its deadline passed).", prediction_id=prediction_id
@@ -190,6 +210,8 @@ class PredictionAborted(PredictionError):
 
 
 class PredictionTimeout(PredictionError):
+    """The prediction did not end within the polling attempts allowed."""
+
     exit_code = 5
 
     def __init__(self, attempts: int, delay: float, *, prediction_id: str | None = None) -> None:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .backends import Backends, LocalServers, resolve_files
     from .chat import ChatBusyError, ChatSession
     from .conversation import Conversation, Turn
-    from .errors import InputProblems, InvalidTokenError, error_kind, invalid_fields, problem_of
+    from .errors import InputProblems, InvalidTokenError, OutputsCannotBeKept, error_kind, invalid_fields, problem_of
     from .events import (
         LogsAppended,
         OutputFailed,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .requests import RunPlan, RunRequest
     from .run import Run
     from .runs import RunService
+    from .services import Services, build_services
 
 _LAZY: dict[str, str] = {
     "Account": "account",
@@ -82,6 +83,7 @@ _LAZY: dict[str, str] = {
     "OutputProgressed": "events",
     "OutputReady": "events",
     "OutputsAnnounced": "events",
+    "OutputsCannotBeKept": "errors",
     "Preferences": "preferences",
     "Presets": "presets",
     "ProgressChanged": "events",
@@ -102,12 +104,14 @@ _LAZY: dict[str, str] = {
     "RunService": "runs",
     "RunStarted": "events",
     "SendTo": "picture_inputs",
+    "Services": "services",
     "SessionEvent": "events",
     "SignedIn": "account",
     "TextAppended": "events",
     "TextReplaced": "events",
     "TokenSource": "account",
     "Turn": "conversation",
+    "build_services": "services",
     "conversation_title": "recorder",
     "error_kind": "errors",
     "form_key": "preferences",
@@ -146,6 +150,7 @@ __all__ = [
     "OutputProgressed",
     "OutputReady",
     "OutputsAnnounced",
+    "OutputsCannotBeKept",
     "Preferences",
     "Presets",
     "ProgressChanged",
@@ -166,12 +171,14 @@ __all__ = [
     "RunService",
     "RunStarted",
     "SendTo",
+    "Services",
     "SessionEvent",
     "SignedIn",
     "TextAppended",
     "TextReplaced",
     "TokenSource",
     "Turn",
+    "build_services",
     "conversation_title",
     "error_kind",
     "form_key",

@@ -52,7 +52,7 @@ class ChatSession:
         return self._run is not None and not self._run.done
 
     def send(self, text: str, model: str, *, parameters: Mapping[str, Any] | None = None,
-             schema: InputSchema | None = None, deadline: float | None = None) -> Run:
+             schema: InputSchema | None = None, deadline: str | float | None = None) -> Run:
         """Asks ``model`` about ``text``, with the conversation so far and the form's ``parameters``."""
         self._check_idle()
         request = RunRequest(model, self._conversation.messages(text), parameters=dict(parameters or {}),

@@ -22,6 +22,7 @@ from ..replicate import (
     coerce_values,
     is_cog_reference,
     known_kind,
+    parse_deadline,
     parse_model,
     validate_input,
 )
@@ -37,7 +38,7 @@ class RunRequest:
     ``messages`` is the conversation so far, ending with the new user message (or give ``prompt`` for a
     single prompt). ``parameters`` are the form's values (local files as ``Path``, alone or in a list); with
     ``schema`` they are checked and converted against the model's input schema, and the prompt fills its prompt
-    field. ``deadline`` (seconds) asks the server to cancel the prediction if it runs longer.
+    field. ``deadline`` (``"10m"``, or seconds) asks the server to cancel the prediction if it runs longer.
     ``source_output_id`` is the kept output this run works on (a step of a chain, see the gallery's "Send to…").
     """
 
@@ -46,7 +47,7 @@ class RunRequest:
     prompt: str | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     schema: InputSchema | None = None
-    deadline: float | None = None
+    deadline: str | float | None = None
     source_output_id: int | None = None
 
 
@@ -88,8 +89,10 @@ def plan_run(request: RunRequest, *, require_token: Callable[[], None], has_loca
     """Checks ``request`` without any request to the network and returns its plan.
 
     Raises the core's :class:`~desktop_app.replicate.errors.ReplicateError` subclasses: an unknown model,
-    no token (``require_token`` raises it), an empty prompt, or :class:`InputProblems`.
+    no token (``require_token`` raises it), an empty prompt, a deadline Replicate would refuse, or
+    :class:`InputProblems`.
     """
+    parse_deadline(request.deadline)
     model = request.model.strip()
     local_url: str | None = None
     ref: ModelRef | None = None

@@ -7,10 +7,11 @@ import itertools
 import logging
 
 from ..replicate import ReplicateError, kind_of
+from ..storage.folders import folder_problem
 from ..storage.history_records import Generation
 from .backends import Backends
 from .driver import RunDriver
-from .errors import problem_of
+from .errors import OutputsCannotBeKept, problem_of
 from .events import RunBegun, RunFailed, RunId
 from .outputs import OutputKeeper
 from .recorder import HistoryRecorder, HistoryTarget, NewConversation
@@ -48,9 +49,16 @@ class RunService:
         return self._active.get(run_id)
 
     def prepare(self, request: RunRequest) -> RunPlan:
-        """Checks ``request`` locally and returns its plan; raises the core's errors (no request is made)."""
-        return plan_run(request, require_token=lambda: self.backends.client().require_token(),
+        """Checks ``request`` locally and returns its plan; raises the core's errors (no request is made),
+        or :class:`OutputsCannotBeKept` when the library folder could not take the outputs it would pay for."""
+        plan = plan_run(request, require_token=lambda: self.backends.client().require_token(),
                         has_local=self.backends.local is not None)
+        store = self.recorder.store if self.recorder is not None else None
+        if store is not None and plan.kind != "text":
+            problem = folder_problem(store.library_dir)
+            if problem is not None:
+                raise OutputsCannotBeKept(problem)
+        return plan
 
     def start(self, request: RunRequest, *, target: HistoryTarget | None = None, slot: str | None = None,
               listener: Listener | None = None) -> Run:

@@ -31,6 +31,8 @@ _CELL_PADDING = 8
 
 @dataclass(slots=True)
 class _Thumb:
+    """One thumbnail's state: its image once decoded, else its download fraction."""
+
     image: QImage | None = None
     fraction: float | None = None
     failed: bool = False
