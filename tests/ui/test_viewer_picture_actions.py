@@ -70,7 +70,7 @@ def test_an_output_not_kept_on_disk_still_drags_as_a_picture(viewer: ImageViewer
     with qtbot.waitSignal(viewer.image_shown, timeout=5000):
         viewer.set_image_bytes(0, png((1, 2, 3)), content_type="image/png", source_url="https://x.test/o.png")
     assert viewer.path_at(0) is None
-    carried = viewer.drag_data(0)
+    carried = viewer._drag_data(0)
     assert carried is not None
     mime, _picture = carried
     assert not mime.hasUrls() and mime.hasImage()
@@ -124,7 +124,7 @@ def test_a_thumbnail_drags_its_own_file_and_right_click_offers_the_actions(
 def test_the_made_from_line_links_each_step(viewer: ImageViewer, qtbot: QtBot) -> None:
     bar = viewer.chain_bar
     assert bar.isHidden()
-    viewer.set_chain([ChainStep(7, "nightmareai/real-esrgan:abc", "a fox"),
+    viewer.chain_bar.set_steps([ChainStep(7, "nightmareai/real-esrgan:abc", "a fox"),
                       ChainStep(3, "black-forest-labs/flux-schnell", "a fox in the snow, " * 5)])
     assert not bar.isHidden()
     text = bar._label.text()
@@ -134,7 +134,7 @@ def test_the_made_from_line_links_each_step(viewer: ImageViewer, qtbot: QtBot) -
     with qtbot.waitSignal(viewer.chain_step_requested) as asked:
         bar._label.linkActivated.emit("output:3")
     assert asked.args == [3]
-    viewer.set_chain([])
+    viewer.chain_bar.set_steps([])
     assert bar.isHidden()
 
 

@@ -119,7 +119,7 @@ class PictureBar(QFrame):
         self._close.setToolTip(self.tr("Close"))
         self._close.setAccessibleName(self.tr("Close"))
         self.restore_button.clicked.connect(self.restore_requested)
-        self.use_button.clicked.connect(lambda: self._model is not None and self.use_requested.emit(self._model))
+        self.use_button.clicked.connect(self._on_use_button_clicked)
         self.mask_button.clicked.connect(self.mask_requested)
         self._close.clicked.connect(self._on_close_clicked)
 
@@ -155,6 +155,10 @@ class PictureBar(QFrame):
         pixmap.setDevicePixelRatio(ratio)
         self._thumbnail.setPixmap(pixmap)
         self._thumbnail.show()
+
+    def _on_use_button_clicked(self) -> None:
+        if self._model is not None:
+            self.use_requested.emit(self._model)
 
     def _on_close_clicked(self) -> None:
         self.hide()

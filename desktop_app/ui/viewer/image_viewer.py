@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFrame, QStackedWidget, QVBoxLayout, QWidget
 
 from .canvas import ImageCanvas
-from .chain_bar import ChainBar, ChainStep
+from .chain_bar import ChainBar
 from .decoding import DecodedImage, ImageDecoder
 from .drag import local_file, output_mime
 from .file_card import FileCard, OutputFile, open_target, shows_as_file
@@ -140,10 +140,6 @@ class ImageViewer(SavingViewer):
             return
         self._fail(index, self.tr("Something went wrong"), message, retry=True)
 
-    def set_chain(self, steps: list[ChainStep]) -> None:
-        """Shows the steps the current output was made from, nearest first (empty hides the line)."""
-        self.chain_bar.set_steps(steps)
-
     def path_at(self, index: int) -> Path | None:
         """The kept file of output ``index`` (in the history library), when it is on this machine."""
         if not 0 <= index < len(self._slots):
@@ -151,7 +147,7 @@ class ImageViewer(SavingViewer):
         slot = self._slots[index]
         return local_file(slot.file.source_url if slot.file is not None else slot.url)
 
-    def drag_data(self, index: int) -> tuple[QMimeData, QImage | None] | None:
+    def _drag_data(self, index: int) -> tuple[QMimeData, QImage | None] | None:
         """What dragging output ``index`` out carries (its file and picture), and the picture shown meanwhile."""
         image = self.image_at(index)
         mime = output_mime(self.path_at(index), image)
@@ -260,7 +256,7 @@ class ImageViewer(SavingViewer):
         self._canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._canvas.addActions([toolbar.copy_action, toolbar.save_action, toolbar.fit_action, toolbar.actual_action])
         picture = self.picture_actions
-        picture.attach(self._toolbar, self._canvas, self._strip, self, drag_data=self.drag_data)
+        picture.attach(self._toolbar, self._canvas, self._strip, self, drag_data=self._drag_data)
         picture.use_as_input_requested.connect(self.use_as_input_requested)
         picture.mask_requested.connect(self.mask_requested)
         picture.send_to_requested.connect(self.send_to_requested)
