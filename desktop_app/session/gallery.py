@@ -24,8 +24,8 @@ from ..replicate import InputSchema
 from ..storage.gallery import GalleryCursor, GalleryDetail, GalleryFilter, GalleryItem, GalleryPage, GalleryQueries
 from ..storage.gallery_actions import Exported, Purged, export_outputs, mark_deleted, purge, restore, set_flags
 from ..storage.history import HistoryStore
-from ..storage.history_records import NotFoundError
 from ..storage.history_library import OutputLibrary
+from ..storage.history_records import NotFoundError
 from .library import Reuse, reuse_of
 from .picture_inputs import DroppedFile, InputChoice, SendTo, inspect_file, send_request, use_as_input
 from .recorder import HistoryRecorder, NewConversation

@@ -252,5 +252,5 @@ async def test_the_output_a_viewer_shows_is_found_by_its_file(world: World, tmp_
     assert found.id == made.id and found.prompt == made.prompt
     dropped = tmp_path / "dropped.png"
     dropped.write_bytes(item.path.read_bytes())
-    with pytest.raises(NotFoundError, match="dropped.png is not an output kept"):
+    with pytest.raises(NotFoundError, match=r"dropped\.png is not an output kept"):
         await world.gallery.item(dropped)
