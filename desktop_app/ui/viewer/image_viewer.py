@@ -47,6 +47,7 @@ class ImageViewer(SavingViewer):
         use_as_input_requested(int), mask_requested(int), send_to_requested(int): the user chose "Use as
             input", "Paint a mask…" or "Send to…" for the output at this index.
         chain_step_requested(int): the user clicked a step of the "Made from" line (the id of its output).
+        current_changed(int): another output is shown in the main area (a thumbnail or ``select``).
         image_saved(str), save_failed(str), save_dir_changed(str): see ``SavingViewer``.
     """
 
@@ -58,6 +59,7 @@ class ImageViewer(SavingViewer):
     mask_requested = Signal(int)
     send_to_requested = Signal(int)
     chain_step_requested = Signal(int)
+    current_changed = Signal(int)
 
     def __init__(
         self,
@@ -182,6 +184,7 @@ class ImageViewer(SavingViewer):
         self._general_error = None
         self._strip.select(index)
         self._refresh()
+        self.current_changed.emit(index)
 
     def zoom_factor(self) -> float:
         """The current scale of the shown image (1.0 is 100 %)."""
