@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QMimeData, QObject, QPoint, Signal
 from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QMenu, QWidget
+from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
 from . import drag
 
@@ -45,6 +45,7 @@ class PictureActions(QObject):
         self._viewer: Shown | None = None
         self._canvas: ImageCanvas | None = None
         self._drag_data: DragData | None = None
+        self._button: QToolButton | None = None
         self.use_action = self._action(self.tr("Use as input"),
                                        self.tr("Put this image into the chosen model's image input"))
         self.mask_action = self._action(self.tr("Paint a mask…"),
@@ -59,7 +60,9 @@ class PictureActions(QObject):
                drag_data: DragData) -> None:
         """Puts the actions in the viewer's toolbar and menus, and lets its image and thumbnails be dragged out."""
         self._viewer, self._canvas, self._drag_data = viewer, canvas, drag_data
-        toolbar.add_actions(self.actions())
+        self._button = toolbar.add_menu(self.tr("Use"), self.tr("Use this image as an input, paint a mask over it, or "
+                                                                 "send it to another model"), self.actions())
+        self._button.setEnabled(self.use_action.isEnabled())
         separator = QAction(self)
         separator.setSeparator(True)
         canvas.addActions([separator, *self.actions()])
@@ -73,6 +76,8 @@ class PictureActions(QObject):
     def set_enabled(self, enabled: bool) -> None:
         for action in self.actions():
             action.setEnabled(enabled)
+        if self._button is not None:
+            self._button.setEnabled(enabled)
 
     def popup(self, parent: QWidget, at: QPoint) -> QMenu:
         """Shows the actions as a menu at ``at`` (global), without waiting for it."""
