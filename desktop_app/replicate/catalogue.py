@@ -11,10 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
-import aiohttp
-
+from .bodies import RawBody
 from .client import JSON, ReplicateClient
 from .errors import (
     APIError,
@@ -25,7 +24,6 @@ from .errors import (
     RateLimitedError,
     ReplicateError,
     UnexpectedResponse,
-    api_error_from_response,
     excerpt,
 )
 from .files import download_output
@@ -320,34 +318,9 @@ async def list_versions(
 
 
 async def _query_models(client: ReplicateClient, query: str, path_or_url: str) -> JSON:
-    """``QUERY /v1/models`` with the query as a plain-text body (the client only sends JSON bodies)."""
-    url = client.url_for(path_or_url)
-    headers = client.headers({"Content-Type": "text/plain; charset=utf-8"}, json_body=False)
-    timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=30.0)
-    client.request_count += 1
-    try:
-        async with client.session.request(
-            "QUERY", url, data=query.encode("utf-8"), headers=headers, proxy=client.proxy, timeout=timeout
-        ) as response:
-            text = await response.text(errors="replace")
-            if response.status >= 400:
-                raise api_error_from_response(response.status, text, response.headers)
-            content_type = response.headers.get("Content-Type", "")
-            try:
-                parsed = json.loads(text) if "json" in content_type.lower() else None
-            except ValueError:
-                parsed = None
-            if not isinstance(parsed, dict):
-                raise UnexpectedResponse(
-                    f"Replicate answered the model search with something that is not JSON: {excerpt(text)!r}",
-                    status=response.status, excerpt=excerpt(text),
-                )
-            return parsed
-    except ReplicateError:
-        raise
-    except (TimeoutError, aiohttp.ClientError) as error:
-        raise NetworkError(f"Could not reach {urlsplit(url).netloc} to search models: "
-                           f"{excerpt(str(error) or type(error).__name__, 160)}") from error
+    """``QUERY /v1/models`` with the query as a plain-text body; QUERY is safe, so it is retried like a GET."""
+    body = RawBody(query.encode("utf-8"), "text/plain; charset=utf-8")
+    return (await client.request_json("QUERY", path_or_url, body=body, safe_to_repeat=True))[1]
 
 
 def _models_page(page: Mapping[str, Any]) -> Page[ModelSummary]:

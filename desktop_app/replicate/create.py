@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from .client import JSON, ReplicateClient
-from .errors import NotFoundError, ReplicateError
+from .errors import MalformedPrediction, NetworkError, NotFoundError, ReplicateError, ServerError, UnexpectedResponse
+from .lost_create import SentCreate, claim_prediction, find_lost_prediction
 from .model_schemas import ModelTarget
 from .models import ModelRef, model_path
 from .parse import parse_prediction
+from .policy import TERMINAL
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,102 @@ async def create_prediction(
     return await by_version(await latest_version(client, ref))
 
 
+async def create_tracked(
+    client: ReplicateClient,
+    ref: ModelRef,
+    model_input: Mapping[str, Any],
+    *,
+    wait_seconds: int | None,
+    cancel_after: str | None = None,
+    target: ModelTarget | None = None,
+    cancel_timeout: float = 5.0,
+) -> JSON:
+    """:func:`create_prediction`, never losing sight of a prediction it may have made.
+
+    When the answer is lost after the request left (a reset, a timeout, a 5xx from a gateway, a body that is
+    not the promised JSON), the account's recent predictions are searched for it
+    (:func:`find_lost_prediction`) and the one found is returned to be followed; nothing is sent again. When
+    the run is stopped while the create is held (its task cancelled), or the answer names no usable id, the
+    prediction is found the same way and canceled, so nobody pays for a run nobody watches."""
+    sent = SentCreate.of(ref, model_input, target)
+    try:
+        created = await create_prediction(client, ref, model_input, wait_seconds=wait_seconds,
+                                          cancel_after=cancel_after, target=target)
+    except MalformedPrediction as error:  # it may run on Replicate but cannot be followed
+        if error.prediction_id:
+            await cancel_quietly(client, {"id": error.prediction_id}, cancel_timeout)
+        else:
+            await cancel_lost(client, sent, cancel_timeout)
+        raise
+    except asyncio.CancelledError:
+        await cancel_lost(client, sent, cancel_timeout)
+        raise
+    except (NetworkError, ServerError, UnexpectedResponse) as error:
+        lost = error
+    else:
+        claim_prediction(str(created["id"]))
+        return created
+    found: JSON | None = None
+    try:
+        found = await _find_quietly(client, sent)
+        if found is None:
+            raise lost
+        log.warning("The answer to a create was lost (%s); following prediction %s found among recent ones",
+                    lost, found["id"])
+        return await _read_again(client, found)
+    except asyncio.CancelledError:  # stopped while looking: what was found, or may yet be, is canceled
+        if found is not None:
+            await cancel_quietly(client, found, cancel_timeout)
+        else:
+            await cancel_lost(client, sent, cancel_timeout)
+        raise
+
+
+async def cancel_lost(client: ReplicateClient, sent: SentCreate, limit: float) -> None:
+    """Finds the prediction ``sent`` made (looking twice: the server may still be taking the request in) and
+    cancels it; best effort within ``limit`` seconds, never masking the reason we are leaving."""
+
+    async def find_and_cancel() -> str | None:
+        for pause in (0.0, min(1.0, limit / 4)):
+            await asyncio.sleep(pause)
+            found = await find_lost_prediction(client, sent)
+            if found is not None:
+                if found.get("status") not in TERMINAL:
+                    await cancel_prediction(client, found)
+                return str(found["id"])
+        return None
+
+    try:
+        found_id = await asyncio.wait_for(asyncio.shield(find_and_cancel()), limit)
+    except (ReplicateError, TimeoutError, asyncio.CancelledError) as error:
+        log.warning("Could not cancel the prediction a stopped create may have made: %s", error)
+        return
+    if found_id is None:
+        log.info("A stopped create of %s left no prediction behind", sent.model)
+    else:
+        log.info("Canceled prediction %s, made by a create that was stopped", found_id)
+
+
+async def _read_again(client: ReplicateClient, listed: JSON) -> JSON:
+    """The prediction as ``GET`` by id answers it (a list may leave out what a full object holds, such as a long
+    output); the listed object when that GET fails, since following it will read it again anyway."""
+    urls = listed.get("urls")
+    target = urls.get("get") if isinstance(urls, dict) else None
+    try:
+        return parse_prediction(await client.get_json(str(target or f"predictions/{listed['id']}")))
+    except ReplicateError as error:
+        log.info("Could not read prediction %s again (%s); following it from the list", listed["id"], error)
+        return listed
+
+
+async def _find_quietly(client: ReplicateClient, sent: SentCreate) -> JSON | None:
+    try:
+        return await find_lost_prediction(client, sent)
+    except ReplicateError as error:
+        log.warning("Could not look for the prediction a lost create may have made: %s", error)
+        return None
+
+
 async def latest_version(client: ReplicateClient, ref: ModelRef) -> str:
     try:
         model = await client.get_json(model_path(ref.owner, ref.name))
@@ -75,9 +173,10 @@ async def latest_version(client: ReplicateClient, ref: ModelRef) -> str:
 
 
 async def cancel_prediction(client: ReplicateClient, prediction: JSON) -> None:
+    """``POST …/cancel``, retried like a GET after a 5xx or a dropped answer: canceling twice is harmless."""
     urls = prediction.get("urls") or {}
     target = urls.get("cancel") if isinstance(urls, dict) else None
-    await client.post_json(str(target or f"predictions/{prediction['id']}/cancel"))
+    await client.request_json("POST", str(target or f"predictions/{prediction['id']}/cancel"), safe_to_repeat=True)
 
 
 async def cancel_quietly(client: ReplicateClient, prediction: JSON, limit: float) -> None:

@@ -35,13 +35,21 @@ def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
     return _TOKEN_SHAPE.sub("r8_…", text)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: its lines (blank ones dropped) joined with spaces, so a message read from a server
+    or a model (a list of problems, a traceback) never breaks a status bar, a log line or the CLI's output."""
+    if "\n" not in text and "\r" not in text:
+        return text
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 class ReplicateError(Exception):
-    """Base of every error the core raises; ``str()`` is one sentence fit for a user, scrubbed of credentials."""
+    """Base of every error the core raises; ``str()`` is one line fit for a user, scrubbed of credentials."""
 
     exit_code = 3
 
     def __init__(self, *args: object) -> None:
-        super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
+        super().__init__(*(one_line(scrub(arg)) if isinstance(arg, str) else arg for arg in args))
 
 
 class ConfigurationError(ReplicateError):
@@ -246,7 +254,7 @@ def api_error_from_response(
             status=status,
             excerpt=excerpt(body_text),
         )
-    detail = str(body.get("detail") or body.get("title") or f"HTTP {status}")
+    detail = problem_detail(str(body.get("detail") or body.get("title") or f"HTTP {status}"))
     title = body.get("title")
     kwargs: dict[str, Any] = {"title": str(title) if title is not None else None, "body": body}
     if status == 401:
@@ -262,6 +270,17 @@ def api_error_from_response(
     if status >= 500:
         return ServerError(status, detail, **kwargs)
     return APIError(status, detail, **kwargs)
+
+
+def problem_detail(detail: str) -> str:
+    """A problem body's ``detail`` on one line: a bulleted list of problems (``- input: prompt is required``
+    on each line, as the API sends for 422) becomes ``input: prompt is required; …``."""
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    if len(lines) > 1 or (lines and lines[0] != detail):
+        if all(line[:2] in ("- ", "* ") for line in lines):
+            return "; ".join(line[2:].strip() for line in lines)
+        return " ".join(lines)
+    return detail
 
 
 def retry_after_seconds(headers: Mapping[str, str], body: Mapping[str, Any]) -> float | None:

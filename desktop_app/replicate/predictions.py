@@ -8,12 +8,13 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from .client import ReplicateClient, Sleep
-from .create import cancel_prediction, cancel_quietly, create_prediction, latest_version
+from .create import cancel_prediction, cancel_quietly, create_prediction, create_tracked, latest_version
 from .deadline import cancel_after, deadline_end, parse_deadline
-from .errors import MalformedPrediction, PredictionCanceled, PredictionFailed, UnexpectedResponse
+from .errors import PredictionCanceled, PredictionFailed, UnexpectedResponse
 from .events import Completed, ImageResponse, PredictionEvent, Progress, Started
 from .files import check_output_url
 from .follow_state import FollowState, classify, emit_new, error_text, file_urls, stream_url, version_of, web_url
+from .lost_create import claim_prediction
 from .model_schemas import ModelSchemas, ModelTarget
 from .models import ModelKind, ModelRef
 from .parse import parse_prediction
@@ -70,13 +71,9 @@ async def run_prediction(
     if kind is None and target is None:
         target = await (schemas or ModelSchemas()).target(client, ref)
     plan = plan_follow(kind, target.output if target is not None else None, policy)
-    try:
-        created = await create_prediction(client, ref, model_input, wait_seconds=plan.wait_seconds,
-                                          cancel_after=cancel_after(seconds) if seconds else None, target=target)
-    except MalformedPrediction as error:
-        if error.prediction_id:  # it runs on Replicate but cannot be followed: do not let it run unwatched
-            await cancel_quietly(client, {"id": error.prediction_id}, policy.cancel_timeout)
-        raise
+    created = await create_tracked(client, ref, model_input, wait_seconds=plan.wait_seconds,
+                                   cancel_after=cancel_after(seconds) if seconds else None, target=target,
+                                   cancel_timeout=policy.cancel_timeout)
     state = FollowState(created, plan.kind, started_at=t0)
     finished = False
     try:
@@ -110,6 +107,7 @@ async def resume_prediction(
     client.require_token()
     budget = budget or PollBudget(max_rate=policy.max_rate, clock=clock, sleep=sleep)
     found = parse_prediction(await client.get_json(f"predictions/{prediction_id}"))
+    claim_prediction(prediction_id)
     state = FollowState(found, kind, started_at=clock())
     yield Started(state.id, str(state.prediction.get("model") or ""), kind or "unknown", state.status,
                   web_url(state.prediction), version_of(state.prediction))

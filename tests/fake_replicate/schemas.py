@@ -154,12 +154,17 @@ def openapi_schema(script: Script) -> dict[str, Any]:
 
 
 def version_object(model: FakeModel) -> dict[str, Any]:
-    """A version resource: id, created_at, cog_version, openapi_schema."""
+    """A version resource: id, created_at, cog_version, openapi_schema (with TrainingInput for a trainer)."""
+    schema = openapi_schema(model.script)
+    if model.training_input is not None:
+        from .trainings import add_training_schemas
+
+        add_training_schemas(schema, model.training_input)
     return {
         "id": model.version,
         "created_at": model.created_at,
         "cog_version": COG_VERSION,
-        "openapi_schema": openapi_schema(model.script),
+        "openapi_schema": schema,
     }
 
 
@@ -170,7 +175,7 @@ def model_object(model: FakeModel, root_url: str) -> dict[str, Any]:
         "owner": model.owner,
         "name": model.name,
         "description": model.description,
-        "visibility": "public",
+        "visibility": model.visibility,
         "github_url": None,
         "paper_url": None,
         "license_url": None,
@@ -178,7 +183,7 @@ def model_object(model: FakeModel, root_url: str) -> dict[str, Any]:
         "cover_image_url": f"{root_url}/covers/{model.owner}/{model.name}.png",
         "default_example": None,
         "is_official": model.official,
-        "latest_version": version_object(model),
+        "latest_version": version_object(model) if model.version else None,
     }
 
 

@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["text", "image"]
 End = Literal["succeeded", "failed", "canceled", "aborted"]
@@ -112,7 +112,8 @@ class Script:
 
 @dataclass
 class FakeModel:
-    """A model the fake server knows: its name, its one version, and the script its predictions follow."""
+    """A model the fake server knows: its name, its one version (``""`` for a model created empty, which has none
+    yet), and the script its predictions follow."""
 
     owner: str
     name: str
@@ -122,6 +123,8 @@ class FakeModel:
     run_count: int = 0
     created_at: str = "2024-04-17T21:30:12.345678Z"
     registered_official: bool = False
+    visibility: str = "public"
+    training_input: dict[str, Any] | None = None  # a trainer's TrainingInput schema (see trainings.py)
 
     @property
     def full_name(self) -> str:
