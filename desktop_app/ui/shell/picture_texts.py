@@ -95,26 +95,6 @@ class PictureTexts(QObject):
     def only_local_files(self) -> str:
         return self.tr("Only files on this computer and pictures can be brought in; save the picture first.")
 
-    # --- sending an output on -----------------------------------------------------------------------
-
-    def send_needs_history(self) -> str:
-        return self.tr("Only outputs kept in the history can be sent on; this one is not.")
-
-    def send_busy(self) -> str:
-        return self.tr("Wait for the running reply to finish (or stop it) before sending an output on.")
-
-    def sending(self, model: str) -> str:
-        return self.tr("Sending the picture to {0}…").format(model)
-
-    def sent(self, model: str) -> str:
-        return self.tr("{0} finished; its result is kept with the picture it was made from.").format(model)
-
-    def send_failed(self, model: str, message: str) -> str:
-        return self.tr("{0} could not run: {1}").format(model, message)
-
-    def send_schema_failed(self, model: str, error: Exception) -> str:
-        return self.tr("The inputs of {0} could not be read: {1}").format(model, error)
-
 
 def _short(text: str, length: int = _SHOWN) -> str:
     line = " ".join(text.split())

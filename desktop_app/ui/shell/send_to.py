@@ -78,7 +78,7 @@ class SendToFlow(QObject):
         """The menu of models to send the viewer's output ``index`` to, shown at ``at`` (never waited for)."""
         path = self.window.viewer.path_at(index)
         if self.gallery is None or path is None:
-            self._announce(self.texts.send_needs_history())
+            self._announce(self.tr("Only outputs kept in the history can be sent on; this one is not."))
             return None
         menu = QMenu(self.window)
         menu.setObjectName("sendToMenu")
@@ -100,10 +100,10 @@ class SendToFlow(QObject):
     def send(self, source: Path, model: str) -> None:
         """Runs ``model`` on the kept output ``source`` with its default preset, linked to ``source``."""
         if self.gallery is None:
-            self._announce(self.texts.send_needs_history())
+            self._announce(self.tr("Only outputs kept in the history can be sent on; this one is not."))
             return
         if self.busy() or (self.run is not None and not self.run.done):
-            self._announce(self.texts.send_busy())
+            self._announce(self._busy_text())
             return
         gallery = self.gallery
 
@@ -113,7 +113,7 @@ class SendToFlow(QObject):
             preset = self.presets.starting_values(model, schema) if self.presets is not None else None
             return await gallery.send_to(item.id, model, schema, parameters=preset.values if preset else {})
 
-        self._announce(self.texts.sending(model))
+        self._announce(self.tr("Sending the picture to {0}…").format(model))
         self.tasks.call(prepare, lambda sent: self._start(sent, model),
                         lambda error: self._announce(self._why(model, error)), name=f"send to {model}")
 
@@ -146,7 +146,7 @@ class SendToFlow(QObject):
         if gallery is None:
             return
         if self.busy():
-            self._announce(self.texts.send_busy())
+            self._announce(self._busy_text())
             return
 
         async def read() -> tuple[GalleryItem, bytes]:
@@ -160,12 +160,12 @@ class SendToFlow(QObject):
 
     def _start(self, sent: SendTo, model: str) -> None:
         if self.busy():
-            self._announce(self.texts.send_busy())
+            self._announce(self._busy_text())
             return
         run = self.runs.start(sent.request, target=sent.target)
         end = run.end
         if isinstance(end, RunFailed) and end.problem.checked_locally:
-            self._announce(self.texts.send_failed(model, describe_problem(end.problem)))
+            self._announce(self._failed(model, describe_problem(end.problem)))
             return
         self.run = run
         self.release_viewer()
@@ -200,12 +200,12 @@ class SendToFlow(QObject):
             progress.append_logs(event.text)
         elif isinstance(event, RunFinished):
             progress.finish(event.status, event.predict_time)
-            self._announce(self.texts.sent(model))
+            self._announce(self.tr("{0} finished; its result is kept with the picture it was made from.").format(model))
         elif isinstance(event, RunFailed):
             message = describe_problem(event.problem)
             progress.fail(message)
             viewer.show_error(None, message)
-            self._announce(self.texts.send_failed(model, message))
+            self._announce(self._failed(model, message))
         elif isinstance(event, RunCanceled):
             progress.fail(self.tr("Stopped; the prediction was canceled on Replicate."))
 
@@ -221,8 +221,14 @@ class SendToFlow(QObject):
         if isinstance(error, NoInputError):
             return self.texts.no_input(model, error)
         if isinstance(error, NotFoundError):
-            return self.texts.send_needs_history()
-        return self.texts.send_failed(model, describe_error(error))
+            return self.tr("Only outputs kept in the history can be sent on; this one is not.")
+        return self._failed(model, describe_error(error))
+
+    def _busy_text(self) -> str:
+        return self.tr("Wait for the running reply to finish (or stop it) before sending an output on.")
+
+    def _failed(self, model: str, message: str) -> str:
+        return self.tr("{0} could not run: {1}").format(model, message)
 
     def _announce(self, message: str) -> None:
         self.window.statusBar().showMessage(message, 10000)
