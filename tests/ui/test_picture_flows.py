@@ -13,6 +13,7 @@ import pytest_asyncio
 from PIL import Image, PngImagePlugin
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from desktop_app.session import form_key
@@ -259,3 +260,30 @@ def _generations(h: Harness) -> list[Any]:
     with h.store.reading() as db:
         ids = [row[0] for row in db.execute("SELECT id FROM generations ORDER BY id")]
     return [h.store.get_generation(generation_id) for generation_id in ids]
+
+
+async def test_the_prompt_box_takes_pictures_and_keeps_taking_text(harness: Harness, tmp_path: Path) -> None:
+    box = harness.prompt_box
+    picture = plain_png(tmp_path / "dropped-on-the-prompt.png")
+    mime = files(picture)
+    where = QPointF(box.viewport().rect().center())
+    enter = QDragEnterEvent(where.toPoint(), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(box.viewport(), enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(box.viewport(), QDropEvent(where, Qt.DropAction.CopyAction, mime,
+                                                      Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    bar = flows(harness).bar
+    await until(lambda: bar.title() == picture.name, message="the bar")
+    assert box.toPlainText() == ""  # the picture, not its path, was taken
+
+    image = QImage(12, 12, QImage.Format.Format_RGB32)
+    image.fill(0x2255AA)
+    QGuiApplication.clipboard().setImage(image)
+    box.setFocus()
+    QTest.keyClick(box, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    await until(lambda: bar.title() != picture.name, message="the pasted picture")
+    assert box.toPlainText() == ""
+    QGuiApplication.clipboard().setText("a heron at dusk")
+    QTest.keyClick(box, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert box.toPlainText() == "a heron at dusk"

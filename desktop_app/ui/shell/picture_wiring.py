@@ -171,8 +171,9 @@ class PictureFlows(QObject):
         w.setAcceptDrops(True)
         w.installEventFilter(self)
         prompt = w.chat.findChild(QPlainTextEdit, "chat_prompt")
-        if prompt is not None:
+        if prompt is not None:  # keys reach the box itself, drops its viewport
             prompt.installEventFilter(self)
+            prompt.viewport().installEventFilter(self)
         w.paste_picture_action.triggered.connect(self.paste)
         w.viewer.use_as_input_requested.connect(
             lambda index: self.output_file(index, self._use_output))
