@@ -3,6 +3,7 @@ linked to its source in the history, the "Made from" line followed back; and the
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest_asyncio
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QMenu
 
-from desktop_app.session import Gallery
+from desktop_app.session import Gallery, ProgressChanged, RunCanceled
 from desktop_app.ui.form.presets_menu import PresetsMenu
 from desktop_app.ui.shell.send_to import SendToFlow
 from tests.fake_replicate import FakeReplicate, Script
@@ -110,3 +111,18 @@ async def test_the_default_preset_starts_the_models_form(harness: Harness) -> No
     assert form(harness).values()["num_inference_steps"] == 9
     model = menu.model()
     assert model is not None and "flux-schnell" in model
+
+
+async def test_escape_stops_a_run_sent_on_and_cancels_it_on_the_server(harness: Harness) -> None:
+    source = await a_fox(harness)
+    gate = asyncio.Event()
+    harness.fake.set_script(UPSCALE, Script(kind="image", task="upscale", output_kind="single", gate=gate))
+    flow = send_to(harness)
+    flow.send(source, UPSCALE)
+    await until(lambda: flow.run is not None and any(isinstance(event, ProgressChanged) for event in flow.run.events)
+                and len(harness.fake.predictions) == 2, message="the sent run's prediction")
+    harness.window.stop_action.trigger()
+    await until(lambda: flow.run is not None and flow.run.done, message="the sent run to stop")
+    assert flow.run is not None and isinstance(flow.run.end, RunCanceled)
+    assert any(request.path.endswith("/cancel") for request in harness.fake.requests_to("POST", "/v1/predictions/"))
+    gate.set()

@@ -13,7 +13,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
-from desktop_app.ui.viewer import drag
+from desktop_app.ui.common import drag
 from desktop_app.ui.viewer.chain_bar import ChainStep
 from desktop_app.ui.viewer.image_viewer import ImageViewer
 

@@ -73,6 +73,12 @@ class SendToFlow(QObject):
         viewer.image_shown.connect(lambda index: self.show_chain(index) if index == viewer.current_index() else None)
         viewer.current_changed.connect(self.show_chain)
         viewer.chain_step_requested.connect(self.open_step)
+        window.chat.stop_requested.connect(self.stop)
+
+    def stop(self) -> None:
+        """Stops the run sent on (Esc, Stop), unless a reply of the chat is what runs: Stop is the chat's first."""
+        if self.run is not None and not self.run.done and not self.busy():
+            self.run.cancel()
 
     def offer(self, index: int, at: QPoint) -> QMenu | None:
         """The menu of models to send the viewer's output ``index`` to, shown at ``at`` (never waited for)."""
@@ -174,9 +180,14 @@ class SendToFlow(QObject):
         self.tasks.spawn(self._follow(run, model), name=f"sent run {run.id}")
 
     async def _follow(self, run: Run, model: str) -> None:
+        seen = True
         async for event in run:
-            if not self.busy():  # a reply sent meanwhile has the viewer now: this run goes on unseen
+            seen = seen and not self.busy()  # a reply sent meanwhile has the viewer now: this run goes on unseen
+            if seen:
                 self._show(event, model)
+            elif isinstance(event, RunFinished):
+                self._announce(self.tr("{0} finished; its result is kept with the picture it was made from.")
+                               .format(model))
 
     def _show(self, event: SessionEvent, model: str) -> None:
         viewer, progress = self.window.viewer, self.window.progress

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .drag import far_enough
+from ..common.drag import far_enough
 
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "ZOOM_STEP", "ImageCanvas"]
 

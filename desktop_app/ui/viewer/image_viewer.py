@@ -15,10 +15,10 @@ from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFrame, QStackedWidget, QVBoxLayout, QWidget
 
+from ..common.drag import local_file, output_mime
 from .canvas import ImageCanvas
 from .chain_bar import ChainBar
 from .decoding import DecodedImage, ImageDecoder
-from .drag import local_file, output_mime
 from .file_card import FileCard, OutputFile, open_target, shows_as_file
 from .picture_actions import PictureActions
 from .save_actions import SavingViewer, UrlOpener

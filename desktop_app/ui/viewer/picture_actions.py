@@ -9,7 +9,7 @@ from PySide6.QtCore import QMimeData, QObject, QPoint, Signal
 from PySide6.QtGui import QAction, QImage
 from PySide6.QtWidgets import QMenu, QToolButton, QWidget
 
-from . import drag
+from ..common import drag
 
 if TYPE_CHECKING:
     from .canvas import ImageCanvas

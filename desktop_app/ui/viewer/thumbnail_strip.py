@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.replicate import FileClass
-from desktop_app.ui.viewer import drag
+from desktop_app.ui.common import drag
 from desktop_app.ui.viewer.decoding import THUMBNAIL_EDGE
 from desktop_app.ui.viewer.file_card import file_kind_pixmap
 

@@ -1,4 +1,5 @@
-"""Dragging an output out of the viewer, to other apps and folders: what it carries, and the drag itself."""
+"""Dragging an output out of the window (the viewer, the gallery), to other apps and folders: what it carries, and
+the drag itself."""
 
 from __future__ import annotations
 
