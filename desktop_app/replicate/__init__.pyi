@@ -28,6 +28,11 @@ from .cog_errors import CogHealth as CogHealth
 from .cog_errors import CogNotReady as CogNotReady
 from .cog_errors import CogSetupFailed as CogSetupFailed
 
+# A create as run_prediction sends it, for a create step that paces it (the job queue); cancelling by id
+from .create import CreateCall as CreateCall
+from .create import CreateStep as CreateStep
+from .create import cancel_prediction as cancel_prediction
+
 # Deadlines: Cancel-After, checked locally, and the endings it explains
 from .deadline import AbortedBeforeStart as AbortedBeforeStart
 from .deadline import CanceledAtDeadline as CanceledAtDeadline

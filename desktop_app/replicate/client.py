@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 HopCheck = Callable[[str, str], str]  # (from URL, redirect target) → the URL to request next; raises to refuse
 JSON = dict[str, Any]
+AnswerHook = Callable[[int, Mapping[str, str]], None]  # (status, headers) of each answer, errors included
 
 
 
@@ -147,8 +148,11 @@ class ReplicateClient:
         *,
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
+        retry_throttled: bool = True,
+        on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
-        return await self.request_json("POST", path_or_url, body=body, headers=headers, read_timeout=read_timeout)
+        return await self.request_json("POST", path_or_url, body=body, headers=headers, read_timeout=read_timeout,
+                                       retry_throttled=retry_throttled, on_answer=on_answer)
 
     async def request_json(
         self,
@@ -159,11 +163,15 @@ class ReplicateClient:
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
         safe_to_repeat: bool = False,
+        retry_throttled: bool = True,
+        on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
         """Sends one API request (with retries where safe) and returns ``(status, json_object)``.
 
         ``safe_to_repeat`` marks a POST that may be sent again after a 5xx or a dropped answer (a cancel: asking
-        twice does no harm), as GETs are; other POSTs are repeated only after a 429."""
+        twice does no harm), as GETs are; other POSTs are repeated only after a 429. ``retry_throttled`` False
+        leaves every 429 to the caller (a queue that paces its own creates); ``on_answer`` hears the status and
+        headers of each answer (``ratelimit-*`` hints), errors included."""
         self.require_token()
         url = self.url_for(path_or_url)
         idempotent = safe_to_repeat or method in {"GET", "HEAD", "OPTIONS"}
@@ -171,9 +179,9 @@ class ReplicateClient:
         while True:
             attempt += 1
             try:
-                return await self._send_once(method, url, body, headers, read_timeout)
+                return await self._send_once(method, url, body, headers, read_timeout, on_answer)
             except RateLimitedError as error:
-                if attempt > self.max_retries:
+                if not retry_throttled or attempt > self.max_retries:
                     raise
                 delay = min(error.retry_after if error.retry_after is not None else self._backoff(attempt),
                             MAX_RETRY_AFTER)
@@ -188,7 +196,7 @@ class ReplicateClient:
 
     async def _send_once(
         self, method: str, url: str, body: JSON | RawBody | None, headers: Mapping[str, str] | None,
-        read_timeout: float,
+        read_timeout: float, on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
         if not self.is_api_url(url):
             raise UnexpectedResponse(
@@ -209,6 +217,8 @@ class ReplicateClient:
             )
             async with response:
                 status = response.status
+                if on_answer is not None:
+                    on_answer(status, response.headers)
                 if status >= 400:
                     text = await read_text(response, MAX_ERROR_BYTES, truncate=True)
                     raise api_error_from_response(status, text, response.headers, secrets=(self._token,))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from .client import JSON, ReplicateClient
+from .client import JSON, AnswerHook, ReplicateClient
 from .errors import MalformedPrediction, NetworkError, NotFoundError, ReplicateError, ServerError, UnexpectedResponse
 from .lost_create import SentCreate, claim_prediction, find_lost_prediction
 from .model_schemas import ModelTarget
@@ -26,13 +27,16 @@ async def create_prediction(
     wait_seconds: int | None,
     cancel_after: str | None = None,
     target: ModelTarget | None = None,
+    retry_throttled: bool = True,
+    on_answer: AnswerHook | None = None,
 ) -> JSON:
     """Creates a prediction: by version when one is pinned or known (a community model's latest), on the
     official-model route when the model is known to have one; otherwise that route is tried first, falling
     back to the model's latest version when it does not exist for the model.
 
     ``wait_seconds`` holds the request (``Prefer: wait=N``) until the run ends or N seconds pass;
-    ``cancel_after`` is the run's deadline (``Cancel-After``), measured by Replicate from creation."""
+    ``cancel_after`` is the run's deadline (``Cancel-After``), measured by Replicate from creation.
+    ``retry_throttled`` and ``on_answer`` go to the client (see :meth:`ReplicateClient.request_json`)."""
     headers: dict[str, str] = {}
     if wait_seconds:
         headers["Prefer"] = f"wait={wait_seconds}"
@@ -46,7 +50,8 @@ async def create_prediction(
 
     async def by_version(version: str) -> JSON:
         _, created = await client.post_json(
-            "predictions", {"version": version, **body}, headers=headers or None, read_timeout=read_timeout
+            "predictions", {"version": version, **body}, headers=headers or None, read_timeout=read_timeout,
+            retry_throttled=retry_throttled, on_answer=on_answer,
         )
         return parse_prediction(created)
 
@@ -54,7 +59,8 @@ async def create_prediction(
         return await by_version(version)
     try:
         _, created = await client.post_json(
-            f"{model_path(ref.owner, ref.name)}/predictions", body, headers=headers or None, read_timeout=read_timeout
+            f"{model_path(ref.owner, ref.name)}/predictions", body, headers=headers or None, read_timeout=read_timeout,
+            retry_throttled=retry_throttled, on_answer=on_answer,
         )
         return parse_prediction(created)
     except NotFoundError:
@@ -84,9 +90,7 @@ async def create_tracked(
         created = await create_prediction(client, ref, model_input, wait_seconds=wait_seconds,
                                           cancel_after=cancel_after, target=target)
     except MalformedPrediction as error:  # it may run on Replicate but cannot be followed
-        if error.prediction_id:
-            await cancel_quietly(client, {"id": error.prediction_id}, cancel_timeout)
-        else:
+        if not error.prediction_id:  # one with an id is canceled by run_prediction, whatever step created it
             await cancel_lost(client, sent, cancel_timeout)
         raise
     except asyncio.CancelledError:
@@ -156,6 +160,43 @@ async def _find_quietly(client: ReplicateClient, sent: SentCreate) -> JSON | Non
     except ReplicateError as error:
         log.warning("Could not look for the prediction a lost create may have made: %s", error)
         return None
+
+
+@dataclass(frozen=True)
+class CreateCall:
+    """One create as :func:`~desktop_app.replicate.predictions.run_prediction` would send it. A create step
+    (``run_prediction(create=...)``) decides when to :meth:`send` it and what to do when it is throttled or
+    its answer is lost; the request itself is always built here."""
+
+    client: ReplicateClient
+    ref: ModelRef
+    model_input: Mapping[str, Any]
+    wait_seconds: int | None
+    cancel_after: str | None
+    target: ModelTarget | None
+    cancel_timeout: float = 5.0
+
+    @property
+    def version(self) -> str | None:
+        """The version the create names (pinned, or a community model's latest), ``None`` on the model route."""
+        return self.ref.version or (self.target.version if self.target is not None else None)
+
+    async def send(self, *, retry_throttled: bool = True, on_answer: AnswerHook | None = None) -> JSON:
+        """Sends the create once (the client's own retries aside) and returns the checked prediction."""
+        return await create_prediction(self.client, self.ref, self.model_input, wait_seconds=self.wait_seconds,
+                                       cancel_after=self.cancel_after, target=self.target,
+                                       retry_throttled=retry_throttled, on_answer=on_answer)
+
+
+CreateStep = Callable[[CreateCall], Awaitable[JSON]]
+
+
+async def send_create(call: CreateCall) -> JSON:
+    """The default create step: send it with the client's usual retries, and never lose sight of a prediction
+    it may have made (:func:`create_tracked`)."""
+    return await create_tracked(call.client, call.ref, call.model_input, wait_seconds=call.wait_seconds,
+                                cancel_after=call.cancel_after, target=call.target,
+                                cancel_timeout=call.cancel_timeout)
 
 
 async def latest_version(client: ReplicateClient, ref: ModelRef) -> str:

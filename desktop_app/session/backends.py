@@ -80,9 +80,11 @@ class Backends:
         options = self._options() if callable(self._options) else self._options
         return dict(options or {})
 
-    def create(self, plan: RunPlan) -> EventSource:
-        """The events of a new prediction for ``plan`` (its files resolved first)."""
+    def create(self, plan: RunPlan, options: Mapping[str, Any] | None = None) -> EventSource:
+        """The events of a new prediction for ``plan`` (its files resolved first); ``options`` add to (or
+        replace) the ``run_prediction`` keyword arguments for this run only (a queue's create step)."""
         client, policy, local = self.client(), self.policy(), self.local
+        extra = dict(options or {})
 
         async def source() -> AsyncGenerator[PredictionEvent, None]:
             from ..replicate import run_prediction
@@ -96,8 +98,9 @@ class Backends:
                 options = self.options()
                 if plan.request.deadline is not None:
                     options["deadline"] = plan.request.deadline
+                options.update(extra)
                 events = run_prediction(client, plan.ref, model_input, kind=plan.kind, alt=plan.prompt,
-                                        policy=policy, sleep=self.sleep, **options)
+                                        policy=options.pop("policy", policy), sleep=self.sleep, **options)
             try:
                 async for event in events:
                     yield event

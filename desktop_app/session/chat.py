@@ -106,6 +106,13 @@ class ChatSession:
         self._run = None
         self._last = None
 
+    def adopt(self, conversation: Conversation) -> None:
+        """Goes on with ``conversation`` (e.g. the reply chosen in a comparison); new messages continue it."""
+        self._check_idle()
+        self._conversation = conversation
+        self._run = None
+        self._last = None
+
     async def open(self, conversation_id: int, *, thumbnail: Thumbnail | None = None) -> Reopened:
         """Reopens a kept conversation; new messages continue it."""
         self._check_idle()

@@ -65,8 +65,9 @@ class RunPlan:
 
     @property
     def model_input(self) -> dict[str, Any]:
-        """The input to send (local files are resolved to data: URIs or uploads just before)."""
-        return {"prompt": self.prompt, **self.parameters}
+        """The input to send (local files are resolved to data: URIs or uploads just before); a model without a
+        prompt input gets none."""
+        return {"prompt": self.prompt, **self.parameters} if self.prompt else dict(self.parameters)
 
     @property
     def recorded_input(self) -> dict[str, Any]:
@@ -107,7 +108,9 @@ def plan_run(request: RunRequest, *, require_token: Callable[[], None], has_loca
         model = str(ref)
         kind = known_kind(model)
         require_token()
-    prompt = build_prompt(kind, request.messages, request.prompt)
+    promptless = (request.schema is not None and request.schema.prompt_field is None and not request.prompt
+                  and not request.messages)  # e.g. an upscaler: its inputs are all in the form
+    prompt = "" if promptless else build_prompt(kind, request.messages, request.prompt)
     parameters = _checked_parameters(request, prompt)
     return RunPlan(request, model, ref, kind, prompt, parameters, local_url)
 

@@ -19,6 +19,7 @@ from .faults import Faults, Status
 from .hostile import HostileBehaviours
 from .images import make_png
 from .prediction import Clock, FakePrediction
+from .rate_limits import RateLimits
 from .recording import RecordedRequest, problem
 from .schemas import (
     check_request,
@@ -74,6 +75,7 @@ class FakeReplicate:
         self.hostile = HostileBehaviours(self)  # opt-in misbehaviour for edge tests; off unless a test scripts it
         self.faults = Faults()  # scripted faults per request: see faults.py
         self.trainings = FakeTrainings(self)  # models you create, trainings and their new versions
+        self.rate_limits = RateLimits()  # the account's limits (600 creates/min by default): see rate_limits.py
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
         self._port: int | None = None
@@ -97,6 +99,7 @@ class FakeReplicate:
             raise RuntimeError("FakeReplicate is already started")
         self._clock = Clock(asyncio.get_running_loop())
         app = web.Application(middlewares=[self._middleware], client_max_size=100 * 1024 * 1024)
+        self.rate_limits.install(app)
         self.faults.install(app)
         app.router.add_post("/v1/predictions", self._create_with_version)
         app.router.add_get("/v1/predictions", self._list_predictions)
