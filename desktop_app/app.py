@@ -247,8 +247,8 @@ def open_history(paths: AppPaths) -> tuple[HistoryStore | None, str | None]:
 
     try:
         store = HistoryStore.open(paths.history_db, library_dir=paths.library_dir)
-        store.mark_interrupted_on_start()
-        store.cleanup_orphans()
+        store.restart.mark_interrupted_on_start()
+        store.restart.cleanup_orphans()
     except (HistoryError, OSError) as error:
         log.warning("History unavailable: %s", error)
         from PySide6.QtCore import QCoreApplication
