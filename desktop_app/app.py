@@ -177,13 +177,22 @@ async def main(
 def attach_window(window: MainWindow, services: Services, paths: AppPaths, *,
                   initial_model: str | None = None) -> AppController:
     """Gives the window its history list, its parameter form and its controller, all working through ``services``."""
+    from .session import Presets
+    from .storage.presets import PresetStore
     from .ui.shell.controller import AppController
-    from .ui.shell.wiring import attach_catalogue, attach_history
+    from .ui.shell.starting_values import StartingValues
+    from .ui.shell.wiring import attach_catalogue, attach_history, attach_pictures
 
     account, preferences = services.account, services.preferences
+    presets = Presets(PresetStore(paths.presets_file))
+    starting = StartingValues(preferences.remembered_inputs, presets)
     catalogue = attach_catalogue(window, lambda: account.client, paths.cache_dir / "catalogue",
-                                 remembered=preferences.remembered_inputs, has_token=lambda: account.has_token)
+                                 remembered=starting, has_token=lambda: account.has_token)
+    starting.schema = catalogue.schema
     controller = AppController(window, services, catalogue=catalogue, initial_model=initial_model)
+    attach_pictures(window, services, catalogue, starting, presets, controller.tasks,
+                    busy=lambda: controller.busy, release_viewer=controller.release_viewer,
+                    inputs_dir=paths.cache_dir / "inputs")
     if services.recorder.store is not None:
         attach_history(window, services, controller.tasks, open_conversation=controller.open_conversation,
                        catalogue=catalogue)
@@ -245,8 +254,8 @@ def open_history(paths: AppPaths) -> tuple[HistoryStore | None, str | None]:
 
     try:
         store = HistoryStore.open(paths.history_db, library_dir=paths.library_dir)
-        store.mark_interrupted_on_start()
-        store.cleanup_orphans()
+        store.restart.mark_interrupted_on_start()
+        store.restart.cleanup_orphans()
     except (HistoryError, OSError) as error:
         log.warning("History unavailable: %s", error)
         from PySide6.QtCore import QCoreApplication

@@ -12,6 +12,16 @@
     </message>
 </context>
 <context>
+    <name>ChainBar</name>
+    <message numerus="yes">
+        <source>%n more</source>
+        <translation>
+            <numerusform>%n more</numerusform>
+            <numerusform>%n more</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>HistoryListModel</name>
     <message numerus="yes">
         <source>%Ln messages</source>
@@ -35,6 +45,23 @@
         <translation>
             <numerusform>%Ln conversation</numerusform>
             <numerusform>%Ln conversations</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PresetsMenu</name>
+    <message numerus="yes">
+        <source>Exported %n preset(s) to {0}.</source>
+        <translation>
+            <numerusform>Exported %n preset to {0}.</numerusform>
+            <numerusform>Exported %n presets to {0}.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n preset(s).</source>
+        <translation>
+            <numerusform>Imported %n preset.</numerusform>
+            <numerusform>Imported %n presets.</numerusform>
         </translation>
     </message>
 </context>

@@ -247,6 +247,25 @@
     </message>
 </context>
 <context>
+    <name>ChainBar</name>
+    <message numerus="yes">
+        <source>%n more</source>
+        <translation>
+            <numerusform>ещё %n</numerusform>
+            <numerusform>ещё %n</numerusform>
+            <numerusform>ещё %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Made from:</source>
+        <translation>Сделано из:</translation>
+    </message>
+    <message>
+        <source>Each step was made from the one after it; click one to show it.</source>
+        <translation>Каждый шаг сделан из следующего за ним; щёлкните шаг, чтобы его показать.</translation>
+    </message>
+</context>
+<context>
     <name>ChatPane</name>
     <message>
         <source>Copy</source>
@@ -1217,6 +1236,10 @@ Your chats and images will be listed here.</source>
         <translation>&amp;Копировать изображение</translation>
     </message>
     <message>
+        <source>&amp;Paste picture</source>
+        <translation>Вст&amp;авить картинку</translation>
+    </message>
+    <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Настройки…</translation>
     </message>
@@ -1239,6 +1262,112 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Focus prompt</source>
         <translation>Перейти к запросу</translation>
+    </message>
+</context>
+<context>
+    <name>MaskCanvas</name>
+    <message>
+        <source>Invert</source>
+        <translation>Инверсия</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Очистка</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Стирание</translation>
+    </message>
+    <message>
+        <source>Paint</source>
+        <translation>Мазок</translation>
+    </message>
+</context>
+<context>
+    <name>MaskPainter</name>
+    <message>
+        <source>Paint a mask</source>
+        <translation>Рисование маски</translation>
+    </message>
+    <message>
+        <source>Brush</source>
+        <translation>Кисть</translation>
+    </message>
+    <message>
+        <source>Paint what the model may change</source>
+        <translation>Закрасьте то, что модель может изменить</translation>
+    </message>
+    <message>
+        <source>Eraser</source>
+        <translation>Ластик</translation>
+    </message>
+    <message>
+        <source>Erase paint: the model keeps these parts</source>
+        <translation>Стереть краску: эти места модель сохранит</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Размер</translation>
+    </message>
+    <message>
+        <source>Brush size</source>
+        <translation>Размер кисти</translation>
+    </message>
+    <message>
+        <source> px</source>
+        <translation> пикс.</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Отменить</translation>
+    </message>
+    <message>
+        <source>Take back the last stroke, invert or clear</source>
+        <translation>Отменить последний мазок, инверсию или очистку</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Do again what was taken back</source>
+        <translation>Вернуть отменённое</translation>
+    </message>
+    <message>
+        <source>Invert</source>
+        <translation>Инвертировать</translation>
+    </message>
+    <message>
+        <source>Paint what is not painted, and the reverse</source>
+        <translation>Закрасить незакрашенное и наоборот</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Очистить</translation>
+    </message>
+    <message>
+        <source>Remove all the paint</source>
+        <translation>Стереть всю краску</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>Вписать</translation>
+    </message>
+    <message>
+        <source>Show the whole picture</source>
+        <translation>Показать картинку целиком</translation>
+    </message>
+    <message>
+        <source>Paint over what the model should change. Wheel: zoom · middle button or Space + drag: pan · [ and ]: brush size</source>
+        <translation>Закрасьте то, что модель должна изменить. Колесо: масштаб · средняя кнопка или Пробел + перетаскивание: сдвиг · [ и ]: размер кисти</translation>
+    </message>
+    <message>
+        <source>Use mask</source>
+        <translation>Использовать маску</translation>
+    </message>
+    <message>
+        <source>{0} % of the picture painted</source>
+        <translation>Закрашено {0} % картинки</translation>
     </message>
 </context>
 <context>
@@ -1575,6 +1704,314 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>PictureActions</name>
+    <message>
+        <source>Use as input</source>
+        <translation>Сделать входом модели</translation>
+    </message>
+    <message>
+        <source>Put this image into the chosen model&apos;s image input</source>
+        <translation>Подставить это изображение во вход выбранной модели</translation>
+    </message>
+    <message>
+        <source>Paint a mask…</source>
+        <translation>Нарисовать маску…</translation>
+    </message>
+    <message>
+        <source>Paint what the chosen model should change in this image</source>
+        <translation>Закрасить то, что выбранная модель должна изменить в этом изображении</translation>
+    </message>
+    <message>
+        <source>Send to…</source>
+        <translation>Отправить в…</translation>
+    </message>
+    <message>
+        <source>Run this image through another model in one step</source>
+        <translation>Обработать это изображение другой моделью за один шаг</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>Использовать</translation>
+    </message>
+    <message>
+        <source>Use this image as an input, paint a mask over it, or send it to another model</source>
+        <translation>Сделать изображение входом модели, нарисовать на нём маску или отправить его в другую модель</translation>
+    </message>
+</context>
+<context>
+    <name>PictureBar</name>
+    <message>
+        <source>Restore model and settings</source>
+        <translation>Восстановить модель и настройки</translation>
+    </message>
+    <message>
+        <source>Paint a mask…</source>
+        <translation>Нарисовать маску…</translation>
+    </message>
+    <message>
+        <source>Use as input for {0}</source>
+        <translation>Сделать входом {0}</translation>
+    </message>
+    <message>
+        <source>Use as input for…</source>
+        <translation>Сделать входом модели…</translation>
+    </message>
+    <message>
+        <source>Other models…</source>
+        <translation>Другие модели…</translation>
+    </message>
+    <message>
+        <source>Picture brought in</source>
+        <translation>Добавленная картинка</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+</context>
+<context>
+    <name>PictureTexts</name>
+    <message>
+        <source>This picture carries no generation settings.</source>
+        <translation>В этой картинке нет настроек генерации.</translation>
+    </message>
+    <message>
+        <source>Made with {0}, model {1}</source>
+        <translation>Сделано в {0}, модель {1}</translation>
+    </message>
+    <message>
+        <source>Made with {0}</source>
+        <translation>Сделано в {0}</translation>
+    </message>
+    <message>
+        <source>Prompt: {0}</source>
+        <translation>Запрос: {0}</translation>
+    </message>
+    <message>
+        <source>Restores: {0}</source>
+        <translation>Восстановится: {0}</translation>
+    </message>
+    <message>
+        <source>Not used (this model has no such input, or refuses the value): {0}</source>
+        <translation>Не пригодится (у модели нет такого входа или она не примет значение): {0}</translation>
+    </message>
+    <message>
+        <source>Choose {0} and put the picture&apos;s prompt and settings in its form</source>
+        <translation>Выбрать {0} и перенести запрос и настройки картинки в её форму</translation>
+    </message>
+    <message>
+        <source>Restored the settings for {0}; not used: {1}.</source>
+        <translation>Настройки для {0} восстановлены; не пригодились: {1}.</translation>
+    </message>
+    <message>
+        <source>Restored the settings for {0}.</source>
+        <translation>Настройки для {0} восстановлены.</translation>
+    </message>
+    <message>
+        <source>The settings go into {0}&apos;s form as soon as its inputs are loaded.</source>
+        <translation>Настройки попадут в форму {0}, как только загрузятся её входы.</translation>
+    </message>
+    <message>
+        <source>{0} goes to “{1}” of {2} with your next message.</source>
+        <translation>{0} уйдёт во вход «{1}» модели {2} со следующим сообщением.</translation>
+    </message>
+    <message>
+        <source>{0} goes to {1}&apos;s image input as soon as its inputs are loaded.</source>
+        <translation>{0} попадёт во вход изображения {1}, как только загрузятся её входы.</translation>
+    </message>
+    <message>
+        <source>The mask goes to “{0}” of {1} with your next message, and stays for retries.</source>
+        <translation>Маска уйдёт во вход «{0}» модели {1} со следующим сообщением и останется для повторов.</translation>
+    </message>
+    <message>
+        <source>{0} takes no picture; choose a model that does.</source>
+        <translation>{0} не принимает картинки; выберите модель, которая принимает.</translation>
+    </message>
+    <message>
+        <source>This cannot go to {0}: {1}</source>
+        <translation>Это нельзя отправить в {0}: {1}</translation>
+    </message>
+    <message>
+        <source>{0} has no mask input; choose an inpainting model to paint a mask for.</source>
+        <translation>У {0} нет входа для маски; выберите модель для дорисовки (inpainting).</translation>
+    </message>
+    <message>
+        <source>The inputs of {0} are not loaded yet; try again in a moment.</source>
+        <translation>Входы {0} ещё не загружены; попробуйте через мгновение.</translation>
+    </message>
+    <message>
+        <source>The mask was kept, but {0}&apos;s form is no longer shown; choose it again.</source>
+        <translation>Маска сохранена, но форма {0} уже не показана; выберите эту модель снова.</translation>
+    </message>
+    <message>
+        <source>The form&apos;s “{0}” field cannot take {1}.</source>
+        <translation>Поле формы «{0}» не принимает {1}.</translation>
+    </message>
+    <message>
+        <source>{0} is not a picture this app can read (PNG, JPEG, WebP, GIF…).</source>
+        <translation>{0} — не картинка, которую может прочитать приложение (PNG, JPEG, WebP, GIF…).</translation>
+    </message>
+    <message>
+        <source>{0} cannot be read: {1}</source>
+        <translation>Не удаётся прочитать {0}: {1}</translation>
+    </message>
+    <message>
+        <source>The picture could not be kept for the run: {0}</source>
+        <translation>Не удалось сохранить картинку для запуска: {0}</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no picture.</source>
+        <translation>В буфере обмена нет картинки.</translation>
+    </message>
+    <message>
+        <source>Only files on this computer and pictures can be brought in; save the picture first.</source>
+        <translation>Добавить можно только файлы с этого компьютера и картинки; сначала сохраните картинку.</translation>
+    </message>
+</context>
+<context>
+    <name>PresetsMenu</name>
+    <message>
+        <source>The preset could not be applied: {0}</source>
+        <translation>Не удалось применить набор: {0}</translation>
+    </message>
+    <message>
+        <source>Applied “{0}”; this model no longer has: {1}.</source>
+        <translation>Набор «{0}» применён; у модели больше нет: {1}.</translation>
+    </message>
+    <message>
+        <source>Applied “{0}”.</source>
+        <translation>Набор «{0}» применён.</translation>
+    </message>
+    <message>
+        <source>The preset could not be saved: {0}</source>
+        <translation>Не удалось сохранить набор: {0}</translation>
+    </message>
+    <message>
+        <source>Saved “{0}” without {1} (files and secrets stay out of presets).</source>
+        <translation>Набор «{0}» сохранён без {1} (файлы и секреты в наборы не попадают).</translation>
+    </message>
+    <message>
+        <source>Saved “{0}”.</source>
+        <translation>Набор «{0}» сохранён.</translation>
+    </message>
+    <message>
+        <source>Renamed “{0}” to “{1}”.</source>
+        <translation>Набор «{0}» переименован в «{1}».</translation>
+    </message>
+    <message>
+        <source>Deleted “{0}”.</source>
+        <translation>Набор «{0}» удалён.</translation>
+    </message>
+    <message>
+        <source>“{0}” no longer starts the form.</source>
+        <translation>Форма больше не начинается с набора «{0}».</translation>
+    </message>
+    <message>
+        <source>“{0}” now starts this model&apos;s form.</source>
+        <translation>Теперь форма этой модели начинается с набора «{0}».</translation>
+    </message>
+    <message>
+        <source>The presets could not be exported: {0}</source>
+        <translation>Не удалось экспортировать наборы: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n preset(s) to {0}.</source>
+        <translation>
+            <numerusform>Экспортирован %n набор в {0}.</numerusform>
+            <numerusform>Экспортировано %n набора в {0}.</numerusform>
+            <numerusform>Экспортировано %n наборов в {0}.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The presets could not be imported: {0}</source>
+        <translation>Не удалось импортировать наборы: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n preset(s).</source>
+        <translation>
+            <numerusform>Импортирован %n набор.</numerusform>
+            <numerusform>Импортировано %n набора.</numerusform>
+            <numerusform>Импортировано %n наборов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Skipped: {0}.</source>
+        <translation>Пропущено: {0}.</translation>
+    </message>
+    <message>
+        <source>Save preset</source>
+        <translation>Сохранить набор</translation>
+    </message>
+    <message>
+        <source>Name of the preset:</source>
+        <translation>Название набора:</translation>
+    </message>
+    <message>
+        <source>Rename preset</source>
+        <translation>Переименовать набор</translation>
+    </message>
+    <message>
+        <source>New name of “{0}”:</source>
+        <translation>Новое название набора «{0}»:</translation>
+    </message>
+    <message>
+        <source>Export presets</source>
+        <translation>Экспорт наборов</translation>
+    </message>
+    <message>
+        <source>Import presets</source>
+        <translation>Импорт наборов</translation>
+    </message>
+    <message>
+        <source>Presets</source>
+        <translation>Наборы</translation>
+    </message>
+    <message>
+        <source>Save the values of this form under a name, and use them again</source>
+        <translation>Сохранить значения этой формы под именем и использовать их снова</translation>
+    </message>
+    <message>
+        <source>No presets for this model yet</source>
+        <translation>У этой модели пока нет наборов</translation>
+    </message>
+    <message>
+        <source>{0} (default)</source>
+        <translation>{0} (по умолчанию)</translation>
+    </message>
+    <message>
+        <source>Save values as…</source>
+        <translation>Сохранить значения как…</translation>
+    </message>
+    <message>
+        <source>Update “{0}”</source>
+        <translation>Обновить «{0}»</translation>
+    </message>
+    <message>
+        <source>Rename “{0}”…</source>
+        <translation>Переименовать «{0}»…</translation>
+    </message>
+    <message>
+        <source>Delete “{0}”</source>
+        <translation>Удалить «{0}»</translation>
+    </message>
+    <message>
+        <source>Stop starting the form with “{0}”</source>
+        <translation>Не начинать форму с «{0}»</translation>
+    </message>
+    <message>
+        <source>Start the form with “{0}”</source>
+        <translation>Начинать форму с «{0}»</translation>
+    </message>
+    <message>
+        <source>Export this model&apos;s presets…</source>
+        <translation>Экспортировать наборы этой модели…</translation>
+    </message>
+    <message>
+        <source>Import presets…</source>
+        <translation>Импортировать наборы…</translation>
+    </message>
+</context>
+<context>
     <name>ProgressPanel</name>
     <message>
         <source>%1 in %2 s (model time)</source>
@@ -1816,6 +2253,45 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Keep this seed for the next runs; unlocked, each run gets a new random seed</source>
         <translation>Оставить этот сид для следующих запусков; без закрепления каждый запуск получает новый случайный сид</translation>
+    </message>
+</context>
+<context>
+    <name>SendToFlow</name>
+    <message>
+        <source>Only outputs kept in the history can be sent on; this one is not.</source>
+        <translation>Дальше можно отправить только результаты, сохранённые в истории; этот не сохранён.</translation>
+    </message>
+    <message>
+        <source>Your models that take a picture</source>
+        <translation>Ваши модели, принимающие картинку</translation>
+    </message>
+    <message>
+        <source>None known yet: choose a model once to learn its inputs</source>
+        <translation>Пока неизвестны: выберите модель хотя бы раз, чтобы узнать её входы</translation>
+    </message>
+    <message>
+        <source>Upscale and remove the background</source>
+        <translation>Увеличение и удаление фона</translation>
+    </message>
+    <message>
+        <source>Sending the picture to {0}…</source>
+        <translation>Картинка отправляется в {0}…</translation>
+    </message>
+    <message>
+        <source>{0} finished; its result is kept with the picture it was made from.</source>
+        <translation>{0} закончила; результат сохранён вместе с картинкой, из которой он сделан.</translation>
+    </message>
+    <message>
+        <source>Stopped; the prediction was canceled on Replicate.</source>
+        <translation>Остановлено; предсказание отменено на Replicate.</translation>
+    </message>
+    <message>
+        <source>Wait for the running reply to finish (or stop it) before sending an output on.</source>
+        <translation>Дождитесь окончания текущего ответа (или остановите его), прежде чем отправлять результат дальше.</translation>
+    </message>
+    <message>
+        <source>{0} could not run: {1}</source>
+        <translation>{0} не удалось запустить: {1}</translation>
     </message>
 </context>
 <context>

@@ -6,15 +6,15 @@ Adding a name is one line here; the modules behind them stay private.
 """
 
 # The catalogue: search, collections, model cards, covers, and their cache on disk
-from .catalogue import CatalogueCache as CatalogueCache
 from .catalogue import CollectionSummary as CollectionSummary
 from .catalogue import ModelCard as ModelCard
 from .catalogue import ModelSummary as ModelSummary
-from .catalogue import cached_cover as cached_cover
 from .catalogue import get_collection as get_collection
 from .catalogue import get_model_card as get_model_card
 from .catalogue import list_collections as list_collections
 from .catalogue import search_models as search_models
+from .catalogue_cache import CatalogueCache as CatalogueCache
+from .catalogue_cache import cached_cover as cached_cover
 
 # The client: the only place that speaks HTTP to Replicate
 from .client import DEFAULT_BASE_URL as DEFAULT_BASE_URL

@@ -13,12 +13,12 @@ from yarl import URL
 
 from desktop_app.replicate import ReplicateClient, UnexpectedResponse, ValidationError
 from desktop_app.replicate.catalogue import (
-    CatalogueCache,
     ModelCard,
     model_card,
     model_summary,
     search_models,
 )
+from desktop_app.replicate.catalogue_cache import CatalogueCache
 from desktop_app.replicate.uploads import (
     FileInputError,
     _safe_filename,

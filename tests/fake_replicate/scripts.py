@@ -11,6 +11,7 @@ from typing import Any, Literal
 Kind = Literal["text", "image"]
 End = Literal["succeeded", "failed", "canceled", "aborted"]
 Replay = Literal["resume", "start", "middle"]
+Task = Literal["generate", "inpaint", "upscale"]
 
 DEFAULT_CHUNKS: tuple[str, ...] = ("The", " quick", " brown", " fox", " jumps", " over", " the", " lazy dog.")
 DEFAULT_ERROR = (
@@ -18,6 +19,7 @@ DEFAULT_ERROR = (
     "77.01 GiB already allocated; 1.12 GiB free)"
 )
 _KINDS = ("text", "image")
+_TASKS = ("generate", "inpaint", "upscale")
 _ENDS = ("succeeded", "failed", "canceled", "aborted")
 _FULL_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
@@ -45,6 +47,12 @@ class Script:
     (unknown fields, a broken `retry:`, an id with a NUL, undecodable bytes in a comment) between events;
     `stream_line_ending` is "\n", "\r\n" or "\r"; `oversize_log_line` makes the model print one log line
     of that many characters (in the stream and in `logs` alike).
+
+    `task` shapes an image model's inputs as the real models of that kind have them: "generate" (a prompt and
+    the usual settings), "inpaint" (a prompt, an ``image`` and a black/white ``mask``, both required uris, as
+    stability-ai/stable-diffusion-inpainting) or "upscale" (an ``image``, a ``scale`` and ``face_enhance``, no
+    prompt, as nightmareai/real-esrgan; give it ``output_kind="single"`` as that model has). Register such a
+    model with ``FakeReplicate.set_script``.
     """
 
     kind: Kind = "text"
@@ -76,10 +84,13 @@ class Script:
     stream_malformed: bool = False
     stream_line_ending: str = "\n"
     oversize_log_line: int | None = None
+    task: Task = "generate"
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"Script.kind must be one of {_KINDS}, got {self.kind!r}")
+        if self.task not in _TASKS or (self.task != "generate" and self.kind != "image"):
+            raise ValueError(f"Script.task must be one of {_TASKS} (not generate only for image models)")
         if self.end not in _ENDS:
             raise ValueError(f"Script.end must be one of {_ENDS}, got {self.end!r}")
         if self.image_delivery not in ("url", "data"):

@@ -89,6 +89,12 @@ class ParameterForm(QWidget):
         self._reset_button.setEnabled(bool(self._editors) or self._json_wanted)
         self.clear_errors()
 
+    def add_header(self, widget: QWidget) -> None:
+        """Puts ``widget`` (the preset menu) above the fields."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, widget)
+
     def editor(self, name: str) -> FieldEditor | None:
         """The editor of the field ``name`` (``None`` for excluded and JSON-only fields)."""
         return self._editors.get(name)

@@ -164,6 +164,10 @@ class AppController(QObject):
         self.window.progress.reset()
         self.window.chat.focus_prompt()
 
+    def release_viewer(self) -> None:
+        """The viewer now shows outputs of no reply (a run sent on, a step of a chain): they stay out of the chat."""
+        self._viewer_turn, self._viewer_files = None, {}
+
     def open_conversation(self, conversation_id: int) -> None:
         """Puts a kept conversation back on screen; new messages continue it."""
         if self.busy:

@@ -155,6 +155,10 @@ class MainWindow(QMainWindow):
         if self.parameters_button.isChecked() != visible:
             self.parameters_button.setChecked(visible)
 
+    def add_bar(self, bar: QWidget) -> None:
+        """Puts a bar (a dropped picture's) above the panes, under the header."""
+        self._bar_row.addWidget(bar)
+
     def set_account(self, text: str) -> None:
         self.account_label.setText(text)
 
@@ -193,6 +197,9 @@ class MainWindow(QMainWindow):
         self._token_row = token_row = QHBoxLayout()
         token_row.setContentsMargins(12, 0, 12, 0)
         layout.addLayout(token_row)
+        self._bar_row = bar_row = QVBoxLayout()
+        bar_row.setContentsMargins(12, 0, 12, 0)
+        layout.addLayout(bar_row)
         splitter_row = QHBoxLayout()
         splitter_row.setContentsMargins(8, 0, 8, 0)
         splitter_row.addWidget(self.splitter)
@@ -219,11 +226,14 @@ class MainWindow(QMainWindow):
 
         edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         self.copy_image_action = self._action(self.tr("&Copy image"), None, "edit-copy")
+        self.paste_picture_action = self._action(self.tr("&Paste picture"), QKeySequence.StandardKey.Paste,
+                                                 "edit-paste")
         self.settings_action = self._action(self.tr("&Settings…"), QKeySequence.StandardKey.Preferences, None)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.settings_requested)
         edit_menu.addAction(self.copy_image_action)
+        edit_menu.addAction(self.paste_picture_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.settings_action)
 

@@ -1,5 +1,5 @@
 """Where features meet: the model catalogue flow gets the window's picker and a parameter form of its own; the
-history list gets the session's library."""
+history list gets the session's library; pictures (dropped, pasted, sent on, masked) and presets get the form."""
 
 from __future__ import annotations
 
@@ -9,14 +9,19 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QScrollArea
 
-from ...session import Services
+from ...session import Gallery, Presets, Services
 from ..common.tasks import Tasks
 from ..common.widgets import named
 from ..form.parameter_form import ParameterForm
+from ..form.presets_menu import PresetsMenu
 from ..history.sidebar import HistorySidebar
 from ..models.catalogue_flow import CatalogueFlow
 from .history_view import HistoryView
 from .main_window import MainWindow
+from .picture_targets import PictureTargets
+from .picture_wiring import PictureFlows, keep_in_folder
+from .send_to import SendToFlow
+from .starting_values import StartingValues
 
 if TYPE_CHECKING:
     from ...replicate import ReplicateClient
@@ -57,3 +62,30 @@ def attach_history(window: MainWindow, services: Services, tasks: Tasks, *,
     view.open_requested.connect(open_conversation)
     services.recorder.on_changed = view.refresh
     return view
+
+
+def attach_pictures(window: MainWindow, services: Services, catalogue: CatalogueFlow, starting: StartingValues,
+                    presets: Presets, tasks: Tasks, *, busy: Callable[[], bool], release_viewer: Callable[[], None],
+                    inputs_dir: Path) -> tuple[PictureFlows, SendToFlow]:
+    """Pictures dropped or pasted on the window, the viewer's "Use as input", "Paint a mask…" and "Send to…",
+    the chain of an output, and the preset menu beside the form. ``busy`` says whether a reply has the viewer;
+    ``release_viewer`` keeps what these show out of the chat. Without a history, painted masks and pasted
+    pictures are kept in ``inputs_dir`` and nothing can be sent on."""
+    gallery = Gallery(services.recorder) if services.recorder.enabled else None
+
+    async def keep(data: bytes, extension: str) -> Path:
+        if gallery is not None:
+            return await gallery.keep_input(data, extension)
+        return await keep_in_folder(inputs_dir, data, extension)
+
+    targets = PictureTargets(window, catalogue, starting, lambda: services.account.client)
+    pictures = PictureFlows(window, catalogue=catalogue, targets=targets, starting=starting, tasks=tasks,
+                            keep_input=keep)
+    send_to = SendToFlow(window, gallery=gallery, runs=services.runs, targets=targets, presets=presets, tasks=tasks,
+                         texts=pictures.texts, busy=busy, release_viewer=release_viewer)
+    assert isinstance(catalogue.form, ParameterForm)
+    menu = PresetsMenu(presets, catalogue.form)
+    catalogue.form.add_header(menu)
+    starting.on_built.append(menu.set_model)
+    menu.announced.connect(lambda message: window.statusBar().showMessage(message, 8000))
+    return pictures, send_to
