@@ -87,3 +87,20 @@ async def test_a_bad_choice_is_one_sentence_and_nothing_is_sent(rig: tuple[Harne
     assert window.problem.isVisible()
     assert window.problem.text() == "Compare 2 to 4 different models; 1 chosen."
     assert window.columns == [] and harness.fake.predictions == {}
+
+
+async def test_image_models_show_their_outputs_side_by_side(rig: tuple[Harness, CompareWiring]) -> None:
+    harness, wiring = rig
+    flux, sdxl = "black-forest-labs/flux-schnell", "bytedance/sdxl-lightning-4step"
+    harness.fake.set_script(flux, Script(kind="image", official=True))
+    harness.fake.set_script(sdxl, Script(kind="image", images=[("png", 8, 8), ("png", 8, 8)]))
+    window = wiring.open_window()
+    window.prompt.setPlainText("a lighthouse")
+    window.model_edits[0].setText(flux)
+    window.model_edits[1].setText(sdxl)
+    window.compare_button.click()
+    columns = window.columns
+    await until(lambda: all(column.continue_button.isEnabled() for column in columns), message="both done")
+    assert [column.images.count() for column in columns] == [1, 2]
+    assert all(not column.images.item(0).icon().isNull() for column in columns)
+    assert all(column.images.isVisible() and not column.text.isVisible() for column in columns)

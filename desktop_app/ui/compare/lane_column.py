@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ...session import Lane, RunFinished, SessionEvent
 from ..common.widgets import named
+
+THUMB = 160
 
 
 class LaneColumn(QWidget):
@@ -22,6 +36,11 @@ class LaneColumn(QWidget):
         self.title.setWordWrap(True)
         self.text = named(QPlainTextEdit(), "compareLaneText")
         self.text.setReadOnly(True)
+        self.images = named(QListWidget(), "compareLaneImages")  # an image model's outputs, as a grid
+        self.images.setViewMode(QListView.ViewMode.IconMode)
+        self.images.setIconSize(QSize(THUMB, THUMB))
+        self.images.setResizeMode(QListView.ResizeMode.Adjust)
+        self.images.hide()
         self.measures = named(QLabel(), "compareLaneMeasures")
         self.measures.setWordWrap(True)
         self.continue_button = named(QPushButton(self.tr("Continue with this one")), "compareContinueButton")
@@ -30,6 +49,7 @@ class LaneColumn(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.images, 1)
         layout.addWidget(self.measures)
         layout.addWidget(self.continue_button)
         self._attached = True
@@ -47,8 +67,25 @@ class LaneColumn(QWidget):
     def refresh(self) -> None:
         if self.text.toPlainText() != self.lane.text:
             self.text.setPlainText(self.lane.text)
+        paths = [output.path for output in self.lane.run.outputs if output.path is not None]
+        if len(paths) != self.images.count():
+            self._show_images(paths)
         self.measures.setText(self.describe())
         self.continue_button.setEnabled(isinstance(self.lane.run.end, RunFinished))
+
+    def _show_images(self, paths: list[Path]) -> None:
+        # outputs are kept files of a few hundred KB at most here; the viewer decodes big ones off the GUI thread
+        self.images.clear()
+        for path in paths:
+            picture = QPixmap(str(path))
+            if not picture.isNull():
+                picture = picture.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                         Qt.TransformationMode.SmoothTransformation)
+            item = QListWidgetItem(QIcon(picture), "")
+            item.setToolTip(path.name)
+            self.images.addItem(item)
+        self.images.setVisible(bool(paths))
+        self.text.setVisible(not paths or bool(self.lane.text))
 
     def describe(self) -> str:
         """The lane's measures so far, one per line; a dash for what is not known (yet)."""
