@@ -148,11 +148,18 @@ async def main(
 
     budget = services.runs.backends.options().get("budget")  # the app's one poll budget, trainings included
     trainings = attach_trainings(window, lambda: services.account.client, paths, budget)
+    from .ui.shell.compare_wiring import attach_compare
+    from .ui.shell.queue_wiring import attach_queue
+
+    queue = attach_queue(window, services, paths)
+    attach_compare(window, services, controller, queue.menu)
     forget_module_sources()
     await controller.start()
     await trainings.start()
+    queue.start()  # after recovery: jobs left running are followed again
     await closed.wait()
     await trainings.aclose()
+    await queue.aclose()  # before the runs close: predictions in flight are left running for next time
     await controller.shutdown()
     await network.close()
     if store is not None:
