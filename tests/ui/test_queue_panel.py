@@ -47,6 +47,7 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Ri
 def compose(rig: Rig, prompts: str, *, copies: int = 1, key: str = "", values: str = "") -> AddToQueueDialog:
     rig.harness.choose(FLUX)
     dialog = rig.wiring.open_dialog()
+    assert dialog is not None
     dialog.prompts.setPlainText(prompts)
     dialog.copies.setValue(copies)
     dialog.axis_key.setText(key)
