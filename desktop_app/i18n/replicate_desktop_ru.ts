@@ -138,6 +138,14 @@
         <translation>Значения через запятую</translation>
     </message>
     <message>
+        <source>Folder…</source>
+        <translation>Папка…</translation>
+    </message>
+    <message>
+        <source>One job per image in a folder, given to the model&apos;s file input</source>
+        <translation>По заданию на каждое изображение в папке, во входной файл модели</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>Модель</translation>
     </message>
@@ -162,8 +170,32 @@
         <translation>Матрица: значения</translation>
     </message>
     <message>
+        <source>Second input</source>
+        <translation>Второй параметр</translation>
+    </message>
+    <message>
+        <source>Its values</source>
+        <translation>Его значения</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>Файлы</translation>
+    </message>
+    <message>
         <source>Name the input the matrix varies.</source>
         <translation>Укажите параметр, который меняет матрица.</translation>
+    </message>
+    <message>
+        <source>A folder of images</source>
+        <translation>Папка с изображениями</translation>
+    </message>
+    <message>
+        <source>This model has no file input to take a folder&apos;s images.</source>
+        <translation>У этой модели нет входного файла для изображений из папки.</translation>
+    </message>
+    <message>
+        <source>%1: %2 images, to %3</source>
+        <translation>%1: изображений: %2, в %3</translation>
     </message>
     <message>
         <source>Prompts from a file</source>
@@ -2226,6 +2258,10 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Add to queue…</source>
         <translation>Добавить в очередь…</translation>
+    </message>
+    <message>
+        <source>Fix the parameters before adding to the queue: %1</source>
+        <translation>Исправьте параметры, прежде чем добавлять в очередь: %1</translation>
     </message>
     <message>
         <source>Cannot open %1: %2</source>

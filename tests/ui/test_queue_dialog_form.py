@@ -3,6 +3,7 @@ is checked against the model's schema before anything is sent; a matrix over two
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ async def test_a_form_with_something_to_fix_opens_no_dialog(rig: Rig) -> None:
     assert rig.wiring.open_dialog() is None
     assert rig.harness.window.statusBar().currentMessage().startswith("Fix the parameters before adding")
     assert rig.fake.predictions == {}
+    assert rig.harness.window.parameters_panel.isVisible()  # the fields to fix are shown
+    await asyncio.sleep(0.05)  # the panes' deferred re-layout runs before the window is closed
 
 
 async def test_a_2x3_matrix_over_two_inputs_makes_six_jobs(rig: Rig) -> None:

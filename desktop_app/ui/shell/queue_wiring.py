@@ -1,5 +1,6 @@
 """Where the job queue meets the window: the Queue menu (Ctrl+Shift+Q shows the panel), the queue dock, the
-"Add to queue" dialog filled from the composer and the parameter form, and a finished job's outputs opened in the viewer."""
+"Add to queue" dialog filled from the composer and the parameter form, and a finished job's outputs opened in
+the viewer."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import logging
 import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QPlainTextEdit
 
+from ...replicate import InputSchema, coerce_values
 from ...session import HistoryOutputs, JobQueue, Services, Spending
 from ...session.queue_events import JobView
 from ...storage import AppPaths
 from ...storage.queue_store import QueueStore
 from ..common.widgets import named
+from ..form.parameter_form import ParameterForm
 from ..models.catalogue_flow import CatalogueFlow
 from ..queue.add_dialog import AddToQueueDialog
 from ..queue.panel import QueuePanel
@@ -67,17 +71,10 @@ class QueueWiring(QObject):
             return self.dialog
         box = self.window.findChild(QPlainTextEdit, "chat_prompt")  # the composer's prompt box
         prompt = box.toPlainText() if box is not None else ""
-        parameters: dict[str, object] = {}
-        schema = None
-        if self.catalogue is not None:
-            values, problems = self.catalogue.values_for_run()
-            if values is None:
-                self.window.show_parameters(True)
-                first = next(iter(problems.values()), "")
-                self.window.statusBar().showMessage(
-                    self.tr("Fix the parameters before adding to the queue: %1").replace("%1", first), 10000)
-                return None
-            parameters, schema = values, self.catalogue.schema()
+        form = self.form_values()
+        if form is None:
+            return None
+        parameters, schema = form
         dialog = AddToQueueDialog(self.queue, self.window.model_picker.current_model(), prompt, parameters,
                                   parent=self.window, schema=schema)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -86,6 +83,26 @@ class QueueWiring(QObject):
         self.dialog = dialog
         dialog.show()
         return dialog
+
+    def form_values(self) -> tuple[dict[str, Any], InputSchema | None] | None:
+        """The parameter form's values and schema, or ``None`` when it shows something to fix (said in the status
+        bar). Only missing or unreadable file inputs are let through: a folder of files can fill them, and the
+        queue checks every job against the schema before anything is added."""
+        if self.catalogue is None:
+            return {}, None
+        values, problems = self.catalogue.values_for_run()
+        schema = self.catalogue.schema()
+        if values is not None:
+            return values, schema
+        files = {spec.name for spec in schema.fields if spec.kind == "file"}
+        form = self.catalogue.form
+        if problems and set(problems) <= files and isinstance(form, ParameterForm):
+            return coerce_values(schema, {k: v for k, v in form.values().items() if k not in problems}), schema
+        self.window.show_parameters(True)
+        first = next(iter(problems.values()), "")
+        self.window.statusBar().showMessage(
+            self.tr("Fix the parameters before adding to the queue: %1").replace("%1", first), 10000)
+        return None
 
     def open_outputs(self, job: JobView) -> None:
         """Shows a finished job's kept outputs in the viewer."""
