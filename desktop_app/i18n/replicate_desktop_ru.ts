@@ -2209,6 +2209,14 @@ Your chats and images will be listed here.</source>
         <translation>Ниже</translation>
     </message>
     <message>
+        <source>Spending…</source>
+        <translation>Расходы…</translation>
+    </message>
+    <message>
+        <source>What the runs cost, by day, model or batch</source>
+        <translation>Сколько стоили запуски: по дням, моделям или пакетам</translation>
+    </message>
+    <message>
         <source>How many jobs run at once</source>
         <translation>Сколько заданий выполняется одновременно</translation>
     </message>
@@ -2435,6 +2443,61 @@ Your chats and images will be listed here.</source>
     <message>
         <source>The token must not contain spaces.</source>
         <translation>Токен не должен содержать пробелов.</translation>
+    </message>
+</context>
+<context>
+    <name>SpendView</name>
+    <message>
+        <source>Spending</source>
+        <translation>Расходы</translation>
+    </message>
+    <message>
+        <source>By day</source>
+        <translation>По дням</translation>
+    </message>
+    <message>
+        <source>By model</source>
+        <translation>По моделям</translation>
+    </message>
+    <message>
+        <source>By batch</source>
+        <translation>По пакетам</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>День</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>Пакет</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>Запуски</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>Секунды</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Стоимость</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>Чат</translation>
+    </message>
+    <message>
+        <source>(+%1 unpriced)</source>
+        <translation>(+%1 без цены)</translation>
+    </message>
+    <message>
+        <source>%1 runs, %2 in all</source>
+        <translation>Запусков: %1, всего %2</translation>
     </message>
 </context>
 <context>
