@@ -151,7 +151,7 @@ async def main(
     from .ui.shell.compare_wiring import attach_compare
     from .ui.shell.queue_wiring import attach_queue
 
-    queue = attach_queue(window, services, paths)
+    queue = attach_queue(window, services, paths, controller.catalogue)
     attach_compare(window, services, controller, queue.menu)
     forget_module_sources()
     await controller.start()

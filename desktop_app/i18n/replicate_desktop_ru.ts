@@ -138,6 +138,14 @@
         <translation>Значения через запятую</translation>
     </message>
     <message>
+        <source>Folder…</source>
+        <translation>Папка…</translation>
+    </message>
+    <message>
+        <source>One job per image in a folder, given to the model&apos;s file input</source>
+        <translation>По заданию на каждое изображение в папке, во входной файл модели</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>Модель</translation>
     </message>
@@ -162,8 +170,32 @@
         <translation>Матрица: значения</translation>
     </message>
     <message>
+        <source>Second input</source>
+        <translation>Второй параметр</translation>
+    </message>
+    <message>
+        <source>Its values</source>
+        <translation>Его значения</translation>
+    </message>
+    <message>
+        <source>Files</source>
+        <translation>Файлы</translation>
+    </message>
+    <message>
         <source>Name the input the matrix varies.</source>
         <translation>Укажите параметр, который меняет матрица.</translation>
+    </message>
+    <message>
+        <source>A folder of images</source>
+        <translation>Папка с изображениями</translation>
+    </message>
+    <message>
+        <source>This model has no file input to take a folder&apos;s images.</source>
+        <translation>У этой модели нет входного файла для изображений из папки.</translation>
+    </message>
+    <message>
+        <source>%1: %2 images, to %3</source>
+        <translation>%1: изображений: %2, в %3</translation>
     </message>
     <message>
         <source>Prompts from a file</source>
@@ -2177,6 +2209,14 @@ Your chats and images will be listed here.</source>
         <translation>Ниже</translation>
     </message>
     <message>
+        <source>Spending…</source>
+        <translation>Расходы…</translation>
+    </message>
+    <message>
+        <source>What the runs cost, by day, model or batch</source>
+        <translation>Сколько стоили запуски: по дням, моделям или пакетам</translation>
+    </message>
+    <message>
         <source>How many jobs run at once</source>
         <translation>Сколько заданий выполняется одновременно</translation>
     </message>
@@ -2226,6 +2266,10 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Add to queue…</source>
         <translation>Добавить в очередь…</translation>
+    </message>
+    <message>
+        <source>Fix the parameters before adding to the queue: %1</source>
+        <translation>Исправьте параметры, прежде чем добавлять в очередь: %1</translation>
     </message>
     <message>
         <source>Cannot open %1: %2</source>
@@ -2399,6 +2443,61 @@ Your chats and images will be listed here.</source>
     <message>
         <source>The token must not contain spaces.</source>
         <translation>Токен не должен содержать пробелов.</translation>
+    </message>
+</context>
+<context>
+    <name>SpendView</name>
+    <message>
+        <source>Spending</source>
+        <translation>Расходы</translation>
+    </message>
+    <message>
+        <source>By day</source>
+        <translation>По дням</translation>
+    </message>
+    <message>
+        <source>By model</source>
+        <translation>По моделям</translation>
+    </message>
+    <message>
+        <source>By batch</source>
+        <translation>По пакетам</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>День</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>Пакет</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>Запуски</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>Секунды</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Стоимость</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>Чат</translation>
+    </message>
+    <message>
+        <source>(+%1 unpriced)</source>
+        <translation>(+%1 без цены)</translation>
+    </message>
+    <message>
+        <source>%1 runs, %2 in all</source>
+        <translation>Запусков: %1, всего %2</translation>
     </message>
 </context>
 <context>

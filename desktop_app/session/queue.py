@@ -138,6 +138,7 @@ class JobQueue:
             schemas: dict[str, InputSchema] | None = None) -> BatchRecord:
         """Checks ``specs`` (see :meth:`check`), then queues them as one batch at the end of the queue."""
         self.check(specs, schemas=schemas)
+        self.context.schemas.update(schemas or {})  # its jobs are sent as checked (e.g. promptless by schema)
         first = next((spec.prompt for spec in specs if spec.prompt), None) or specs[0].model
         batch = self.store.add_batch(title or batch_title(first, len(specs)),
                                      [NewJob(spec.model, dict(spec.input), spec.label) for spec in specs], key=key)

@@ -7,7 +7,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -71,6 +71,7 @@ class JobContext:
     spending: Spending | None = None
     sleep: Callable[[float], Any] = asyncio.sleep
     account_problem: Callable[[str], None] = lambda _message: None  # every job would fail so: stop starting them
+    schemas: dict[str, InputSchema] = field(default_factory=dict)  # the schemas batches were checked against
 
 
 def request_of(model: str, model_input: Mapping[str, Any], schema: InputSchema | None = None) -> RunRequest:
@@ -102,7 +103,7 @@ class JobWork:
                                            listener=self._heard)
         else:
             try:
-                plan = context.runs.prepare(request_of(job.model, job.input))
+                plan = context.runs.prepare(request_of(job.model, job.input, context.schemas.get(job.model)))
             except ReplicateError as error:
                 self._set(state="failed", error=str(error))
                 if isinstance(error, MissingTokenError):

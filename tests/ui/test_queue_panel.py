@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest_asyncio
@@ -47,6 +48,7 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Ri
 def compose(rig: Rig, prompts: str, *, copies: int = 1, key: str = "", values: str = "") -> AddToQueueDialog:
     rig.harness.choose(FLUX)
     dialog = rig.wiring.open_dialog()
+    assert dialog is not None
     dialog.prompts.setPlainText(prompts)
     dialog.copies.setValue(copies)
     dialog.axis_key.setText(key)
@@ -210,3 +212,27 @@ async def test_a_soft_budget_warns_before_and_when_a_batch_passes_it(rig: Rig) -
     await until(lambda: rig.states() == ["succeeded"] * 4, message="the batch done")
     panel.budget.setValue(0.0)
     assert spending.budget is None and not panel.budget_note.isVisible()
+
+
+async def test_the_spend_view_totals_by_day_model_and_batch(rig: Rig) -> None:
+    rig.fake.set_script(FLUX, Script(kind="image", official=True))
+    compose(rig, "a kite\na boat").add_button.click()
+    await until(lambda: rig.states() == ["succeeded"] * 2, message="the queued jobs done")
+    rig.harness.send("a chat picture")
+    await rig.harness.wait_idle()
+    view = rig.wiring.panel.open_spending()
+    assert view is not None and view.isVisible() and not view.isModal()
+
+    def rows() -> list[list[str]]:
+        table = view.table
+        return [[item.text() if (item := table.item(r, c)) is not None else "" for c in range(4)]
+                for r in range(table.rowCount())]
+
+    ((day, runs, _seconds, cost),) = rows()  # all three today, one row
+    assert (date.fromisoformat(day), runs, cost) == (datetime.now(UTC).date(), "3", "$0.0090")
+    view.group.setCurrentIndex(view.group.findData("model"))
+    assert [[row[0], row[1], row[3]] for row in rows()] == [[FLUX, "3", "$0.0090"]]
+    view.group.setCurrentIndex(view.group.findData("batch"))
+    assert [[row[0], row[1], row[3]] for row in rows()] == [["a kite (2 runs)", "2", "$0.0060"],
+                                                           ["Chat", "1", "$0.0030"]]
+    assert view.total.text() == "3 runs, $0.0090 in all"

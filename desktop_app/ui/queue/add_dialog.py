@@ -1,5 +1,6 @@
-"""The "Add to queue" dialog: one run × N (seeds varied or locked), a list of prompts and one matrix axis, with
-the batch's estimated cost shown before anything is added."""
+"""The "Add to queue" dialog: one run × N (seeds varied or locked), a list of prompts, a matrix over one or two
+inputs and a folder of files for a file input, over the parameter form's values, with the batch's estimated cost
+shown and every job checked against the model's schema before anything is added."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...replicate import InputSchema
 from ...session.jobs import (
     Axis,
     BatchCheckError,
@@ -31,6 +33,7 @@ from ...session.jobs import (
     BatchSpecError,
     JobSpec,
     expand,
+    files_in,
     prompts_from_text,
     read_rows,
 )
@@ -38,6 +41,8 @@ from ...session.queue import JobQueue
 from ..common.widgets import named
 
 MAX_COPIES = 1000
+MATRIX_AXES = 2
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp", ".tif", ".tiff")
 
 
 def parse_value(text: str) -> Any:
@@ -52,16 +57,20 @@ def parse_value(text: str) -> Any:
 
 class AddToQueueDialog(QDialog):
     """Composes a batch and adds it to the queue (not modal: open it with ``show()``); ``added`` carries the
-    new batch's id. Every problem is one sentence in the dialog; nothing is added until all jobs pass."""
+    new batch's id. ``parameters`` and ``schema`` are the parameter form's values and the schema they were
+    checked against (for the composer's ``model``). Every problem is one sentence in the dialog; nothing is added
+    until all jobs pass."""
 
     added = Signal(int)
 
     def __init__(self, queue: JobQueue, model: str, prompt: str = "", parameters: Mapping[str, Any] | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, schema: InputSchema | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Add to queue"))
         self.queue = queue
         self.parameters = dict(parameters or {})
+        self.schema = schema
+        self.schema_model = model
         self.model_edit = named(QLineEdit(model), "queueModelEdit")
         self.prompts = named(QPlainTextEdit(prompt), "queuePromptsEdit")
         self.prompts.setPlaceholderText(self.tr("One prompt per line"))
@@ -75,10 +84,22 @@ class AddToQueueDialog(QDialog):
         self.seeds = named(QComboBox(), "queueSeeds")
         self.seeds.addItem(self.tr("Vary the seed"), "vary")
         self.seeds.addItem(self.tr("Lock the seed"), "lock")
-        self.axis_key = named(QLineEdit(), "queueAxisKey")
-        self.axis_key.setPlaceholderText(self.tr("Input to vary, e.g. num_inference_steps (or model)"))
-        self.axis_values = named(QLineEdit(), "queueAxisValues")
-        self.axis_values.setPlaceholderText(self.tr("Values, separated by commas"))
+        self.axes: list[tuple[QLineEdit, QLineEdit]] = []
+        for number in range(1, MATRIX_AXES + 1):
+            suffix = "" if number == 1 else str(number)
+            key_edit = named(QLineEdit(), f"queueAxisKey{suffix}")
+            key_edit.setPlaceholderText(self.tr("Input to vary, e.g. num_inference_steps (or model)"))
+            values_edit = named(QLineEdit(), f"queueAxisValues{suffix}")
+            values_edit.setPlaceholderText(self.tr("Values, separated by commas"))
+            self.axes.append((key_edit, values_edit))
+        self.axis_key, self.axis_values = self.axes[0]
+        self.axis_key_2, self.axis_values_2 = self.axes[1]
+        self.folder_key: str | None = None
+        self.folder_files: tuple[Path, ...] = ()
+        self.folder_button = named(QPushButton(self.tr("Folder…")), "queueFolderButton")
+        self.folder_button.setToolTip(self.tr("One job per image in a folder, given to the model's file input"))
+        self.folder_button.clicked.connect(self.choose_folder)
+        self.folder_label = named(QLabel(), "queueFolder")
         self.estimate_label = named(QLabel(), "queueEstimate")
         self.problem = named(QLabel(), "queueProblem")
         self.problem.setWordWrap(True)
@@ -95,6 +116,12 @@ class AddToQueueDialog(QDialog):
         form.addRow(self.tr("Seeds"), self.seeds)
         form.addRow(self.tr("Matrix: input"), self.axis_key)
         form.addRow(self.tr("Matrix: values"), self.axis_values)
+        form.addRow(self.tr("Second input"), self.axis_key_2)
+        form.addRow(self.tr("Its values"), self.axis_values_2)
+        folder = QHBoxLayout()
+        folder.addWidget(self.folder_button)
+        folder.addWidget(self.folder_label, 1)
+        form.addRow(self.tr("Files"), folder)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.add_button = named(self.buttons.addButton(self.tr("Add to queue"),
                                                        QDialogButtonBox.ButtonRole.AcceptRole), "queueAddToQueue")
@@ -105,7 +132,7 @@ class AddToQueueDialog(QDialog):
         layout.addWidget(self.estimate_label)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        for edit in (self.model_edit, self.axis_key, self.axis_values):
+        for edit in (self.model_edit, *(edit for pair in self.axes for edit in pair)):
             edit.textChanged.connect(self.update_estimate)
         self.prompts.textChanged.connect(self.update_estimate)
         self.copies.valueChanged.connect(self.update_estimate)
@@ -114,15 +141,55 @@ class AddToQueueDialog(QDialog):
 
     def spec(self) -> BatchSpec:
         """The batch as the dialog stands; raises :class:`BatchSpecError` with one sentence when it cannot be."""
-        matrix: tuple[Axis, ...] = ()
-        key, values = self.axis_key.text().strip(), self.axis_values.text().strip()
-        if key or values:
-            if not key:
-                raise BatchSpecError(self.tr("Name the input the matrix varies."))
-            matrix = (Axis(key, tuple(parse_value(part.strip()) for part in values.split(",") if part.strip())),)
+        matrix: list[Axis] = []
+        for key_edit, values_edit in self.axes:
+            key, values = key_edit.text().strip(), values_edit.text().strip()
+            if key or values:
+                if not key:
+                    raise BatchSpecError(self.tr("Name the input the matrix varies."))
+                matrix.append(Axis(key, tuple(parse_value(part.strip()) for part in values.split(",")
+                                              if part.strip())))
         rows = self.file_rows or tuple(prompts_from_text(self.prompts.toPlainText()))
-        return BatchSpec(self.model_edit.text().strip(), self.parameters, rows=rows, matrix=matrix,
+        return BatchSpec(self.model_edit.text().strip(), self.parameters, rows=rows, matrix=tuple(matrix),
+                         file_key=self.folder_key if self.folder_files else None, files=self.folder_files,
                          repeat=self.copies.value(), seeds=self.seeds.currentData())
+
+    def schemas(self) -> dict[str, InputSchema] | None:
+        """The schema each job's model is checked against: the form's, for the model it was read for."""
+        return {self.schema_model: self.schema} if self.schema is not None else None
+
+    def file_input(self) -> str | None:
+        """The model's first file input (where a folder's files go), if the schema is known and has one."""
+        if self.schema is None or self.model_edit.text().strip() != self.schema_model:
+            return None
+        return next((spec.name for spec in self.schema.fields if spec.kind == "file"), None)
+
+    def choose_folder(self) -> None:
+        """Asks for a folder of images (the dialog is opened, not run modal)."""
+        chooser = QFileDialog(self, self.tr("A folder of images"))
+        chooser.setFileMode(QFileDialog.FileMode.Directory)
+        chooser.setOption(QFileDialog.Option.ShowDirsOnly, True)
+        chooser.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        chooser.fileSelected.connect(lambda name: self.load_folder(Path(name)))
+        chooser.open()
+
+    def load_folder(self, folder: Path) -> bool:
+        """Makes one job per image in ``folder``, each given to the model's first file input."""
+        key = self.file_input()
+        try:
+            if key is None:
+                raise BatchSpecError(self.tr("This model has no file input to take a folder's images."))
+            files = files_in(folder, suffixes=IMAGE_SUFFIXES)
+        except BatchSpecError as error:
+            self.problem.setText(str(error))
+            self.problem.show()
+            return False
+        self.problem.hide()
+        self.folder_key, self.folder_files = key, tuple(files)
+        self.folder_label.setText(self.tr("%1: %2 images, to %3").replace("%1", folder.name)
+                                  .replace("%2", str(len(files))).replace("%3", key))
+        self.update_estimate()
+        return True
 
     def choose_file(self) -> None:
         """Asks for a prompts file (the file dialog is opened, not run modal)."""
@@ -169,7 +236,7 @@ class AddToQueueDialog(QDialog):
     def add(self) -> None:
         """Adds the batch when every job passes its local checks; else says what to fix and keeps the dialog."""
         try:
-            batch = self.queue.add(self.jobs())
+            batch = self.queue.add(self.jobs(), schemas=self.schemas())
         except (BatchSpecError, BatchCheckError, ValueError) as error:
             self.problem.setText(str(error))
             self.problem.show()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDoubleSpinBox,
@@ -30,6 +30,7 @@ from ...session.queue_events import (
 )
 from ..common.widgets import named
 from .job_model import JobTableModel
+from .spend_view import SpendView
 
 MAX_CONCURRENCY = 16
 
@@ -63,6 +64,10 @@ class QueuePanel(QWidget):
         self.batch_button = self._button(self.tr("Show batch"), "queueShowBatchButton", self.show_batch)
         self.up_button = self._button(self.tr("Move up"), "queueUpButton", lambda: self.move_selected(-1))
         self.down_button = self._button(self.tr("Move down"), "queueDownButton", lambda: self.move_selected(1))
+        self.spend_button = self._button(self.tr("Spending…"), "queueSpendButton", self.open_spending)
+        self.spend_button.setToolTip(self.tr("What the runs cost, by day, model or batch"))
+        self.spend_button.setEnabled(queue.spending is not None)
+        self.spend_view: SpendView | None = None
         self.concurrency = named(QSpinBox(), "queueConcurrency")
         self.concurrency.setRange(1, MAX_CONCURRENCY)
         self.concurrency.setValue(queue.concurrency)
@@ -85,7 +90,7 @@ class QueuePanel(QWidget):
         self.summary.setWordWrap(True)
         tools = QHBoxLayout()
         for button in (self.add_button, self.pause_button, self.cancel_button, self.cancel_all_button,
-                       self.retry_button, self.batch_button, self.up_button, self.down_button):
+                       self.retry_button, self.batch_button, self.up_button, self.down_button, self.spend_button):
             tools.addWidget(button)
         tools.addStretch(1)
         at_once = QLabel(self.tr("At once:"))
@@ -193,6 +198,18 @@ class QueuePanel(QWidget):
         chosen = self.selected()
         if chosen:
             self.batch_requested.emit(chosen[0].batch_id)
+
+    def open_spending(self) -> SpendView | None:
+        """Shows the spend view (not modal), read afresh; ``None`` when the queue keeps no ledger."""
+        if self.queue.spending is None:
+            return None
+        if self.spend_view is None:
+            self.spend_view = SpendView(self.queue, self.queue.spending, self)
+            self.spend_view.setWindowFlag(Qt.WindowType.Window)
+        self.spend_view.refresh()
+        self.spend_view.show()
+        self.spend_view.raise_()
+        return self.spend_view
 
     def _set_budget(self, amount: float) -> None:
         if self.queue.spending is not None:

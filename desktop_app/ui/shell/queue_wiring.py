@@ -1,5 +1,6 @@
 """Where the job queue meets the window: the Queue menu (Ctrl+Shift+Q shows the panel), the queue dock, the
-"Add to queue" dialog filled from the composer, and a finished job's outputs opened in the viewer."""
+"Add to queue" dialog filled from the composer and the parameter form, and a finished job's outputs opened in
+the viewer."""
 
 from __future__ import annotations
 
@@ -7,16 +8,20 @@ import logging
 import mimetypes
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QPlainTextEdit
 
+from ...replicate import InputSchema, coerce_values
 from ...session import HistoryOutputs, JobQueue, Services, Spending
 from ...session.queue_events import JobView
 from ...storage import AppPaths
 from ...storage.queue_store import QueueStore
 from ..common.widgets import named
+from ..form.parameter_form import ParameterForm
+from ..models.catalogue_flow import CatalogueFlow
 from ..queue.add_dialog import AddToQueueDialog
 from ..queue.panel import QueuePanel
 from .main_window import MainWindow
@@ -28,9 +33,11 @@ class QueueWiring(QObject):
     """Owns the queue dock and the add dialog for one window; ``start()`` after recovery, ``aclose()`` on the
     way out (before the services close: predictions in flight are left running and followed next start)."""
 
-    def __init__(self, window: MainWindow, queue: JobQueue, store: QueueStore) -> None:
+    def __init__(self, window: MainWindow, queue: JobQueue, store: QueueStore,
+                 catalogue: CatalogueFlow | None = None) -> None:
         super().__init__(window)
         self.window = window
+        self.catalogue = catalogue
         self.queue = queue
         self.store = store
         self.dialog: AddToQueueDialog | None = None
@@ -55,20 +62,47 @@ class QueueWiring(QObject):
         self.dock.show()
         self.dock.raise_()
 
-    def open_dialog(self) -> AddToQueueDialog:
-        """Shows the add dialog (not modal) with the composer's model and prompt; a second call raises it."""
+    def open_dialog(self) -> AddToQueueDialog | None:
+        """Shows the add dialog (not modal) with the composer's model and prompt and the parameter form's values
+        and schema (what a Send would use); a second call raises it. ``None`` when the form has something to fix
+        (its fields are marked and the status bar says so)."""
         if self.dialog is not None and self.dialog.isVisible():
             self.dialog.raise_()
             return self.dialog
         box = self.window.findChild(QPlainTextEdit, "chat_prompt")  # the composer's prompt box
         prompt = box.toPlainText() if box is not None else ""
-        dialog = AddToQueueDialog(self.queue, self.window.model_picker.current_model(), prompt, parent=self.window)
+        form = self.form_values()
+        if form is None:
+            return None
+        parameters, schema = form
+        dialog = AddToQueueDialog(self.queue, self.window.model_picker.current_model(), prompt, parameters,
+                                  parent=self.window, schema=schema)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.added.connect(lambda _batch: self.show_panel())
         dialog.destroyed.connect(lambda: setattr(self, "dialog", None))
         self.dialog = dialog
         dialog.show()
         return dialog
+
+    def form_values(self) -> tuple[dict[str, Any], InputSchema | None] | None:
+        """The parameter form's values and schema, or ``None`` when it shows something to fix (said in the status
+        bar). Only missing or unreadable file inputs are let through: a folder of files can fill them, and the
+        queue checks every job against the schema before anything is added."""
+        if self.catalogue is None:
+            return {}, None
+        values, problems = self.catalogue.values_for_run()
+        schema = self.catalogue.schema()
+        if values is not None:
+            return values, schema
+        files = {spec.name for spec in schema.fields if spec.kind == "file"}
+        form = self.catalogue.form
+        if problems and set(problems) <= files and isinstance(form, ParameterForm):
+            return coerce_values(schema, {k: v for k, v in form.values().items() if k not in problems}), schema
+        self.window.show_parameters(True)
+        first = next(iter(problems.values()), "")
+        self.window.statusBar().showMessage(
+            self.tr("Fix the parameters before adding to the queue: %1").replace("%1", first), 10000)
+        return None
 
     def open_outputs(self, job: JobView) -> None:
         """Shows a finished job's kept outputs in the viewer."""
@@ -105,13 +139,15 @@ class QueueWiring(QObject):
         self.store.close()
 
 
-def attach_queue(window: MainWindow, services: Services, paths: AppPaths) -> QueueWiring:
+def attach_queue(window: MainWindow, services: Services, paths: AppPaths,
+                 catalogue: CatalogueFlow | None = None) -> QueueWiring:
     """Builds the job queue over the app's backends (one poll budget), its history outputs and spending, and
-    puts the chat's finished runs in the same spend ledger."""
+    puts the chat's finished runs in the same spend ledger; ``catalogue`` (the parameter form) gives the add
+    dialog the values and schema a Send would use."""
     store = QueueStore.open(paths.queue_db)
     spending = Spending(store)
     queue = JobQueue(store, services.runs.backends, outputs=HistoryOutputs(services.recorder, store),
                      spending=spending)
     if services.runs.on_finished is None:  # the chat's runs (and comparisons) go in the same ledger
         services.runs.on_finished = spending.record_run
-    return QueueWiring(window, queue, store)
+    return QueueWiring(window, queue, store, catalogue)
