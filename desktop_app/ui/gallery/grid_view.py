@@ -1,0 +1,193 @@
+"""The gallery grid: a list view laid out in wrapping rows of equal cells, with the gallery's keys and menu.
+
+Qt's IconMode lays out every item one by one (10,000 items: ~170 ms to show, ~100 ms per scroll step, measured);
+ListMode with a left-to-right wrapping flow and uniform sizes gives the same grid and reads only what it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence, QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
+
+from ..common.widgets import named
+from .delegate import CELL, GalleryDelegate
+from .grid_model import GalleryGridModel
+from .thumbnails import ThumbnailLoader
+
+
+class GalleryGrid(QListView):
+    """The grid of outputs, multi-select with Shift/Ctrl (Ctrl+A: all).
+
+    Its actions (also in the context menu) work while the grid has the focus: F favourite, X reject, Delete,
+    Ctrl+C copy, Ctrl+E export, Return open.
+
+    Signals:
+        favourite_requested() / reject_requested() — flip the mark of the selection
+        delete_requested() / copy_requested() / export_requested()
+        open_requested(int row) — show the item large
+        current_changed(int row) — the current cell moved (-1: none)
+    """
+
+    favourite_requested = Signal()
+    reject_requested = Signal()
+    delete_requested = Signal()
+    copy_requested = Signal()
+    export_requested = Signal()
+    open_requested = Signal(int)
+    current_changed = Signal(int)
+
+    def __init__(self, model: GalleryGridModel, loader: ThumbnailLoader, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("galleryGrid")
+        self.setViewMode(QListView.ViewMode.ListMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(True)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)
+        self.setUniformItemSizes(True)
+        self.setMovement(QListView.Movement.Static)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.verticalScrollBar().setSingleStep(48)
+        self.setMouseTracking(True)
+        self.setSpacing(0)
+        self.setGridSize(CELL)
+        self.grid_delegate = GalleryDelegate(loader, self)
+        self.setItemDelegate(self.grid_delegate)
+        self.setModel(model)
+        self.grid_model = model
+        loader.updated.connect(self.viewport().update)
+        model.modelReset.connect(self._on_model_reset)
+        self.doubleClicked.connect(lambda index: self.open_requested.emit(index.row()))
+        selection = self.selectionModel()
+        selection.currentChanged.connect(lambda current, _old: self.current_changed.emit(
+            current.row() if current.isValid() else -1))
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_cells)
+        self._empty_text = ""
+        self._setup_actions()
+
+    def set_empty_text(self, text: str) -> None:
+        """What the grid says while it has no rows ("" says nothing)."""
+        self._empty_text = text
+        self.viewport().update()
+
+    def empty_text(self) -> str:
+        return self._empty_text
+
+    def selected_ranges(self) -> list[tuple[int, int]]:
+        """The selected rows as (first, last) ranges, in order (all 10,000 rows of Ctrl+A are two numbers)."""
+        selection = self.selectionModel().selection()
+        ranges = sorted((part.top(), part.bottom()) for part in (selection.at(n) for n in range(selection.count())))
+        merged: list[tuple[int, int]] = []
+        for first, last in ranges:
+            if merged and first <= merged[-1][1] + 1:
+                merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+            else:
+                merged.append((first, last))
+        return merged
+
+    def selected_count(self) -> int:
+        return sum(last - first + 1 for first, last in self.selected_ranges())
+
+    def select_row(self, row: int) -> None:
+        """Makes ``row`` the current and only selected cell (clamped to the rows there are)."""
+        count = self.model().rowCount()
+        if count == 0:
+            return
+        index = self.model().index(max(0, min(row, count - 1)), 0)
+        self.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.scrollTo(index)
+
+    def visible_rows(self) -> tuple[int, int]:
+        """The first and last row on screen ((0, -1) when none)."""
+        first = self.indexAt(self.viewport().rect().topLeft() + self._inset())
+        last = self.indexAt(self.viewport().rect().bottomRight() - self._inset())
+        count = self.model().rowCount()
+        if count == 0:
+            return 0, -1
+        end = last.row() if last.isValid() else count - 1
+        return (first.row() if first.isValid() else 0), end
+
+    # --- actions ---------------------------------------------------------------------------------------
+
+    def _setup_actions(self) -> None:
+        def action(name: str, text: str, keys: str | QKeySequence.StandardKey, slot: Callable[[], object]) -> QAction:
+            made = named(QAction(text, self), name)
+            made.setShortcut(QKeySequence(keys))
+            made.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            made.triggered.connect(slot)
+            self.addAction(made)
+            return made
+
+        self.open_action = action("gallery_action_open", self.tr("Open"), "Return", self._open_current)
+        self.favourite_action = action("gallery_action_favourite", self.tr("Favourite"), "F",
+                                       self.favourite_requested.emit)
+        self.reject_action = action("gallery_action_reject", self.tr("Reject"), "X", self.reject_requested.emit)
+        self.copy_action = action("gallery_action_copy", self.tr("Copy"), QKeySequence.StandardKey.Copy,
+                                  self.copy_requested.emit)
+        self.export_action = action("gallery_action_export", self.tr("Export to folder…"), "Ctrl+E",
+                                    self.export_requested.emit)
+        self.delete_action = action("gallery_action_delete", self.tr("Delete"), QKeySequence.StandardKey.Delete,
+                                    self.delete_requested.emit)
+        self.select_all_action = action("gallery_action_select_all", self.tr("Select all"),
+                                        QKeySequence.StandardKey.SelectAll, self.selectAll)
+
+    def _open_current(self) -> None:
+        current = self.currentIndex()
+        if current.isValid():
+            self.open_requested.emit(current.row())
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.indexAt(event.pos())
+        if index.isValid() and not self.selectionModel().isSelected(index):
+            self.select_row(index.row())
+        if not self.selectionModel().hasSelection():
+            return
+        menu = QMenu(self)
+        menu.addAction(self.open_action)
+        menu.addSeparator()
+        for action in (self.favourite_action, self.reject_action, self.copy_action, self.export_action):
+            menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.delete_action)
+        menu.popup(event.globalPos())
+        menu.aboutToHide.connect(menu.deleteLater)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self._empty_text and self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            area = self.viewport().rect().adjusted(24, 24, -24, -24)
+            painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._empty_text)
+            painter.end()
+
+    def keyboardSearch(self, search: str) -> None:
+        """Typing does not jump between cells (the letters are the gallery's keys)."""
+
+    # --- layout ----------------------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_timer.start()
+
+    def _fit_cells(self) -> None:
+        """Spreads the columns over the whole width (the thumbnails keep their size)."""
+        width = self.viewport().width()
+        columns = max(1, width // CELL.width())
+        cell = QSize(max(CELL.width(), width // columns), CELL.height())
+        if cell != self.gridSize():
+            self.grid_delegate.cell = cell
+            self.setGridSize(cell)
+
+    def _on_model_reset(self) -> None:
+        self.current_changed.emit(-1)
+
+    def _inset(self) -> QPoint:
+        return QPoint(2, 2)
