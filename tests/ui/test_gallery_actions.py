@@ -185,7 +185,10 @@ async def test_export_writes_the_selection_with_its_metadata(presenter: GalleryP
     dialog.fileSelected.emit(str(folder))
     dialog.reject()
 
-    await until(lambda: len(list(folder.iterdir())) == 2, message="the exported files")
+    window = presenter.window
+    assert window is not None
+    await until(lambda: window.status.currentMessage().startswith("Exported"), message="the export")
+    assert len(list(folder.iterdir())) == 2
     prompts = set()
     for path in sorted(folder.iterdir()):
         assert path.name.startswith("a-lighthouse-at-dusk-number-") and path.suffix == ".png"
@@ -195,7 +198,7 @@ async def test_export_writes_the_selection_with_its_metadata(presenter: GalleryP
             prompts.add(text["prompt"])
             assert text["model"] in (FLUX, "stability-ai/sdxl") and text["seed"].isdigit()
     assert prompts == {presenter.model.item(row).prompt for row in pictures}  # type: ignore[union-attr]
-    assert presenter.window.status.currentMessage() == f"Exported 2 files to {folder}."  # type: ignore[union-attr]
+    assert window.status.currentMessage() == f"Exported 2 files to {folder}."
 
 
 async def test_export_into_a_file_says_why_it_failed(presenter: GalleryPresenter, tmp_path: Path) -> None:

@@ -3,14 +3,16 @@ files, the favourite and reject marks, and the model's name under it."""
 
 from __future__ import annotations
 
+import functools
 import math
+from datetime import date, datetime, time
 
 from PySide6.QtCore import QCoreApplication, QModelIndex, QPersistentModelIndex, QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
 from ...storage.gallery import GalleryItem
-from .grid_model import ITEM_ROLE
+from .grid_model import ITEM_ROLE, format_when
 from .rendering import Peaks
 from .thumbnails import ThumbnailLoader
 
@@ -118,13 +120,8 @@ class GalleryDelegate(QStyledItemDelegate):
         scale = min(1.0, thumb.width() / max(width, 1), thumb.height() / max(height, 1))
         width, height = width * scale, height * scale
         target = QRectF(thumb.center().x() - width / 2, thumb.center().y() - height / 2, width, height)
-        clip = QPainterPath()
-        clip.addRoundedRect(thumb, 6, 6)
-        painter.save()
-        painter.setClipPath(clip)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1.0)
-        painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))
-        painter.restore()
+        painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))  # its corners come rounded
 
     def _video(self, painter: QPainter, thumb: QRectF, item: GalleryItem) -> None:
         painter.setBrush(QColor("#1f242b"))
@@ -187,11 +184,16 @@ class GalleryDelegate(QStyledItemDelegate):
 
     def _caption(self, painter: QPainter, rect: QRect, item: GalleryItem, palette: QPalette) -> None:
         painter.setFont(self._small)
-        area = QRectF(rect.left() + PAD + 2, rect.top() + PAD + THUMB + 3, rect.width() - 2 * PAD - 4, CAPTION - 4)
-        name = item.model.split("/")[-1]
+        left = rect.left() + (rect.width() - THUMB) / 2
+        area = QRectF(left, rect.top() + PAD + THUMB + 3, THUMB, CAPTION - 4)
+        metrics = painter.fontMetrics()
+        when = _day(item.created_at.astimezone().date())
+        room = int(area.width()) - metrics.horizontalAdvance(when) - 6
+        painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(area, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, when)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        elided = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(area.width()))
-        painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, elided)
+        name = metrics.elidedText(item.model.split("/")[-1], Qt.TextElideMode.ElideRight, max(room, 0))
+        painter.drawText(area, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
 
     def _fonts(self, base: QFont) -> None:
         """The caption's and the cards' fonts, from the view's."""
@@ -206,6 +208,12 @@ class GalleryDelegate(QStyledItemDelegate):
         else:
             self._small.setPixelSize(max(9, round(base.pixelSize() * 0.9)))
             self._symbol.setPixelSize(round(base.pixelSize() * 2.2))
+
+
+@functools.lru_cache(maxsize=512)
+def _day(day: date) -> str:
+    """A cell's date, formatted once per day shown."""
+    return format_when(datetime.combine(day, time()).astimezone(), time_too=False)
 
 
 def _star(centre: QPointF, radius: float) -> QPolygonF:

@@ -11,12 +11,14 @@ from typing import Any
 from PySide6.QtCore import (
     QAbstractListModel,
     QCoreApplication,
+    QDate,
     QDateTime,
     QLocale,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTime,
     QTimer,
     Signal,
 )
@@ -194,7 +196,11 @@ def describe(item: GalleryItem) -> str:
     return text + (f" · {', '.join(flags)}" if flags else "")
 
 
-def format_when(when: datetime) -> str:
-    """A date and time in the user's locale, short."""
-    moment = QDateTime.fromSecsSinceEpoch(int(when.timestamp()))
-    return QLocale().toString(moment, QLocale.FormatType.ShortFormat)
+def format_when(when: datetime, *, time_too: bool = True) -> str:
+    """``28 Nov 2026, 14:01`` (or ``Nov 28, 2026, 14:01``: day and month in the locale's order)."""
+    local = when.astimezone()
+    locale = QLocale()
+    short = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    pattern = "MMM d, yyyy" if short.find("M") < short.find("d") else "d MMM yyyy"
+    moment = QDateTime(QDate(local.year, local.month, local.day), QTime(local.hour, local.minute))
+    return locale.toString(moment, pattern + (", HH:mm" if time_too else ""))

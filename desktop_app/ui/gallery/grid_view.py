@@ -17,6 +17,8 @@ from .delegate import CELL, GalleryDelegate
 from .grid_model import GalleryGridModel
 from .thumbnails import ThumbnailLoader
 
+SETTLE_MS = 120  # the scroll bar still this long: the grid has settled, its thumbnails are made
+
 
 class GalleryGrid(QListView):
     """The grid of outputs, multi-select with Shift/Ctrl (Ctrl+A: all).
@@ -59,7 +61,13 @@ class GalleryGrid(QListView):
         self.setItemDelegate(self.grid_delegate)
         self.setModel(model)
         self.grid_model = model
-        loader.updated.connect(self.viewport().update)
+        self.loader = loader
+        loader.updated.connect(self._on_loader_updated)
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(self._on_scroll_settled)
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         model.modelReset.connect(self._on_model_reset)
         self.doubleClicked.connect(lambda index: self.open_requested.emit(index.row()))
         selection = self.selectionModel()
@@ -106,13 +114,16 @@ class GalleryGrid(QListView):
 
     def visible_rows(self) -> tuple[int, int]:
         """The first and last row on screen ((0, -1) when none)."""
-        first = self.indexAt(self.viewport().rect().topLeft() + self._inset())
-        last = self.indexAt(self.viewport().rect().bottomRight() - self._inset())
         count = self.model().rowCount()
         if count == 0:
             return 0, -1
-        end = last.row() if last.isValid() else count - 1
-        return (first.row() if first.isValid() else 0), end
+        first = self.indexAt(self.viewport().rect().topLeft() + QPoint(2, 2))
+        row = first.row() if first.isValid() else 0
+        height = self.viewport().height()
+        last = row
+        while last + 1 < count and self.visualRect(self.model().index(last + 1, 0)).top() < height:
+            last += 1
+        return row, last
 
     # --- actions ---------------------------------------------------------------------------------------
 
@@ -186,8 +197,24 @@ class GalleryGrid(QListView):
             self.grid_delegate.cell = cell
             self.setGridSize(cell)
 
+    def _on_scrolled(self) -> None:
+        """Scrolling: no thumbnail is made for cells flown past; once it settles, those on screen are asked for."""
+        self.loader.hold()
+        self._settle_timer.start()
+
+    def _on_scroll_settled(self) -> None:
+        self.loader.resume()
+        self.viewport().update()
+
+    def _on_loader_updated(self) -> None:
+        """Repaints only the cells whose thumbnails just arrived."""
+        ready = self.loader.take_ready()
+        first, last = self.visible_rows()
+        for row in range(first, last + 1):
+            item = self.grid_model.item(row)
+            if item is not None and item.sha256 in ready:
+                self.viewport().update(self.visualRect(self.grid_model.index(row)))
+
     def _on_model_reset(self) -> None:
         self.current_changed.emit(-1)
 
-    def _inset(self) -> QPoint:
-        return QPoint(2, 2)

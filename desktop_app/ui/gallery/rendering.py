@@ -10,10 +10,11 @@ import wave
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QSize, Qt
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QRectF, QSize, Qt
+from PySide6.QtGui import QBrush, QImage, QImageReader, QPainter
 
 WAVE_BINS = 48
+ROUNDING = 6 / 160  # corner radius / thumbnail edge, as the grid's cells draw it
 MAX_WAVE_FRAMES = 8_000_000  # a longer recording is read only this far (the card is a sketch, not a meter)
 
 
@@ -59,6 +60,20 @@ def encoded(image: QImage, fmt: str, quality: int = 82) -> bytes:
         raise RenderError(f"could not encode a {fmt} thumbnail")
     buffer.close()
     return bytes(data.data())
+
+
+def rounded(image: QImage, edge: int) -> QImage:
+    """The picture with its corners rounded as the grid's cells are (so painting needs no clipping)."""
+    radius = max(2.0, edge * ROUNDING)
+    out = QImage(image.size(), QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(out)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QBrush(image))
+    painter.drawRoundedRect(QRectF(out.rect()), radius, radius)
+    painter.end()
+    return out
 
 
 def read_image(path: Path) -> QImage:

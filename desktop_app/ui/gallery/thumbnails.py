@@ -4,6 +4,8 @@ thumbnail cache, and a bounded number of them in memory as pixmaps for painting.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -14,7 +16,7 @@ from PySide6.QtGui import QImage, QImageWriter, QPixmap
 
 from ...storage.gallery import GalleryItem
 from ...storage.thumbnails import ThumbnailCache
-from .rendering import Peaks, RenderError, encoded, peaks, read_image, scaled_image
+from .rendering import Peaks, RenderError, encoded, peaks, read_image, rounded, scaled_image
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +47,13 @@ class ThumbnailLoader(QObject):
     fills the disk cache in the background, after every request for the screen. Failures are remembered with
     their reason, so a broken file is not read again on every paint.
 
+    While the grid scrolls fast it :meth:`hold` s the workers: nothing is decoded for cells flown past, and the
+    loop keeps the whole CPU for painting; :meth:`resume` drops what was asked meanwhile (the grid asks again for
+    what it shows then).
+
     Signals:
-        updated() — new thumbnails (or peaks, or failures) are ready: repaint (coalesced, at most every 30 ms)
+        updated() — new thumbnails (or peaks, or failures) are ready (coalesced, at most every 30 ms);
+            :meth:`take_ready` says for which contents
     """
 
     updated = Signal()
@@ -67,6 +74,9 @@ class ThumbnailLoader(QObject):
         self._urgent: OrderedDict[Key, _Job] = OrderedDict()
         self._background: deque[_Job] = deque()
         self._alive = True
+        self._held = False
+        self._workers = 0  # pool threads taking jobs (guarded by the lock)
+        self._ready: set[str] = set()
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(threads or max(1, min(3, QThreadPool.globalInstance().maxThreadCount() - 1)))
         self._finished.connect(self._on_finished, Qt.ConnectionType.QueuedConnection)
@@ -104,8 +114,27 @@ class ThumbnailLoader(QObject):
         jobs = [_Job((item.sha256, edge), item, "image", False) for item in items if item.kind == "image"]
         with self._lock:
             self._background.extend(jobs)
-        for _job in jobs:
-            self._pool.start(self._work)
+        self._kick()
+
+    def hold(self) -> None:
+        """Makes no thumbnail for painting until :meth:`resume` (prefetching goes on only when nothing is held)."""
+        self._held = True
+
+    def resume(self) -> None:
+        """Lets the workers go on, dropping the requests made while held."""
+        if not self._held:
+            return
+        self._held = False
+        with self._lock:
+            dropped = list(self._urgent)
+            self._urgent.clear()
+        self._asked.difference_update(dropped)
+        self._kick()
+
+    def take_ready(self) -> set[str]:
+        """The contents (sha256) whose thumbnail, peaks or failure arrived since the last call."""
+        ready, self._ready = self._ready, set()
+        return ready
 
     def pending(self) -> int:
         """Requests not made yet (both kinds)."""
@@ -145,19 +174,31 @@ class ThumbnailLoader(QObject):
             while len(self._urgent) > MAX_URGENT:
                 dropped.append(self._urgent.popitem(last=False)[0])
         self._asked.difference_update(dropped)  # painted again later, asked again then
-        self._pool.start(self._work)
+        self._kick()
+
+    def _kick(self) -> None:
+        """Starts workers for what waits, up to the pool's size (each takes jobs until none is left)."""
+        with self._lock:
+            waiting = len(self._urgent) + len(self._background)
+            starting = 0 if not self._alive or self._held else \
+                max(0, min(waiting, self._pool.maxThreadCount() - self._workers))
+            self._workers += starting
+        for _worker in range(starting):
+            self._pool.start(self._work)
 
     def _work(self) -> None:
-        """One pass of a pool thread: the newest urgent request, else the oldest background one."""
-        with self._lock:
-            if not self._alive:
-                return
-            if self._urgent:
-                job = self._urgent.popitem(last=True)[1]
-            elif self._background:
-                job = self._background.popleft()
-            else:
-                return  # its request was dropped
+        """A pool thread's loop: the newest urgent request first, else the oldest background one, until none is
+        left (or the loader is held or shut down)."""
+        _yield_to_the_window()
+        while True:
+            with self._lock:
+                if not self._alive or self._held or not (self._urgent or self._background):
+                    self._workers -= 1
+                    return
+                job = self._urgent.popitem(last=True)[1] if self._urgent else self._background.popleft()
+            self._run(job)
+
+    def _run(self, job: _Job) -> None:
         result: QImage | Peaks | str | None
         try:
             result = self._make(job)
@@ -180,7 +221,7 @@ class ThumbnailLoader(QObject):
                 return None
             image = read_image(cached)
             if not image.isNull():
-                return image
+                return rounded(image, edge)
         image = scaled_image(item.path, edge)
         self.made += 1
         if self.cache is not None:
@@ -188,12 +229,13 @@ class ThumbnailLoader(QObject):
                 self.cache.put(sha256, edge, encoded(image, self.format))
             except (OSError, RenderError) as error:  # shown all the same, just not kept
                 log.warning("Could not keep a thumbnail of %s: %s", item.path, error)
-        return image if job.keep else None
+        return rounded(image, edge) if job.keep else None
 
     # --- GUI side ------------------------------------------------------------------------------------
 
     def _on_finished(self, job: _Job, result: object) -> None:
         self._asked.discard(job.key)
+        self._ready.add(job.item.sha256)
         if isinstance(result, str):
             self._failed[job.key] = result
         elif isinstance(result, Peaks):
@@ -216,6 +258,23 @@ class ThumbnailLoader(QObject):
         while self._bytes > self.memory_bytes and len(self._pixmaps) > 1:
             _key, dropped = self._pixmaps.popitem(last=False)
             self._bytes -= _size(dropped)
+
+
+_worker = threading.local()
+WORKER_NICENESS = 10
+
+
+def _yield_to_the_window() -> None:
+    """Lowers this worker thread's scheduling priority once (Linux: threads have their own nice value), so that on a
+    busy machine the GUI thread gets the CPU first; Qt's own thread priorities are ignored there."""
+    if getattr(_worker, "lowered", False):
+        return
+    _worker.lowered = True
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+        except OSError as error:
+            log.debug("Could not lower a thumbnail worker's priority: %s", error)
 
 
 def _size(pixmap: QPixmap) -> int:
