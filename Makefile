@@ -49,7 +49,9 @@ test: lint typecheck pytest
 screenshots: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -p no:cacheprovider --screenshots docs/screenshots \
 		tests/e2e/test_app_e2e.py tests/e2e/test_app_ru.py \
-		tests/ui/test_accessibility.py::test_the_window_renders_sharp_at_200_percent
+		tests/ui/test_accessibility.py::test_the_window_renders_sharp_at_200_percent tests/ui/test_layout.py \
+		tests/ui/test_training_wizard.py::test_from_a_folder_of_photos_to_a_trained_model_in_the_picker \
+		tests/ui/test_picture_screenshots.py tests/ui/test_gallery_window.py::test_screenshot_in_light_and_dark
 
 bench: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -82,6 +82,7 @@ async def window_once(data: bytes, root: Path) -> Load:
     import tests.fake_replicate.prediction as fake_prediction
     from desktop_app.__main__ import build_parser
     from desktop_app.app import main, open_window
+    from desktop_app.session import OutputReady
     from desktop_app.storage.paths import AppPaths
     from desktop_app.ui.shell.controller import AppController
     from tests.fake_replicate import FakeReplicate, Script
@@ -104,12 +105,19 @@ async def window_once(data: bytes, root: Path) -> Load:
         controller = window.findChild(AppController)
         assert isinstance(controller, AppController)
         marks: dict[str, float] = {}
-        controller.images.downloaded.connect(lambda *_: marks.setdefault("downloaded", time.perf_counter()))
         window.viewer.image_shown.connect(lambda _index: marks.setdefault("shown", time.perf_counter()))
         monitor = StallMonitor(5)
         monitor.start()
         sent = time.perf_counter()
         window.chat.prompt_submitted.emit("a lighthouse at dusk")
+        run = controller.chat.current
+        assert run is not None
+
+        def on_event(event: object) -> None:
+            if isinstance(event, OutputReady):  # the kept bytes, on their way to the viewer
+                marks.setdefault("downloaded", time.perf_counter())
+
+        run.add_listener(on_event)
         await until(lambda: "shown" in marks, 60, "image_shown")
         await asyncio.sleep(SETTLE)
         monitor.stop()

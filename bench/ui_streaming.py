@@ -93,6 +93,7 @@ async def stream_once(count: int, root: Path) -> StreamRun:
     """Starts the fake server and the real app, sends one prompt, measures until the reply is done."""
     from desktop_app.__main__ import build_parser
     from desktop_app.app import main, open_window
+    from desktop_app.session import TextAppended
     from desktop_app.storage.paths import AppPaths
     from desktop_app.ui.shell.controller import AppController
     from tests.fake_replicate import FakeReplicate, Script
@@ -116,16 +117,19 @@ async def stream_once(count: int, root: Path) -> StreamRun:
         last_token = [0.0]
         flushes = [0]
 
-        def on_text(_chunk: str) -> None:
-            last_token[0] = time.perf_counter()
+        def on_event(event: object) -> None:
+            if isinstance(event, TextAppended):
+                last_token[0] = time.perf_counter()
 
-        controller.runner.text_received.connect(on_text)
         chat = window.chat
         chat._flush_timer.timeout.connect(lambda: flushes.__setitem__(0, flushes[0] + 1))
         with GcPauses() as collections:
             monitor.start()
             started = time.perf_counter()
             chat.prompt_submitted.emit("Tell me a very long story.")
+            run = controller.chat.current
+            assert run is not None
+            run.add_listener(on_event)  # its events come from its own task, after this
             await until(lambda: bool(chat.turns()) and chat.turns()[-1].state == "done", 300, "the reply")
             done = time.perf_counter()
             await asyncio.sleep(0.15)  # the repaint after the markdown render belongs to the run too

@@ -16,7 +16,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="replicate-desktop",
         description="Chat with text models and generate images with models hosted on Replicate.",
         epilog="Headless: replicate-desktop generate MODEL PROMPT [-i key=value ...] [--out DIR] [--json] "
-        "(see 'replicate-desktop generate --help'). Environment: REPLICATE_API_TOKEN, REPLICATE_API_BASE_URL.",
+        "(see 'replicate-desktop generate --help'); many at once: replicate-desktop batch MODEL --prompts FILE "
+        "[-n N] [--matrix KEY=V1,V2] [--out DIR] (see 'replicate-desktop batch --help'); replicate-desktop train "
+        "TRAINER DATA --destination owner/name (see 'replicate-desktop train --help'). "
+        "Environment: REPLICATE_API_TOKEN, REPLICATE_API_BASE_URL.",
     )
     parser.add_argument("--model", help="open with this model chosen (alias or owner/name[:version])")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -45,6 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
         return run_generate(args_list[1:])
+    if args_list[:1] == ["batch"]:
+        from .cli_batch import run_batch
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return run_batch(args_list[1:])
+    if args_list[:1] == ["train"]:
+        from .cli_train import run_train
+
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+        return run_train(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.model:

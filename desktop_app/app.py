@@ -20,8 +20,11 @@ from .ui.shell.main_window import MainWindow
 from .ui.shell.theme import apply_theme
 
 if TYPE_CHECKING:
+    import aiohttp
+
+    from .replicate import ModelSchemas, ReplicateClient
+    from .session import Services
     from .storage.history import HistoryStore
-    from .ui.history.sidebar import HistorySidebar
     from .ui.shell.controller import AppController
     from .ui.shell.gallery_wiring import GalleryWiring
 
@@ -70,6 +73,19 @@ def open_window(paths: AppPaths, *, defer_panes: bool = False) -> tuple[QApplica
     return app, window, settings_store
 
 
+def forget_module_sources() -> None:
+    """Drops the source lines PySide6 read while modules were imported.
+
+    PySide6's import hook reads the source of every module imported after it (``inspect.getsource``, to see
+    whether it uses ``__feature__``), which leaves all of them in ``linecache`` — some 7 MiB at start. Dropped
+    after each burst of imports, that memory is reused by the next one instead of adding to it; a traceback
+    reads the lines it needs again.
+    """
+    import linecache
+
+    linecache.clearcache()
+
+
 def dress_window(app: QApplication, language: str) -> None:
     """Translations and the icon: needed before the panes are built, not for the first (empty) frame."""
     from .resources import APP_ID, app_icon
@@ -95,76 +111,55 @@ async def main(
     if not window.panes_built:
         dress_window(app, settings.language)
         window.build_panes()
+        forget_module_sources()
     closed = asyncio.Event()
     window.close_requested.connect(closed.set)
     if getattr(args, "smoke_test", False):
         QTimer.singleShot(0, window.close)
     await asyncio.sleep(0)  # let the first paint happen before the heavier imports below
 
-    import aiohttp
-
     from .logs import install_asyncio_handler, setup_logging, teardown_logging
-    from .replicate import ModelSchemas, PollBudget, ReplicateClient
-    from .storage.schema_cache import SchemaCache
+    from .session import build_services
     from .storage.secrets import TokenStore
-    from .ui.dialogs.crash import CrashDialog
-    from .ui.history.recorder import HistoryRecorder
-    from .ui.shell.controller import AppController
-    from .ui.shell.excepthook import install_excepthook
+    from .ui.shell.excepthook import CrashReports, install_excepthook
+    from .ui.shell.model_view import CogServers
 
-    holder: list[AppController] = []
+    network = Network()
+    services_box: list[Services] = []
     setup_logging(paths.log_dir, verbose=getattr(args, "verbose", False),
-                  secrets=lambda: [holder[0].token] if holder and holder[0].token else [])
+                  secrets=lambda: [token] if services_box and (token := services_box[0].account.token) else [])
     log.info("Replicate Desktop %s starting (API %s)", __version__, env.get("REPLICATE_API_BASE_URL") or "default")
-    crash_dialog = CrashDialog(paths.log_dir, parent=window)
-    hook = install_excepthook(crash_dialog.report)
-    install_asyncio_handler(asyncio.get_running_loop(), report=crash_dialog.report)
+    crash_reports = CrashReports(paths.log_dir, parent=window)
+    hook = install_excepthook(crash_reports.report)
+    install_asyncio_handler(asyncio.get_running_loop(), report=crash_reports.report)
 
     store, history_warning = await asyncio.to_thread(open_history, paths)
     if history_warning:
         window.statusBar().showMessage(history_warning, 20000)
-    sidebar = None
-    if store is not None:
-        from .ui.history.sidebar import HistorySidebar
+    services = build_services(settings_store=settings_store, settings=settings,
+                              token_store=TokenStore(paths.config_dir), make_client=network.client, env=env,
+                              history=store,
+                              make_local=lambda account: CogServers(lambda: account.client.session),
+                              make_schemas=lambda: _schema_cache(paths))
+    services_box.append(services)
+    controller = attach_window(window, services, paths, initial_model=getattr(args, "model", None))
+    window.about_requested.connect(lambda: _show_about(window, paths))
+    window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
+    from .ui.shell.training_wiring import attach_trainings
 
-        sidebar = HistorySidebar(store)
-        window.set_sidebar(sidebar)
-
-    async with aiohttp.ClientSession() as session:
-
-        def make_client(token: str | None, base_url: str, proxy: str | None) -> ReplicateClient:
-            return ReplicateClient(session, token=token, base_url=base_url, proxy=proxy)
-
-        controller = AppController(
-            window,
-            settings=settings,
-            settings_store=settings_store,
-            token_store=TokenStore(paths.config_dir),
-            make_client=make_client,
-            env=env,
-            initial_model=getattr(args, "model", None),
-            history=HistoryRecorder(store, window),
-            budget=PollBudget(),  # one poll budget and one schema cache for every run of the app
-            schemas=ModelSchemas(SchemaCache(paths.cache_dir / "schemas")),
-        )
-        holder.append(controller)
-        from .ui.shell.wiring import attach_catalogue
-
-        controller.catalogue = attach_catalogue(window, lambda: controller.client, paths.cache_dir / "catalogue",
-                                                remembered=controller.remembered_inputs)
-        window.about_requested.connect(lambda: _show_about(window, paths))
-        window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
-        if sidebar is not None:
-            from .ui.shell.history_actions import HistoryActions
-
-            HistoryActions(controller, sidebar)
-        gallery = attach_gallery(window, controller, store, sidebar, paths)
-        await controller.start()
-        await gallery.start()
-        settle_heap()
-        await closed.wait()
-        await gallery.aclose()
-        await controller.shutdown()
+    budget = services.runs.backends.options().get("budget")  # the app's one poll budget, trainings included
+    trainings = attach_trainings(window, lambda: services.account.client, paths, budget)
+    gallery = attach_gallery(window, services, controller, paths)
+    forget_module_sources()
+    await controller.start()
+    await trainings.start()
+    await gallery.start()
+    settle_heap()
+    await closed.wait()
+    await gallery.aclose()  # its deletions finish while the history is still open
+    await trainings.aclose()
+    await controller.shutdown()
+    await network.close()
     if store is not None:
         store.close()
     hook.uninstall()
@@ -177,6 +172,40 @@ async def main(
     return 0
 
 
+def attach_window(window: MainWindow, services: Services, paths: AppPaths, *,
+                  initial_model: str | None = None) -> AppController:
+    """Gives the window its history list, its parameter form and its controller, all working through ``services``."""
+    from .session import Presets
+    from .storage.presets import PresetStore
+    from .ui.shell.controller import AppController
+    from .ui.shell.starting_values import StartingValues
+    from .ui.shell.wiring import attach_catalogue, attach_history, attach_pictures
+
+    account, preferences = services.account, services.preferences
+    presets = Presets(PresetStore(paths.presets_file))
+    starting = StartingValues(preferences.remembered_inputs, presets)
+    catalogue = attach_catalogue(window, lambda: account.client, paths.cache_dir / "catalogue",
+                                 remembered=starting, has_token=lambda: account.has_token)
+    starting.schema = catalogue.schema
+    controller = AppController(window, services, catalogue=catalogue, initial_model=initial_model)
+    attach_pictures(window, services, catalogue, starting, presets, controller.tasks,
+                    busy=lambda: controller.busy, release_viewer=controller.release_viewer,
+                    inputs_dir=paths.cache_dir / "inputs")
+    if services.recorder.store is not None:
+        attach_history(window, services, controller.tasks, open_conversation=controller.open_conversation,
+                       catalogue=catalogue)
+    return controller
+
+
+def attach_gallery(window: MainWindow, services: Services, controller: AppController,
+                   paths: AppPaths) -> GalleryWiring:
+    """View → Gallery: every kept output, its thumbnails cached in the user's cache folder."""
+    from .ui.shell.gallery_wiring import GalleryWiring
+
+    return GalleryWiring(window, services, paths.thumbnails_dir, open_conversation=controller.open_conversation,
+                         catalogue=controller.catalogue)
+
+
 def settle_heap() -> None:
     """Collects the start-up's garbage once and freezes what is left: those objects live as long as the app, so
     every later full collection (a pause of the loop: ~40 ms here for a window's worth) walks only what the session
@@ -187,17 +216,35 @@ def settle_heap() -> None:
     gc.freeze()
 
 
-def attach_gallery(window: MainWindow, controller: AppController, store: HistoryStore | None,
-                   sidebar: HistorySidebar | None, paths: AppPaths) -> GalleryWiring:
-    """View → Gallery, over the history through a session recorder of its own."""
-    from .session import HistoryRecorder
-    from .ui.shell.gallery_wiring import GalleryWiring, apply_reuse
+def _schema_cache(paths: AppPaths) -> ModelSchemas:
+    """The schema source of every run: the core's look-ups, kept on disk for the next start."""
+    from .replicate import ModelSchemas
+    from .storage.schema_cache import SchemaCache
 
-    gallery = GalleryWiring(window, HistoryRecorder(store), paths.thumbnails_dir, owns_recorder=True,
-                            open_conversation=sidebar.conversation_opened.emit if sidebar else lambda _id: None,
-                            use_settings=lambda reuse: apply_reuse(window, reuse, controller.reuse_inputs))
-    controller.history.changed.connect(gallery.presenter.refresh)
-    return gallery
+    return ModelSchemas(SchemaCache(paths.cache_dir / "schemas"))
+
+
+class Network:
+    """The app's one HTTP session, opened on first use: a window that is only looked at never loads aiohttp."""
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            import aiohttp
+
+            self._session = aiohttp.ClientSession()
+        return self._session
+
+    def client(self, token: str | None, base_url: str, proxy: str | None) -> ReplicateClient:
+        from .replicate import ReplicateClient
+
+        return ReplicateClient(self.session(), token=token, base_url=base_url, proxy=proxy)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
 
 def _show_about(window: MainWindow, paths: AppPaths) -> None:

@@ -113,11 +113,11 @@ class _AppHandlerMixin:
 
 
 class _AppFileHandler(_AppHandlerMixin, logging.handlers.RotatingFileHandler):
-    pass
+    """The app's rotating log file (the mixin marks it as the app's own)."""
 
 
 class _AppStreamHandler(_AppHandlerMixin, logging.StreamHandler[TextIO]):
-    pass
+    """The app's log on stderr with ``--verbose`` (the mixin marks it as the app's own)."""
 
 
 def log_file(log_dir: Path) -> Path:

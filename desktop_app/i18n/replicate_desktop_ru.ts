@@ -61,78 +61,22 @@
     </message>
 </context>
 <context>
-    <name>AppController</name>
-    <message>
-        <source>not set</source>
-        <translation>не задан</translation>
-    </message>
+    <name>AccountView</name>
     <message>
         <source>Not connected</source>
         <translation>Не подключено</translation>
     </message>
     <message>
-        <source>Attach an image</source>
-        <translation>Прикрепить изображение</translation>
-    </message>
-    <message>
-        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
-        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
-    </message>
-    <message>
-        <source>{} takes no image input; choose a vision or image-editing model first.</source>
-        <translation>{} не принимает изображения; сначала выберите модель компьютерного зрения или редактирования изображений.</translation>
-    </message>
-    <message>
-        <source>Attached {} (sent as “{}” with your next message)</source>
-        <translation>Прикреплено: {} (будет отправлено как «{}» со следующим сообщением)</translation>
-    </message>
-    <message>
-        <source>Some parameters need fixing first — {}</source>
-        <translation>Сначала исправьте параметры — {}</translation>
-    </message>
-    <message>
-        <source>Nothing was sent: the outputs could not be kept. {}</source>
-        <translation>Ничего не отправлено: результаты негде сохранить. {}</translation>
-    </message>
-    <message>
-        <source>Stopped; the prediction was canceled on Replicate.</source>
-        <translation>Остановлено; запуск отменён на Replicate.</translation>
-    </message>
-    <message>
-        <source>Saved {}</source>
-        <translation>Сохранено: {}</translation>
-    </message>
-    <message>
-        <source>Output file: {} ({}) — in the viewer, with Save and Open</source>
-        <translation>Выходной файл: {} ({}) — в просмотрщике, с кнопками «Сохранить» и «Открыть»</translation>
-    </message>
-    <message>
-        <source>Model changed to {}</source>
-        <translation>Модель изменена на {}</translation>
-    </message>
-    <message>
         <source>Checking token…</source>
         <translation>Проверка токена…</translation>
     </message>
-    <message numerus="yes">
-        <source>Recovered %n result(s) that finished while the app was closed.</source>
-        <translation>
-            <numerusform>Восстановлен %n результат, завершённый, пока приложение было закрыто.</numerusform>
-            <numerusform>Восстановлено %n результата, завершённых, пока приложение было закрыто.</numerusform>
-            <numerusform>Восстановлено %n результатов, завершённых, пока приложение было закрыто.</numerusform>
-        </translation>
-    </message>
     <message>
-        <source>saved in {}</source>
-        <translation>сохранён в {}</translation>
+        <source>Settings could not be saved: {}</source>
+        <translation>Не удалось сохранить настройки: {}</translation>
     </message>
     <message>
         <source>Signed in as {}</source>
         <translation>Вход выполнен: {}</translation>
-    </message>
-    <message>
-        <source>The token could not be stored: {}</source>
-        <translation>Не удалось сохранить токен: {}</translation>
     </message>
     <message>
         <source>Token refused</source>
@@ -143,12 +87,55 @@
         <translation>Не удалось проверить токен</translation>
     </message>
     <message>
+        <source>The token could not be stored: {}</source>
+        <translation>Не удалось сохранить токен: {}</translation>
+    </message>
+    <message>
         <source>environment variable REPLICATE_API_TOKEN</source>
         <translation>переменная окружения REPLICATE_API_TOKEN</translation>
     </message>
     <message>
-        <source>Settings could not be saved: {}</source>
-        <translation>Не удалось сохранить настройки: {}</translation>
+        <source>saved in {}</source>
+        <translation>сохранён в {}</translation>
+    </message>
+    <message>
+        <source>not set</source>
+        <translation>не задана</translation>
+    </message>
+</context>
+<context>
+    <name>AppController</name>
+    <message>
+        <source>Stop the running reply before opening another conversation.</source>
+        <translation>Остановите текущий ответ, прежде чем открывать другой чат.</translation>
+    </message>
+    <message>
+        <source>Stopped; the prediction was canceled on Replicate.</source>
+        <translation>Остановлено; запуск отменён на Replicate.</translation>
+    </message>
+    <message>
+        <source>This reply was interrupted before it finished.</source>
+        <translation>Этот ответ был прерван, не закончившись.</translation>
+    </message>
+    <message>
+        <source>Saved {}</source>
+        <translation>Сохранено: {}</translation>
+    </message>
+    <message>
+        <source>The history could not be saved: {0}</source>
+        <translation>Не удалось сохранить историю: {0}</translation>
+    </message>
+    <message>
+        <source>Output file: {} ({}) — in the viewer, with Save and Open</source>
+        <translation>Выходной файл: {} ({}) — в просмотрщике, с кнопками «Сохранить» и «Открыть»</translation>
+    </message>
+    <message numerus="yes">
+        <source>Recovered %n result(s) that finished while the app was closed.</source>
+        <translation>
+            <numerusform>Восстановлен %n результат, завершённый, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результата, завершённых, пока приложение было закрыто.</numerusform>
+            <numerusform>Восстановлено %n результатов, завершённых, пока приложение было закрыто.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -177,39 +164,26 @@
     </message>
 </context>
 <context>
+    <name>ChainBar</name>
+    <message numerus="yes">
+        <source>%n more</source>
+        <translation>
+            <numerusform>ещё %n</numerusform>
+            <numerusform>ещё %n</numerusform>
+            <numerusform>ещё %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Made from:</source>
+        <translation>Сделано из:</translation>
+    </message>
+    <message>
+        <source>Each step was made from the one after it; click one to show it.</source>
+        <translation>Каждый шаг сделан из следующего за ним; щёлкните шаг, чтобы его показать.</translation>
+    </message>
+</context>
+<context>
     <name>ChatPane</name>
-    <message>
-        <source>Stop</source>
-        <translation>Стоп</translation>
-    </message>
-    <message>
-        <source>Send</source>
-        <translation>Отправить</translation>
-    </message>
-    <message>
-        <source>Stop the reply (Esc)</source>
-        <translation>Остановить ответ (Esc)</translation>
-    </message>
-    <message>
-        <source>Send the prompt (Enter)</source>
-        <translation>Отправить запрос (Enter)</translation>
-    </message>
-    <message>
-        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
-        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
-    </message>
-    <message>
-        <source>Attach…</source>
-        <translation>Прикрепить…</translation>
-    </message>
-    <message>
-        <source>Attach an image for models that take one (vision models, editors)</source>
-        <translation>Прикрепить изображение для моделей, которые его принимают (зрение, редакторы)</translation>
-    </message>
-    <message>
-        <source>Attach an image</source>
-        <translation>Прикрепить изображение</translation>
-    </message>
     <message>
         <source>Copy</source>
         <translation>Копировать</translation>
@@ -225,14 +199,6 @@
     <message>
         <source>Select all</source>
         <translation>Выделить всё</translation>
-    </message>
-    <message>
-        <source>Type a prompt first</source>
-        <translation>Сначала введите запрос</translation>
-    </message>
-    <message>
-        <source>A reply is still coming: press Stop (Esc) first</source>
-        <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
     </message>
 </context>
 <context>
@@ -327,6 +293,49 @@
     </message>
 </context>
 <context>
+    <name>Composer</name>
+    <message>
+        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
+        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>Отправить</translation>
+    </message>
+    <message>
+        <source>Send the prompt (Enter)</source>
+        <translation>Отправить запрос (Enter)</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>Стоп</translation>
+    </message>
+    <message>
+        <source>Attach…</source>
+        <translation>Прикрепить…</translation>
+    </message>
+    <message>
+        <source>Attach an image for models that take one (vision models, editors)</source>
+        <translation>Прикрепить изображение для моделей, которые его принимают (зрение, редакторы)</translation>
+    </message>
+    <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
+        <source>Stop the reply (Esc)</source>
+        <translation>Остановить ответ (Esc)</translation>
+    </message>
+    <message>
+        <source>Type a prompt first</source>
+        <translation>Сначала введите запрос</translation>
+    </message>
+    <message>
+        <source>A reply is still coming: press Stop (Esc) first</source>
+        <translation>Ответ ещё не закончен: сначала нажмите «Стоп» (Esc)</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>The details are on the clipboard.</source>
@@ -386,6 +395,152 @@
     </message>
 </context>
 <context>
+    <name>DeleteBar</name>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Delete “{0}”? The conversation and its images will be deleted from this computer.</source>
+        <translation>Удалить «{0}»? Чат и его изображения будут удалены с этого компьютера.</translation>
+    </message>
+</context>
+<context>
+    <name>DestinationPage</name>
+    <message>
+        <source>Train into one of my models</source>
+        <translation>Обучить в одну из моих моделей</translation>
+    </message>
+    <message>
+        <source>Create a new private model</source>
+        <translation>Создать новую приватную модель</translation>
+    </message>
+    <message>
+        <source>your-user/model-name</source>
+        <translation>ваш-логин/имя-модели</translation>
+    </message>
+    <message>
+        <source>Name:</source>
+        <translation>Имя:</translation>
+    </message>
+    <message>
+        <source>Hardware to run it on:</source>
+        <translation>Оборудование для запуска:</translation>
+    </message>
+    <message>
+        <source>Description:</source>
+        <translation>Описание:</translation>
+    </message>
+    <message>
+        <source>The name is checked with Replicate before anything is created or paid for.</source>
+        <translation>Имя проверяется в Replicate до того, как что-либо будет создано или оплачено.</translation>
+    </message>
+</context>
+<context>
+    <name>DetailPane</name>
+    <message>
+        <source>(no prompt)</source>
+        <translation>(без запроса)</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>{0}
+Plays in your system&apos;s player.</source>
+        <translation>{0}
+Воспроизводится в системном проигрывателе.</translation>
+    </message>
+    <message>
+        <source>Open with system player</source>
+        <translation>Открыть в системном проигрывателе</translation>
+    </message>
+    <message>
+        <source>Open with default app</source>
+        <translation>Открыть в приложении по умолчанию</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Версия</translation>
+    </message>
+    <message>
+        <source>Run time</source>
+        <translation>Время работы</translation>
+    </message>
+    <message>
+        <source>{0:.1f} s</source>
+        <translation>{0:.1f} с</translation>
+    </message>
+    <message>
+        <source>Prediction</source>
+        <translation>Предсказание</translation>
+    </message>
+    <message>
+        <source>Close the details</source>
+        <translation>Закрыть подробности</translation>
+    </message>
+    <message>
+        <source>Parameter</source>
+        <translation>Параметр</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Значение</translation>
+    </message>
+    <message>
+        <source>Use these settings again</source>
+        <translation>Использовать эти настройки снова</translation>
+    </message>
+    <message>
+        <source>Open conversation</source>
+        <translation>Открыть беседу</translation>
+    </message>
+</context>
+<context>
+    <name>EntryActions</name>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>Переименовать</translation>
+    </message>
+    <message>
+        <source>Use these settings again</source>
+        <translation>Повторить с этими настройками</translation>
+    </message>
+    <message>
+        <source>Copy parameters</source>
+        <translation>Копировать параметры</translation>
+    </message>
+    <message>
+        <source>Export as Markdown…</source>
+        <translation>Экспорт в Markdown…</translation>
+    </message>
+    <message>
+        <source>Export as JSON…</source>
+        <translation>Экспорт в JSON…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>Импорт…</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation>Удалить…</translation>
+    </message>
+</context>
+<context>
     <name>EnumEditor</name>
     <message>
         <source>Not set</source>
@@ -401,6 +556,14 @@
     <message>
         <source>Something unexpected went wrong ({0}). The details are in the log.</source>
         <translation>Произошла непредвиденная ошибка ({0}). Подробности — в журнале.</translation>
+    </message>
+    <message>
+        <source>Some parameters need fixing first — {}</source>
+        <translation>Сначала исправьте параметры — {}</translation>
+    </message>
+    <message>
+        <source>Nothing was sent: the outputs could not be kept. {}</source>
+        <translation>Ничего не отправлено: результаты негде сохранить. {}</translation>
     </message>
     <message>
         <source>No Replicate API token is set. Create one at {0} and set REPLICATE_API_TOKEN (or paste it in Settings).</source>
@@ -526,46 +689,264 @@
     </message>
 </context>
 <context>
-    <name>HistoryActions</name>
+    <name>GalleryCell</name>
     <message>
-        <source>Stop the running reply before opening another conversation.</source>
-        <translation>Остановите текущий ответ, прежде чем открывать другой чат.</translation>
+        <source>Video</source>
+        <translation>Видео</translation>
     </message>
     <message>
-        <source>Export as Markdown into folder</source>
-        <translation>Экспорт в Markdown: выберите папку</translation>
+        <source>Audio</source>
+        <translation>Аудио</translation>
     </message>
     <message>
-        <source>Export as JSON</source>
-        <translation>Экспорт в JSON</translation>
+        <source>Image</source>
+        <translation>Изображение</translation>
     </message>
     <message>
-        <source>JSON (*.json)</source>
-        <translation>JSON (*.json)</translation>
+        <source>File</source>
+        <translation>Файл</translation>
     </message>
     <message>
-        <source>Import a conversation</source>
-        <translation>Импорт чата</translation>
+        <source>Cannot show</source>
+        <translation>Не удаётся показать</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryFilterBar</name>
+    <message>
+        <source>All models</source>
+        <translation>Все модели</translation>
     </message>
     <message>
-        <source>Replicate Desktop export (*.json)</source>
-        <translation>Экспорт Replicate Desktop (*.json)</translation>
+        <source>{0} ({1})</source>
+        <translation>{0} ({1})</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n output(s)</source>
+        <translation>
+            <numerusform>%n результат</numerusform>
+            <numerusform>%n результата</numerusform>
+            <numerusform>%n результатов</numerusform>
+        </translation>
     </message>
     <message>
-        <source>Exported to {}</source>
-        <translation>Экспортировано в {}</translation>
+        <source>Search prompts</source>
+        <translation>Поиск по запросам</translation>
     </message>
     <message>
-        <source>Parameters copied to the clipboard.</source>
-        <translation>Параметры скопированы в буфер обмена.</translation>
+        <source>Model</source>
+        <translation>Модель</translation>
     </message>
     <message>
-        <source>This conversation has no generation to reuse yet.</source>
-        <translation>В этом чате пока нет генерации, которую можно повторить.</translation>
+        <source>Kind</source>
+        <translation>Тип</translation>
     </message>
     <message>
-        <source>This reply was interrupted before it finished.</source>
-        <translation>Этот ответ был прерван, не закончившись.</translation>
+        <source>All kinds</source>
+        <translation>Все типы</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Изображения</translation>
+    </message>
+    <message>
+        <source>Videos</source>
+        <translation>Видео</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Аудио</translation>
+    </message>
+    <message>
+        <source>Other files</source>
+        <translation>Другие файлы</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Дата</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>За всё время</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Сегодня</translation>
+    </message>
+    <message>
+        <source>Past 7 days</source>
+        <translation>За 7 дней</translation>
+    </message>
+    <message>
+        <source>Past 30 days</source>
+        <translation>За 30 дней</translation>
+    </message>
+    <message>
+        <source>Past year</source>
+        <translation>За год</translation>
+    </message>
+    <message>
+        <source>Between…</source>
+        <translation>Между датами…</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>С</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>По</translation>
+    </message>
+    <message>
+        <source>★ Favourites</source>
+        <translation>★ Избранное</translation>
+    </message>
+    <message>
+        <source>Show only favourites</source>
+        <translation>Показывать только избранное</translation>
+    </message>
+    <message>
+        <source>Hide rejected</source>
+        <translation>Скрыть отклонённые</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>Порядок</translation>
+    </message>
+    <message>
+        <source>Newest first</source>
+        <translation>Сначала новые</translation>
+    </message>
+    <message>
+        <source>Oldest first</source>
+        <translation>Сначала старые</translation>
+    </message>
+    <message>
+        <source>By model</source>
+        <translation>По модели</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryGrid</name>
+    <message>
+        <source>The gallery could not be read: {0}</source>
+        <translation>Не удалось прочитать галерею: {0}</translation>
+    </message>
+    <message>
+        <source>(no prompt)</source>
+        <translation>(без запроса)</translation>
+    </message>
+    <message>
+        <source>favourite</source>
+        <translation>избранное</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>отклонено</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Favourite</source>
+        <translation>В избранное</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Отклонить</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Копировать</translation>
+    </message>
+    <message>
+        <source>Export to folder…</source>
+        <translation>Экспортировать в папку…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Select all</source>
+        <translation>Выделить всё</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryPresenter</name>
+    <message>
+        <source>No outputs yet. Pictures, videos and sounds you generate are kept here.</source>
+        <translation>Результатов пока нет. Здесь хранятся созданные вами изображения, видео и звуки.</translation>
+    </message>
+    <message>
+        <source>Nothing matches these filters.</source>
+        <translation>Ничего не подходит под эти фильтры.</translation>
+    </message>
+    <message>
+        <source>Cannot show this picture: {0}</source>
+        <translation>Не удаётся показать это изображение: {0}</translation>
+    </message>
+    <message>
+        <source>The settings are in the main window, ready to run.</source>
+        <translation>Настройки перенесены в главное окно и готовы к запуску.</translation>
+    </message>
+    <message>
+        <source>The file is missing: {0}</source>
+        <translation>Файл отсутствует: {0}</translation>
+    </message>
+    <message>
+        <source>No program on this system opens {0}.</source>
+        <translation>В системе нет программы, которая открывает {0}.</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryThumbnails</name>
+    <message>
+        <source>the file is missing</source>
+        <translation>файл отсутствует</translation>
+    </message>
+    <message>
+        <source>not a picture Qt can read</source>
+        <translation>это не изображение, которое может прочитать Qt</translation>
+    </message>
+    <message>
+        <source>damaged</source>
+        <translation>файл повреждён</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryWindow</name>
+    <message>
+        <source>Something went wrong ({0}).</source>
+        <translation>Что-то пошло не так ({0}).</translation>
+    </message>
+    <message>
+        <source>Gallery — Replicate Desktop</source>
+        <translation>Галерея — Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>Search prompts</source>
+        <translation>Поиск по запросам</translation>
+    </message>
+    <message>
+        <source>Close the details</source>
+        <translation>Закрыть подробности</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryWiring</name>
+    <message>
+        <source>&amp;Gallery</source>
+        <translation>&amp;Галерея</translation>
+    </message>
+    <message>
+        <source>Every kept output, from every conversation</source>
+        <translation>Все сохранённые результаты из всех бесед</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Вид</translation>
     </message>
 </context>
 <context>
@@ -599,13 +980,6 @@
     </message>
 </context>
 <context>
-    <name>HistoryRecorder</name>
-    <message>
-        <source>The history could not be saved: {0}</source>
-        <translation>Не удалось сохранить историю: {0}</translation>
-    </message>
-</context>
-<context>
     <name>HistorySidebar</name>
     <message>
         <source>History</source>
@@ -634,50 +1008,6 @@
     <message>
         <source>Conversations</source>
         <translation>Чаты</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Отмена</translation>
-    </message>
-    <message>
-        <source>Delete</source>
-        <translation>Удалить</translation>
-    </message>
-    <message>
-        <source>Open</source>
-        <translation>Открыть</translation>
-    </message>
-    <message>
-        <source>Rename</source>
-        <translation>Переименовать</translation>
-    </message>
-    <message>
-        <source>Use these settings again</source>
-        <translation>Повторить с этими настройками</translation>
-    </message>
-    <message>
-        <source>Copy parameters</source>
-        <translation>Копировать параметры</translation>
-    </message>
-    <message>
-        <source>Export as Markdown…</source>
-        <translation>Экспорт в Markdown…</translation>
-    </message>
-    <message>
-        <source>Export as JSON…</source>
-        <translation>Экспорт в JSON…</translation>
-    </message>
-    <message>
-        <source>Import…</source>
-        <translation>Импорт…</translation>
-    </message>
-    <message>
-        <source>Delete…</source>
-        <translation>Удалить…</translation>
-    </message>
-    <message>
-        <source>Delete “{0}”? The conversation and its images will be deleted from this computer.</source>
-        <translation>Удалить «{0}»? Чат и его изображения будут удалены с этого компьютера.</translation>
     </message>
     <message>
         <source>Could not read the history.
@@ -734,6 +1064,41 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Yesterday</source>
         <translation>Вчера</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryView</name>
+    <message>
+        <source>Export as Markdown into folder</source>
+        <translation>Экспорт в Markdown: выберите папку</translation>
+    </message>
+    <message>
+        <source>Export as JSON</source>
+        <translation>Экспорт в JSON</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Import a conversation</source>
+        <translation>Импорт чата</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop export (*.json)</source>
+        <translation>Экспорт Replicate Desktop (*.json)</translation>
+    </message>
+    <message>
+        <source>Exported to {}</source>
+        <translation>Экспортировано в {}</translation>
+    </message>
+    <message>
+        <source>This conversation has no generation to reuse yet.</source>
+        <translation>В этом чате пока нет генерации, которую можно повторить.</translation>
+    </message>
+    <message>
+        <source>Parameters copied to the clipboard.</source>
+        <translation>Параметры скопированы в буфер обмена.</translation>
     </message>
 </context>
 <context>
@@ -988,6 +1353,17 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>InlinePlayer</name>
+    <message>
+        <source>Play</source>
+        <translation>Воспроизвести</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Пауза</translation>
+    </message>
+</context>
+<context>
     <name>Languages</name>
     <message>
         <source>System default</source>
@@ -1049,6 +1425,10 @@ Your chats and images will be listed here.</source>
         <translation>&amp;Копировать изображение</translation>
     </message>
     <message>
+        <source>&amp;Paste picture</source>
+        <translation>Вст&amp;авить картинку</translation>
+    </message>
+    <message>
         <source>&amp;Settings…</source>
         <translation>&amp;Настройки…</translation>
     </message>
@@ -1071,6 +1451,112 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Focus prompt</source>
         <translation>Перейти к запросу</translation>
+    </message>
+</context>
+<context>
+    <name>MaskCanvas</name>
+    <message>
+        <source>Invert</source>
+        <translation>Инверсия</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Очистка</translation>
+    </message>
+    <message>
+        <source>Erase</source>
+        <translation>Стирание</translation>
+    </message>
+    <message>
+        <source>Paint</source>
+        <translation>Мазок</translation>
+    </message>
+</context>
+<context>
+    <name>MaskPainter</name>
+    <message>
+        <source>Paint a mask</source>
+        <translation>Рисование маски</translation>
+    </message>
+    <message>
+        <source>Brush</source>
+        <translation>Кисть</translation>
+    </message>
+    <message>
+        <source>Paint what the model may change</source>
+        <translation>Закрасьте то, что модель может изменить</translation>
+    </message>
+    <message>
+        <source>Eraser</source>
+        <translation>Ластик</translation>
+    </message>
+    <message>
+        <source>Erase paint: the model keeps these parts</source>
+        <translation>Стереть краску: эти места модель сохранит</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Размер</translation>
+    </message>
+    <message>
+        <source>Brush size</source>
+        <translation>Размер кисти</translation>
+    </message>
+    <message>
+        <source> px</source>
+        <translation> пикс.</translation>
+    </message>
+    <message>
+        <source>Undo</source>
+        <translation>Отменить</translation>
+    </message>
+    <message>
+        <source>Take back the last stroke, invert or clear</source>
+        <translation>Отменить последний мазок, инверсию или очистку</translation>
+    </message>
+    <message>
+        <source>Redo</source>
+        <translation>Повторить</translation>
+    </message>
+    <message>
+        <source>Do again what was taken back</source>
+        <translation>Вернуть отменённое</translation>
+    </message>
+    <message>
+        <source>Invert</source>
+        <translation>Инвертировать</translation>
+    </message>
+    <message>
+        <source>Paint what is not painted, and the reverse</source>
+        <translation>Закрасить незакрашенное и наоборот</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>Очистить</translation>
+    </message>
+    <message>
+        <source>Remove all the paint</source>
+        <translation>Стереть всю краску</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>Вписать</translation>
+    </message>
+    <message>
+        <source>Show the whole picture</source>
+        <translation>Показать картинку целиком</translation>
+    </message>
+    <message>
+        <source>Paint over what the model should change. Wheel: zoom · middle button or Space + drag: pan · [ and ]: brush size</source>
+        <translation>Закрасьте то, что модель должна изменить. Колесо: масштаб · средняя кнопка или Пробел + перетаскивание: сдвиг · [ и ]: размер кисти</translation>
+    </message>
+    <message>
+        <source>Use mask</source>
+        <translation>Использовать маску</translation>
+    </message>
+    <message>
+        <source>{0} % of the picture painted</source>
+        <translation>Закрашено {0} % картинки</translation>
     </message>
 </context>
 <context>
@@ -1303,6 +1789,29 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>ModelView</name>
+    <message>
+        <source>{} takes no image input; choose a vision or image-editing model first.</source>
+        <translation>{} не принимает изображения; сначала выберите модель компьютерного зрения или редактирования изображений.</translation>
+    </message>
+    <message>
+        <source>Attached {} (sent as “{}” with your next message)</source>
+        <translation>Прикреплено: {} (будет отправлено как «{}» со следующим сообщением)</translation>
+    </message>
+    <message>
+        <source>Model changed to {}</source>
+        <translation>Модель изменена на {}</translation>
+    </message>
+    <message>
+        <source>Attach an image</source>
+        <translation>Прикрепить изображение</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</source>
+        <translation>Изображения (*.png *.jpg *.jpeg *.webp *.gif *.bmp)</translation>
+    </message>
+</context>
+<context>
     <name>NumberEditor</name>
     <message>
         <source>Not set</source>
@@ -1358,6 +1867,337 @@ Your chats and images will be listed here.</source>
     <message>
         <source>The JSON must be an object, like {&quot;name&quot;: &quot;value&quot;}.</source>
         <translation>JSON должен быть объектом, например {&quot;name&quot;: &quot;value&quot;}.</translation>
+    </message>
+</context>
+<context>
+    <name>PhotosPage</name>
+    <message>
+        <source>Photos from this computer</source>
+        <translation>Фотографии с этого компьютера</translation>
+    </message>
+    <message>
+        <source>The URL of a zip of photos</source>
+        <translation>URL zip-архива с фотографиями</translation>
+    </message>
+    <message>
+        <source>Choose a folder…</source>
+        <translation>Выбрать папку…</translation>
+    </message>
+    <message>
+        <source>Choose files…</source>
+        <translation>Выбрать файлы…</translation>
+    </message>
+    <message>
+        <source>Photos larger than 2048 pixels are made smaller (JPEG) before packing, so the zip stays under Replicate&apos;s 100 MB upload limit; a .txt file beside a photo is its caption.</source>
+        <translation>Фотографии больше 2048 пикселей уменьшаются (JPEG) перед упаковкой, чтобы архив не превышал лимит загрузки Replicate в 100 МБ; файл .txt рядом с фотографией — её подпись.</translation>
+    </message>
+</context>
+<context>
+    <name>PictureActions</name>
+    <message>
+        <source>Use as input</source>
+        <translation>Сделать входом модели</translation>
+    </message>
+    <message>
+        <source>Put this image into the chosen model&apos;s image input</source>
+        <translation>Подставить это изображение во вход выбранной модели</translation>
+    </message>
+    <message>
+        <source>Paint a mask…</source>
+        <translation>Нарисовать маску…</translation>
+    </message>
+    <message>
+        <source>Paint what the chosen model should change in this image</source>
+        <translation>Закрасить то, что выбранная модель должна изменить в этом изображении</translation>
+    </message>
+    <message>
+        <source>Send to…</source>
+        <translation>Отправить в…</translation>
+    </message>
+    <message>
+        <source>Run this image through another model in one step</source>
+        <translation>Обработать это изображение другой моделью за один шаг</translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation>Использовать</translation>
+    </message>
+    <message>
+        <source>Use this image as an input, paint a mask over it, or send it to another model</source>
+        <translation>Сделать изображение входом модели, нарисовать на нём маску или отправить его в другую модель</translation>
+    </message>
+</context>
+<context>
+    <name>PictureBar</name>
+    <message>
+        <source>Restore model and settings</source>
+        <translation>Восстановить модель и настройки</translation>
+    </message>
+    <message>
+        <source>Paint a mask…</source>
+        <translation>Нарисовать маску…</translation>
+    </message>
+    <message>
+        <source>Use as input for {0}</source>
+        <translation>Сделать входом {0}</translation>
+    </message>
+    <message>
+        <source>Use as input for…</source>
+        <translation>Сделать входом модели…</translation>
+    </message>
+    <message>
+        <source>Other models…</source>
+        <translation>Другие модели…</translation>
+    </message>
+    <message>
+        <source>Picture brought in</source>
+        <translation>Добавленная картинка</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Закрыть</translation>
+    </message>
+</context>
+<context>
+    <name>PictureTexts</name>
+    <message>
+        <source>This picture carries no generation settings.</source>
+        <translation>В этой картинке нет настроек генерации.</translation>
+    </message>
+    <message>
+        <source>Made with {0}, model {1}</source>
+        <translation>Сделано в {0}, модель {1}</translation>
+    </message>
+    <message>
+        <source>Made with {0}</source>
+        <translation>Сделано в {0}</translation>
+    </message>
+    <message>
+        <source>Prompt: {0}</source>
+        <translation>Запрос: {0}</translation>
+    </message>
+    <message>
+        <source>Restores: {0}</source>
+        <translation>Восстановится: {0}</translation>
+    </message>
+    <message>
+        <source>Not used (this model has no such input, or refuses the value): {0}</source>
+        <translation>Не пригодится (у модели нет такого входа или она не примет значение): {0}</translation>
+    </message>
+    <message>
+        <source>Choose {0} and put the picture&apos;s prompt and settings in its form</source>
+        <translation>Выбрать {0} и перенести запрос и настройки картинки в её форму</translation>
+    </message>
+    <message>
+        <source>Restored the settings for {0}; not used: {1}.</source>
+        <translation>Настройки для {0} восстановлены; не пригодились: {1}.</translation>
+    </message>
+    <message>
+        <source>Restored the settings for {0}.</source>
+        <translation>Настройки для {0} восстановлены.</translation>
+    </message>
+    <message>
+        <source>The settings go into {0}&apos;s form as soon as its inputs are loaded.</source>
+        <translation>Настройки попадут в форму {0}, как только загрузятся её входы.</translation>
+    </message>
+    <message>
+        <source>{0} goes to “{1}” of {2} with your next message.</source>
+        <translation>{0} уйдёт во вход «{1}» модели {2} со следующим сообщением.</translation>
+    </message>
+    <message>
+        <source>{0} goes to {1}&apos;s image input as soon as its inputs are loaded.</source>
+        <translation>{0} попадёт во вход изображения {1}, как только загрузятся её входы.</translation>
+    </message>
+    <message>
+        <source>The mask goes to “{0}” of {1} with your next message, and stays for retries.</source>
+        <translation>Маска уйдёт во вход «{0}» модели {1} со следующим сообщением и останется для повторов.</translation>
+    </message>
+    <message>
+        <source>{0} takes no picture; choose a model that does.</source>
+        <translation>{0} не принимает картинки; выберите модель, которая принимает.</translation>
+    </message>
+    <message>
+        <source>This cannot go to {0}: {1}</source>
+        <translation>Это нельзя отправить в {0}: {1}</translation>
+    </message>
+    <message>
+        <source>{0} has no mask input; choose an inpainting model to paint a mask for.</source>
+        <translation>У {0} нет входа для маски; выберите модель для дорисовки (inpainting).</translation>
+    </message>
+    <message>
+        <source>The inputs of {0} are not loaded yet; try again in a moment.</source>
+        <translation>Входы {0} ещё не загружены; попробуйте через мгновение.</translation>
+    </message>
+    <message>
+        <source>The mask was kept, but {0}&apos;s form is no longer shown; choose it again.</source>
+        <translation>Маска сохранена, но форма {0} уже не показана; выберите эту модель снова.</translation>
+    </message>
+    <message>
+        <source>The form&apos;s “{0}” field cannot take {1}.</source>
+        <translation>Поле формы «{0}» не принимает {1}.</translation>
+    </message>
+    <message>
+        <source>{0} is not a picture this app can read (PNG, JPEG, WebP, GIF…).</source>
+        <translation>{0} — не картинка, которую может прочитать приложение (PNG, JPEG, WebP, GIF…).</translation>
+    </message>
+    <message>
+        <source>{0} cannot be read: {1}</source>
+        <translation>Не удаётся прочитать {0}: {1}</translation>
+    </message>
+    <message>
+        <source>The picture could not be kept for the run: {0}</source>
+        <translation>Не удалось сохранить картинку для запуска: {0}</translation>
+    </message>
+    <message>
+        <source>The clipboard holds no picture.</source>
+        <translation>В буфере обмена нет картинки.</translation>
+    </message>
+    <message>
+        <source>Only files on this computer and pictures can be brought in; save the picture first.</source>
+        <translation>Добавить можно только файлы с этого компьютера и картинки; сначала сохраните картинку.</translation>
+    </message>
+</context>
+<context>
+    <name>PresetsMenu</name>
+    <message>
+        <source>The preset could not be applied: {0}</source>
+        <translation>Не удалось применить набор: {0}</translation>
+    </message>
+    <message>
+        <source>Applied “{0}”; this model no longer has: {1}.</source>
+        <translation>Набор «{0}» применён; у модели больше нет: {1}.</translation>
+    </message>
+    <message>
+        <source>Applied “{0}”.</source>
+        <translation>Набор «{0}» применён.</translation>
+    </message>
+    <message>
+        <source>The preset could not be saved: {0}</source>
+        <translation>Не удалось сохранить набор: {0}</translation>
+    </message>
+    <message>
+        <source>Saved “{0}” without {1} (files and secrets stay out of presets).</source>
+        <translation>Набор «{0}» сохранён без {1} (файлы и секреты в наборы не попадают).</translation>
+    </message>
+    <message>
+        <source>Saved “{0}”.</source>
+        <translation>Набор «{0}» сохранён.</translation>
+    </message>
+    <message>
+        <source>Renamed “{0}” to “{1}”.</source>
+        <translation>Набор «{0}» переименован в «{1}».</translation>
+    </message>
+    <message>
+        <source>Deleted “{0}”.</source>
+        <translation>Набор «{0}» удалён.</translation>
+    </message>
+    <message>
+        <source>“{0}” no longer starts the form.</source>
+        <translation>Форма больше не начинается с набора «{0}».</translation>
+    </message>
+    <message>
+        <source>“{0}” now starts this model&apos;s form.</source>
+        <translation>Теперь форма этой модели начинается с набора «{0}».</translation>
+    </message>
+    <message>
+        <source>The presets could not be exported: {0}</source>
+        <translation>Не удалось экспортировать наборы: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n preset(s) to {0}.</source>
+        <translation>
+            <numerusform>Экспортирован %n набор в {0}.</numerusform>
+            <numerusform>Экспортировано %n набора в {0}.</numerusform>
+            <numerusform>Экспортировано %n наборов в {0}.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The presets could not be imported: {0}</source>
+        <translation>Не удалось импортировать наборы: {0}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n preset(s).</source>
+        <translation>
+            <numerusform>Импортирован %n набор.</numerusform>
+            <numerusform>Импортировано %n набора.</numerusform>
+            <numerusform>Импортировано %n наборов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Skipped: {0}.</source>
+        <translation>Пропущено: {0}.</translation>
+    </message>
+    <message>
+        <source>Save preset</source>
+        <translation>Сохранить набор</translation>
+    </message>
+    <message>
+        <source>Name of the preset:</source>
+        <translation>Название набора:</translation>
+    </message>
+    <message>
+        <source>Rename preset</source>
+        <translation>Переименовать набор</translation>
+    </message>
+    <message>
+        <source>New name of “{0}”:</source>
+        <translation>Новое название набора «{0}»:</translation>
+    </message>
+    <message>
+        <source>Export presets</source>
+        <translation>Экспорт наборов</translation>
+    </message>
+    <message>
+        <source>Import presets</source>
+        <translation>Импорт наборов</translation>
+    </message>
+    <message>
+        <source>Presets</source>
+        <translation>Наборы</translation>
+    </message>
+    <message>
+        <source>Save the values of this form under a name, and use them again</source>
+        <translation>Сохранить значения этой формы под именем и использовать их снова</translation>
+    </message>
+    <message>
+        <source>No presets for this model yet</source>
+        <translation>У этой модели пока нет наборов</translation>
+    </message>
+    <message>
+        <source>{0} (default)</source>
+        <translation>{0} (по умолчанию)</translation>
+    </message>
+    <message>
+        <source>Save values as…</source>
+        <translation>Сохранить значения как…</translation>
+    </message>
+    <message>
+        <source>Update “{0}”</source>
+        <translation>Обновить «{0}»</translation>
+    </message>
+    <message>
+        <source>Rename “{0}”…</source>
+        <translation>Переименовать «{0}»…</translation>
+    </message>
+    <message>
+        <source>Delete “{0}”</source>
+        <translation>Удалить «{0}»</translation>
+    </message>
+    <message>
+        <source>Stop starting the form with “{0}”</source>
+        <translation>Не начинать форму с «{0}»</translation>
+    </message>
+    <message>
+        <source>Start the form with “{0}”</source>
+        <translation>Начинать форму с «{0}»</translation>
+    </message>
+    <message>
+        <source>Export this model&apos;s presets…</source>
+        <translation>Экспортировать наборы этой модели…</translation>
+    </message>
+    <message>
+        <source>Import presets…</source>
+        <translation>Импортировать наборы…</translation>
     </message>
 </context>
 <context>
@@ -1464,6 +2304,88 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Keep this seed for the next runs; unlocked, each run gets a new random seed</source>
         <translation>Оставить этот сид для следующих запусков; без закрепления каждый запуск получает новый случайный сид</translation>
+    </message>
+</context>
+<context>
+    <name>SelectionActions</name>
+    <message numerus="yes">
+        <source>Restored %n output(s).</source>
+        <translation>
+            <numerusform>Восстановлен %n результат.</numerusform>
+            <numerusform>Восстановлено %n результата.</numerusform>
+            <numerusform>Восстановлено %n результатов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Too late to undo: those files are gone.</source>
+        <translation>Слишком поздно для отмены: эти файлы уже удалены.</translation>
+    </message>
+    <message>
+        <source>Copied the picture.</source>
+        <translation>Изображение скопировано.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n file path(s).</source>
+        <translation>
+            <numerusform>Скопирован %n путь к файлу.</numerusform>
+            <numerusform>Скопировано %n пути к файлам.</numerusform>
+            <numerusform>Скопировано %n путей к файлам.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Select the outputs to export first.</source>
+        <translation>Сначала выделите результаты для экспорта.</translation>
+    </message>
+    <message>
+        <source>Export the selection into folder</source>
+        <translation>Экспортировать выделенное в папку</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n file(s) to {0}.</source>
+        <translation>
+            <numerusform>Экспортирован %n файл в {0}.</numerusform>
+            <numerusform>Экспортировано %n файла в {0}.</numerusform>
+            <numerusform>Экспортировано %n файлов в {0}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SendToFlow</name>
+    <message>
+        <source>Only outputs kept in the history can be sent on; this one is not.</source>
+        <translation>Дальше можно отправить только результаты, сохранённые в истории; этот не сохранён.</translation>
+    </message>
+    <message>
+        <source>Your models that take a picture</source>
+        <translation>Ваши модели, принимающие картинку</translation>
+    </message>
+    <message>
+        <source>None known yet: choose a model once to learn its inputs</source>
+        <translation>Пока неизвестны: выберите модель хотя бы раз, чтобы узнать её входы</translation>
+    </message>
+    <message>
+        <source>Upscale and remove the background</source>
+        <translation>Увеличение и удаление фона</translation>
+    </message>
+    <message>
+        <source>Sending the picture to {0}…</source>
+        <translation>Картинка отправляется в {0}…</translation>
+    </message>
+    <message>
+        <source>{0} finished; its result is kept with the picture it was made from.</source>
+        <translation>{0} закончила; результат сохранён вместе с картинкой, из которой он сделан.</translation>
+    </message>
+    <message>
+        <source>Stopped; the prediction was canceled on Replicate.</source>
+        <translation>Остановлено; предсказание отменено на Replicate.</translation>
+    </message>
+    <message>
+        <source>Wait for the running reply to finish (or stop it) before sending an output on.</source>
+        <translation>Дождитесь окончания текущего ответа (или остановите его), прежде чем отправлять результат дальше.</translation>
+    </message>
+    <message>
+        <source>{0} could not run: {1}</source>
+        <translation>{0} не удалось запустить: {1}</translation>
     </message>
 </context>
 <context>
@@ -1574,6 +2496,13 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>SummaryPage</name>
+    <message>
+        <source>This is what will happen when you start:</source>
+        <translation>Вот что произойдёт после запуска:</translation>
+    </message>
+</context>
+<context>
     <name>ThumbnailStrip</name>
     <message>
         <source>Image {0} of {1}</source>
@@ -1620,6 +2549,225 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>TrainerPage</name>
+    <message>
+        <source>Choose a trainer: a model that fine-tunes a new version from your photos. Pick one below or type owner/name:version.</source>
+        <translation>Выберите тренер — модель, которая дообучает новую версию на ваших фотографиях. Выберите из списка или введите владелец/имя:версия.</translation>
+    </message>
+    <message>
+        <source>Load its form</source>
+        <translation>Загрузить форму</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>Training %1 into %2</source>
+        <translation>Обучение %1 в %2</translation>
+    </message>
+    <message>
+        <source>Preparing…</source>
+        <translation>Подготовка…</translation>
+    </message>
+    <message>
+        <source>Cancel training</source>
+        <translation>Отменить обучение</translation>
+    </message>
+    <message>
+        <source>Canceling…</source>
+        <translation>Отмена…</translation>
+    </message>
+    <message>
+        <source>Packing the photos…</source>
+        <translation>Упаковка фотографий…</translation>
+    </message>
+    <message>
+        <source>Uploading the photos…</source>
+        <translation>Загрузка фотографий…</translation>
+    </message>
+    <message>
+        <source>The photos are on Replicate.</source>
+        <translation>Фотографии загружены в Replicate.</translation>
+    </message>
+    <message>
+        <source>Created the model %1.</source>
+        <translation>Создана модель %1.</translation>
+    </message>
+    <message>
+        <source>Picked up again after a restart: %1</source>
+        <translation>Снова отслеживается после перезапуска: %1</translation>
+    </message>
+    <message>
+        <source>Started: %1</source>
+        <translation>Запущено: %1</translation>
+    </message>
+    <message>
+        <source>Done: %1 is in the model picker.</source>
+        <translation>Готово: %1 добавлена в выбор модели.</translation>
+    </message>
+    <message>
+        <source>Canceled on Replicate.</source>
+        <translation>Отменено в Replicate.</translation>
+    </message>
+    <message>
+        <source>Canceled.</source>
+        <translation>Отменено.</translation>
+    </message>
+    <message>
+        <source>Still training on Replicate; followed again at the next start.</source>
+        <translation>Обучение продолжается в Replicate; отслеживание возобновится при следующем запуске.</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingWiring</name>
+    <message>
+        <source>Trainings</source>
+        <translation>Обучения</translation>
+    </message>
+    <message>
+        <source>Train a model…</source>
+        <translation>Обучить модель…</translation>
+    </message>
+    <message>
+        <source>Replicate Desktop</source>
+        <translation>Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>The training finished: %1 is ready in the model picker.</source>
+        <translation>Обучение завершено: %1 доступна в выборе модели.</translation>
+    </message>
+    <message>
+        <source>The training failed: %1</source>
+        <translation>Обучение не удалось: %1</translation>
+    </message>
+    <message>
+        <source>The training was canceled.</source>
+        <translation>Обучение отменено.</translation>
+    </message>
+    <message>
+        <source>Training: %1</source>
+        <translation>Обучение: %1</translation>
+    </message>
+    <message>
+        <source>Inputs: %1</source>
+        <translation>Параметры: %1</translation>
+    </message>
+    <message>
+        <source>Result: %1</source>
+        <translation>Результат: %1</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingWizard</name>
+    <message>
+        <source>Train a model</source>
+        <translation>Обучить модель</translation>
+    </message>
+    <message>
+        <source>Reading the trainer&apos;s form…</source>
+        <translation>Чтение формы тренера…</translation>
+    </message>
+    <message>
+        <source>%1 trains. Cost: %2</source>
+        <translation>%1 умеет обучать. Стоимость: %2</translation>
+    </message>
+    <message>
+        <source>Its cost cannot be estimated.</source>
+        <translation>Стоимость оценить нельзя.</translation>
+    </message>
+    <message>
+        <source>Looking at the photos…</source>
+        <translation>Просмотр фотографий…</translation>
+    </message>
+    <message>
+        <source>None of the photos can be decoded.</source>
+        <translation>Ни одну из фотографий не удаётся прочитать.</translation>
+    </message>
+    <message>
+        <source>%1 photos, %2 MB to upload (%3 with captions).</source>
+        <translation>Фотографий: %1, к загрузке %2 МБ (с подписями: %3).</translation>
+    </message>
+    <message>
+        <source>%1 were made smaller (from %2 MB in all).</source>
+        <translation>Уменьшено: %1 (исходно всего %2 МБ).</translation>
+    </message>
+    <message>
+        <source>%1 files are left out (listed below).</source>
+        <translation>Пропущено файлов: %1 (список ниже).</translation>
+    </message>
+    <message>
+        <source>The cost is an estimate: Replicate bills the time the training really takes. Nothing is paid until you start.</source>
+        <translation>Стоимость — оценка: Replicate берёт плату за реальное время обучения. Пока вы не нажмёте «Начать», ничего не оплачивается.</translation>
+    </message>
+    <message>
+        <source>Some training inputs need fixing first (marked below).</source>
+        <translation>Некоторые параметры обучения нужно исправить (отмечены ниже).</translation>
+    </message>
+    <message>
+        <source>Give the URL of a zip of photos.</source>
+        <translation>Укажите URL zip-архива с фотографиями.</translation>
+    </message>
+    <message>
+        <source>The photos are still being read; wait a moment.</source>
+        <translation>Фотографии ещё читаются; подождите немного.</translation>
+    </message>
+    <message>
+        <source>Choose a folder or files of photos first.</source>
+        <translation>Сначала выберите папку или файлы с фотографиями.</translation>
+    </message>
+    <message>
+        <source>&lt; Back</source>
+        <translation>&lt; Назад</translation>
+    </message>
+    <message>
+        <source>Next &gt;</source>
+        <translation>Далее &gt;</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Отмена</translation>
+    </message>
+    <message>
+        <source>Step 1 of 4: the trainer</source>
+        <translation>Шаг 1 из 4: тренер</translation>
+    </message>
+    <message>
+        <source>Step 2 of 4: the photos</source>
+        <translation>Шаг 2 из 4: фотографии</translation>
+    </message>
+    <message>
+        <source>Step 3 of 4: where the new version goes</source>
+        <translation>Шаг 3 из 4: куда поместить новую версию</translation>
+    </message>
+    <message>
+        <source>Step 4 of 4: check and start</source>
+        <translation>Шаг 4 из 4: проверка и запуск</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>Начать обучение</translation>
+    </message>
+    <message>
+        <source>Choose the photos</source>
+        <translation>Выберите фотографии</translation>
+    </message>
+    <message>
+        <source>Photos (%1)</source>
+        <translation>Фотографии (%1)</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingsDock</name>
+    <message>
+        <source>Past trainings</source>
+        <translation>Прошлые обучения</translation>
+    </message>
+    <message>
+        <source>No trainings yet.</source>
+        <translation>Обучений пока нет.</translation>
+    </message>
+</context>
+<context>
     <name>TranscriptView</name>
     <message>
         <source>You</source>
@@ -1663,10 +2811,48 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>UndoBar</name>
+    <message numerus="yes">
+        <source>Deleted %n output(s).</source>
+        <translation>
+            <numerusform>Удалён %n результат.</numerusform>
+            <numerusform>Удалено %n результата.</numerusform>
+            <numerusform>Удалено %n результатов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Undo ({0} s)</source>
+        <translation>Отменить ({0} с)</translation>
+    </message>
+</context>
+<context>
     <name>app</name>
     <message>
         <source>History is off for this session: {}</source>
         <translation>История отключена в этом сеансе: {}</translation>
+    </message>
+</context>
+<context>
+    <name>widget</name>
+    <message>
+        <source>Starting (waiting for a machine)…</source>
+        <translation>Запуск (ожидание машины)…</translation>
+    </message>
+    <message>
+        <source>Training…</source>
+        <translation>Обучение…</translation>
+    </message>
+    <message>
+        <source>Succeeded.</source>
+        <translation>Успешно.</translation>
+    </message>
+    <message>
+        <source>Failed.</source>
+        <translation>Ошибка.</translation>
+    </message>
+    <message>
+        <source>Canceled.</source>
+        <translation>Отменено.</translation>
     </message>
 </context>
 </TS>

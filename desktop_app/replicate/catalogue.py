@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
-import aiohttp
-
+from .bodies import RawBody
 from .client import JSON, ReplicateClient
 from .errors import (
     APIError,
@@ -23,12 +20,9 @@ from .errors import (
     NetworkError,
     NotFoundError,
     RateLimitedError,
-    ReplicateError,
     UnexpectedResponse,
-    api_error_from_response,
     excerpt,
 )
-from .files import download_output
 from .models import model_path
 from .schema import InputSchema, OutputKind, parse_input_schema, parse_output_kind
 
@@ -38,7 +32,7 @@ T = TypeVar("T")
 SEARCH_LIMIT = 24
 MAX_COLLECTION_PAGES = 20
 CACHE_FORMAT = 1
-_NAME_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+NAME_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 _FALLBACK_STATUSES = frozenset({400, 404, 405, 501})
 
 
@@ -118,6 +112,8 @@ class ModelCard:
 
 @dataclass(frozen=True)
 class CollectionSummary:
+    """A collection as the list of collections shows it: its slug, name and description."""
+
     slug: str
     name: str
     description: str = ""
@@ -125,6 +121,8 @@ class CollectionSummary:
 
 @dataclass(frozen=True)
 class Collection:
+    """A collection with its models."""
+
     slug: str
     name: str
     description: str = ""
@@ -137,15 +135,15 @@ class Collection:
 
 def model_summary(model: Mapping[str, Any], *, metadata: Mapping[str, Any] | None = None) -> ModelSummary:
     """A :class:`ModelSummary` from a model object (``metadata`` from a search result adds tags)."""
-    owner, name = _text(model.get("owner")), _text(model.get("name"))
+    owner, name = text_of(model.get("owner")), text_of(model.get("name"))
     if not owner or not name:
         raise UnexpectedResponse(f"Replicate sent a model without owner/name: {excerpt(json.dumps(model))!r}")
     latest = model.get("latest_version")
     latest = latest if isinstance(latest, Mapping) else {}
-    description = _text(model.get("description"))
+    description = text_of(model.get("description"))
     tags: tuple[str, ...] = ()
     if metadata:
-        description = description or _text(metadata.get("generated_description"))
+        description = description or text_of(metadata.get("generated_description"))
         raw_tags = metadata.get("tags")
         tags = tuple(str(tag) for tag in raw_tags) if isinstance(raw_tags, list) else ()
     run_count = model.get("run_count")
@@ -154,12 +152,12 @@ def model_summary(model: Mapping[str, Any], *, metadata: Mapping[str, Any] | Non
         name=name,
         description=description,
         run_count=run_count if isinstance(run_count, int) and not isinstance(run_count, bool) else 0,
-        cover_image_url=_text(model.get("cover_image_url")) or None,
-        url=_text(model.get("url")) or None,
-        latest_version_id=_text(latest.get("id")) or None,
-        latest_version_created_at=_text(latest.get("created_at")) or None,
+        cover_image_url=text_of(model.get("cover_image_url")) or None,
+        url=text_of(model.get("url")) or None,
+        latest_version_id=text_of(latest.get("id")) or None,
+        latest_version_created_at=text_of(latest.get("created_at")) or None,
         is_official=model.get("is_official") is True,
-        visibility=_text(model.get("visibility")) or "public",
+        visibility=text_of(model.get("visibility")) or "public",
         tags=tags,
     )
 
@@ -167,9 +165,9 @@ def model_summary(model: Mapping[str, Any], *, metadata: Mapping[str, Any] | Non
 def version_summary(version: Mapping[str, Any]) -> VersionSummary:
     schema = version.get("openapi_schema")
     return VersionSummary(
-        id=_text(version.get("id")),
-        created_at=_text(version.get("created_at")) or None,
-        cog_version=_text(version.get("cog_version")) or None,
+        id=text_of(version.get("id")),
+        created_at=text_of(version.get("created_at")) or None,
+        cog_version=text_of(version.get("cog_version")) or None,
         openapi_schema=schema if isinstance(schema, Mapping) else None,
     )
 
@@ -188,9 +186,9 @@ def model_card(
         input_schema = InputSchema(problems=["This model has no published version yet, so it cannot be run."])
     return ModelCard(
         summary=model_summary(model),
-        github_url=_text(model.get("github_url")) or None,
-        paper_url=_text(model.get("paper_url")) or None,
-        license_url=_text(model.get("license_url")) or None,
+        github_url=text_of(model.get("github_url")) or None,
+        paper_url=text_of(model.get("paper_url")) or None,
+        license_url=text_of(model.get("license_url")) or None,
         input_schema=input_schema,
         output_kind=parse_output_kind(schema),
         versions=parsed,
@@ -260,10 +258,10 @@ async def list_collections(client: ReplicateClient) -> list[CollectionSummary]:
             break
         page = await client.get_json(url)
         for item in _results(page):
-            slug = _text(item.get("slug"))
+            slug = text_of(item.get("slug"))
             if slug:
-                collections.append(CollectionSummary(slug, _text(item.get("name")) or slug,
-                                                     _text(item.get("description"))))
+                collections.append(CollectionSummary(slug, text_of(item.get("name")) or slug,
+                                                     text_of(item.get("description"))))
         url = _next(page)
     return collections
 
@@ -276,10 +274,10 @@ async def get_collection(client: ReplicateClient, slug: str) -> Collection:
         raise NotFoundError(404, f"there is no collection called {slug!r}", body=error.body) from None
     models = found.get("models")
     return Collection(
-        slug=_text(found.get("slug")) or slug,
-        name=_text(found.get("name")) or slug,
-        description=_text(found.get("description")),
-        full_description=_text(found.get("full_description")),
+        slug=text_of(found.get("slug")) or slug,
+        name=text_of(found.get("name")) or slug,
+        description=text_of(found.get("description")),
+        full_description=text_of(found.get("full_description")),
         models=[model_summary(m) for m in models if isinstance(m, Mapping)] if isinstance(models, list) else [],
     )
 
@@ -316,34 +314,9 @@ async def list_versions(
 
 
 async def _query_models(client: ReplicateClient, query: str, path_or_url: str) -> JSON:
-    """``QUERY /v1/models`` with the query as a plain-text body (the client only sends JSON bodies)."""
-    url = client.url_for(path_or_url)
-    headers = client.headers({"Content-Type": "text/plain; charset=utf-8"}, json_body=False)
-    timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=30.0)
-    client.request_count += 1
-    try:
-        async with client.session.request(
-            "QUERY", url, data=query.encode("utf-8"), headers=headers, proxy=client.proxy, timeout=timeout
-        ) as response:
-            text = await response.text(errors="replace")
-            if response.status >= 400:
-                raise api_error_from_response(response.status, text, response.headers)
-            content_type = response.headers.get("Content-Type", "")
-            try:
-                parsed = json.loads(text) if "json" in content_type.lower() else None
-            except ValueError:
-                parsed = None
-            if not isinstance(parsed, dict):
-                raise UnexpectedResponse(
-                    f"Replicate answered the model search with something that is not JSON: {excerpt(text)!r}",
-                    status=response.status, excerpt=excerpt(text),
-                )
-            return parsed
-    except ReplicateError:
-        raise
-    except (TimeoutError, aiohttp.ClientError) as error:
-        raise NetworkError(f"Could not reach {urlsplit(url).netloc} to search models: "
-                           f"{excerpt(str(error) or type(error).__name__, 160)}") from error
+    """``QUERY /v1/models`` with the query as a plain-text body; QUERY is safe, so it is retried like a GET."""
+    body = RawBody(query.encode("utf-8"), "text/plain; charset=utf-8")
+    return (await client.request_json("QUERY", path_or_url, body=body, safe_to_repeat=True))[1]
 
 
 def _models_page(page: Mapping[str, Any]) -> Page[ModelSummary]:
@@ -362,105 +335,8 @@ def _next(page: Mapping[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _text(value: Any) -> str:
+def text_of(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
 # ---- disk cache ------------------------------------------------------------------------------
-
-
-class CatalogueCache:
-    """Model cards and cover images on disk, so the app can show them offline.
-
-    ``models/<owner>/<name>.json`` holds ``{"format", "fetched_at", "model", "versions"}`` (the API
-    objects, parsed again on read); ``covers/<sha256 of the URL>`` holds cover image bytes. Files are written
-    with ``write`` (the app passes storage's atomic write; the core does not import storage); unreadable files
-    count as missing. Nothing here touches the network.
-    """
-
-    def __init__(self, directory: Path, *, write: Callable[[Path, bytes], None]) -> None:
-        self.directory = directory
-        self._write = write
-
-    def get(self, owner: str, name: str) -> ModelCard | None:
-        """The cached card of ``owner/name``, or ``None`` when there is none (or it is unreadable)."""
-        return self._read(self._card_path(owner, name))
-
-    def put(self, card: ModelCard) -> None:
-        """Stores ``card`` (its raw model object and any extra versions), replacing an older copy."""
-        if not card.raw:
-            raise ValueError("a ModelCard without its raw model object cannot be cached")
-        latest = card.raw.get("latest_version")
-        latest_id = _text(latest.get("id")) if isinstance(latest, Mapping) else ""
-        versions = [
-            {"id": v.id, "created_at": v.created_at, "cog_version": v.cog_version,
-             "openapi_schema": dict(v.openapi_schema) if v.openapi_schema is not None else None}
-            for v in card.versions if v.id != latest_id
-        ]
-        payload = {"format": CACHE_FORMAT, "fetched_at": card.fetched_at or time.time(), "model": dict(card.raw),
-                   "versions": versions}
-        path = self._card_path(card.summary.owner, card.summary.name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._write(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))
-
-    def cards(self) -> list[ModelCard]:
-        """Every cached card, most recently fetched first."""
-        found = []
-        for path in sorted((self.directory / "models").glob("*/*.json")):
-            card = self._read(path)
-            if card is not None:
-                found.append(card)
-        return sorted(found, key=lambda card: card.fetched_at or 0.0, reverse=True)
-
-    def cover_path(self, url: str) -> Path | None:
-        """Where the cover image of ``url`` is cached, or ``None`` when it is not."""
-        path = self._cover_file(url)
-        return path if path.is_file() else None
-
-    def put_cover(self, url: str, data: bytes) -> Path:
-        path = self._cover_file(url)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._write(path, data)
-        return path
-
-    def _read(self, path: Path) -> ModelCard | None:
-        try:
-            stored = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError) as error:
-            log.warning("Ignoring unreadable cached model card %s: %s", path, error)
-            return None
-        try:
-            if not isinstance(stored, dict) or stored.get("format") != CACHE_FORMAT:
-                return None
-            if not isinstance(stored.get("model"), Mapping):
-                raise ValueError("no model object")
-            versions = stored.get("versions")
-            fetched_at = stored.get("fetched_at")
-            return model_card(
-                stored["model"],
-                [v for v in versions if isinstance(v, Mapping)] if isinstance(versions, list) else [],
-                fetched_at=float(fetched_at) if isinstance(fetched_at, int | float) else None,
-            )
-        except (KeyError, TypeError, ValueError, ReplicateError) as error:
-            log.warning("Ignoring malformed cached model card %s: %s", path, error)
-            return None
-
-    def _card_path(self, owner: str, name: str) -> Path:
-        if _NAME_PART.match(owner) and _NAME_PART.match(name):
-            return self.directory / "models" / owner / f"{name}.json"
-        digest = hashlib.sha256(f"{owner}/{name}".encode()).hexdigest()[:32]
-        return self.directory / "models" / "_" / f"{digest}.json"
-
-    def _cover_file(self, url: str) -> Path:
-        return self.directory / "covers" / hashlib.sha256(url.encode("utf-8")).hexdigest()[:40]
-
-
-async def cached_cover(client: ReplicateClient, cache: CatalogueCache, url: str) -> Path:
-    """The cover image of ``url`` on disk: from the cache, else downloaded (https, data: or loopback)."""
-    path = cache.cover_path(url)
-    if path is not None:
-        return path
-    downloaded = await download_output(client, url)
-    return cache.put_cover(url, downloaded.data)

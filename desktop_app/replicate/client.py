@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 
 from .. import __version__
+from .bodies import MAX_ERROR_BYTES, MAX_JSON_BYTES, MIB, RawBody, parse_json_object, read_body, read_text
 from .errors import (
     MissingTokenError,
     NetworkError,
@@ -34,18 +35,16 @@ from .locations import check_network_url
 DEFAULT_BASE_URL = "https://api.replicate.com/v1"
 USER_AGENT = f"ReplicateDesktop/{__version__} (+replicate-http; python/{platform.python_version()})"
 MAX_RETRY_AFTER = 60.0
-MIB = 1024 * 1024
-MAX_JSON_BYTES = 32 * MIB  # a JSON answer, measured after decompression
-MAX_ERROR_BYTES = MIB  # of an error body only the start is read: it ends up as a one-line excerpt
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-READ_CHUNK = 64 * 1024
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 HopCheck = Callable[[str, str], str]  # (from URL, redirect target) → the URL to request next; raises to refuse
 JSON = dict[str, Any]
+AnswerHook = Callable[[int, Mapping[str, str]], None]  # (status, headers) of each answer, errors included
+
 
 
 class ReplicateClient:
@@ -145,33 +144,44 @@ class ReplicateClient:
     async def post_json(
         self,
         path_or_url: str,
-        body: JSON | None = None,
+        body: JSON | RawBody | None = None,
         *,
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
+        retry_throttled: bool = True,
+        on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
-        return await self.request_json("POST", path_or_url, body=body, headers=headers, read_timeout=read_timeout)
+        return await self.request_json("POST", path_or_url, body=body, headers=headers, read_timeout=read_timeout,
+                                       retry_throttled=retry_throttled, on_answer=on_answer)
 
     async def request_json(
         self,
         method: str,
         path_or_url: str,
         *,
-        body: JSON | None = None,
+        body: JSON | RawBody | None = None,
         headers: Mapping[str, str] | None = None,
         read_timeout: float = 30.0,
+        safe_to_repeat: bool = False,
+        retry_throttled: bool = True,
+        on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
-        """Sends one API request (with retries where safe) and returns ``(status, json_object)``."""
+        """Sends one API request (with retries where safe) and returns ``(status, json_object)``.
+
+        ``safe_to_repeat`` marks a POST that may be sent again after a 5xx or a dropped answer (a cancel: asking
+        twice does no harm), as GETs are; other POSTs are repeated only after a 429. ``retry_throttled`` False
+        leaves every 429 to the caller (a queue that paces its own creates); ``on_answer`` hears the status and
+        headers of each answer (``ratelimit-*`` hints), errors included."""
         self.require_token()
         url = self.url_for(path_or_url)
-        idempotent = method in {"GET", "HEAD", "OPTIONS"}
+        idempotent = safe_to_repeat or method in {"GET", "HEAD", "OPTIONS"}
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._send_once(method, url, body, headers, read_timeout)
+                return await self._send_once(method, url, body, headers, read_timeout, on_answer)
             except RateLimitedError as error:
-                if attempt > self.max_retries:
+                if not retry_throttled or attempt > self.max_retries:
                     raise
                 delay = min(error.retry_after if error.retry_after is not None else self._backoff(attempt),
                             MAX_RETRY_AFTER)
@@ -185,7 +195,8 @@ class ReplicateClient:
             await self.sleep(delay)
 
     async def _send_once(
-        self, method: str, url: str, body: JSON | None, headers: Mapping[str, str] | None, read_timeout: float
+        self, method: str, url: str, body: JSON | RawBody | None, headers: Mapping[str, str] | None,
+        read_timeout: float, on_answer: AnswerHook | None = None,
     ) -> tuple[int, JSON]:
         if not self.is_api_url(url):
             raise UnexpectedResponse(
@@ -193,14 +204,21 @@ class ReplicateClient:
                 f"{_origin(self.base_url)}."
             )
         timeout = aiohttp.ClientTimeout(total=None, connect=15.0, sock_connect=15.0, sock_read=read_timeout)
-        data = json.dumps(body).encode() if body is not None else None
+        if isinstance(body, RawBody):
+            data: bytes | None = body.data
+            sent = self.headers({"Content-Type": body.content_type, **(headers or {})}, json_body=False)
+        else:
+            data = json.dumps(body).encode() if body is not None else None
+            sent = self.headers(headers, json_body=data is not None)
         try:
             response = await self.open_following(
-                method, url, headers=self.headers(headers, json_body=data is not None), data=data,
+                method, url, headers=sent, data=data,
                 client_timeout=timeout, check_hop=self._same_origin_hop,
             )
             async with response:
                 status = response.status
+                if on_answer is not None:
+                    on_answer(status, response.headers)
                 if status >= 400:
                     text = await read_text(response, MAX_ERROR_BYTES, truncate=True)
                     raise api_error_from_response(status, text, response.headers, secrets=(self._token,))
@@ -212,7 +230,7 @@ class ReplicateClient:
                         status=status,
                     )
                 text = self.scrub(raw.decode("utf-8", errors="replace"))
-                return status, _parse_json_object(status, text, response.headers.get("Content-Type", ""))
+                return status, parse_json_object(status, text, response.headers.get("Content-Type", ""))
         except ReplicateError:
             raise
         except (TimeoutError, aiohttp.ClientError) as error:
@@ -259,8 +277,9 @@ class ReplicateClient:
 
     def _same_origin_hop(self, source: str, target: str) -> str:
         if _origin(target) != _origin(source):
+            where = "a data: URI" if target.lower().startswith("data:") else _origin(target)
             raise UnexpectedResponse(
-                f"Replicate redirected {_path(source)} to {_origin(target)}; not followed, so the API token is "
+                f"Replicate redirected {_path(source)} to {where}; not followed, so the API token is "
                 "sent to Replicate only."
             )
         return target
@@ -301,66 +320,11 @@ class ReplicateClient:
             raise NetworkError(f"The stream from {urlsplit(url).netloc} broke: {_describe(error)}") from error
 
 
-async def read_body(response: aiohttp.ClientResponse, limit: int) -> bytes | None:
-    """The body after decompression, read piece by piece; ``None`` as soon as it grows past ``limit`` bytes
-    (the rest is never read, so a small answer that inflates to gigabytes costs at most ``limit``)."""
-    declared = response.content_length
-    if declared is not None and declared > limit:
-        return None
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(READ_CHUNK):
-        if len(body) + len(chunk) > limit:
-            return None
-        body += chunk
-    return bytes(body)
-
-
-async def read_text(response: aiohttp.ClientResponse, limit: int, *, truncate: bool = False) -> str:
-    """The body as text (invalid UTF-8 replaced): at most ``limit`` bytes of it with ``truncate``, else
-    an :class:`UnexpectedResponse` when it is longer."""
-    body = bytearray()
-    async for chunk in response.content.iter_chunked(READ_CHUNK):
-        if len(body) + len(chunk) > limit:
-            if truncate:
-                body += chunk[: limit - len(body)]
-                break
-            raise UnexpectedResponse(
-                f"The server answered {response.status} with more than {limit // MIB or 1} MiB of data; "
-                "stopped reading it.",
-                status=response.status,
-            )
-        body += chunk
-    return body.decode("utf-8", errors="replace")
-
-
 def _stream_hop(_source: str, target: str) -> str:
     try:
         return check_network_url(target)
     except UnsafeOutputURLError as error:  # the caller falls back to polling on UnexpectedResponse
         raise UnexpectedResponse(str(error)) from None
-
-
-def _parse_json_object(status: int, text: str, content_type: str) -> JSON:
-    if "json" not in content_type.lower():
-        raise UnexpectedResponse(
-            f"Replicate answered {status} with {content_type or 'no content type'} instead of JSON: "
-            f"{excerpt(text)!r}",
-            status=status,
-            excerpt=excerpt(text),
-        )
-    try:
-        parsed = json.loads(text)
-    except ValueError:
-        raise UnexpectedResponse(
-            f"Replicate answered {status} with broken JSON: {excerpt(text)!r}", status=status, excerpt=excerpt(text)
-        ) from None
-    if not isinstance(parsed, dict):
-        raise UnexpectedResponse(
-            f"Replicate answered {status} with JSON that is not an object: {excerpt(text)!r}",
-            status=status,
-            excerpt=excerpt(text),
-        )
-    return parsed
 
 
 def _is_transient(error: ReplicateError) -> bool:

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
+from .bodies import MAX_ERROR_BYTES, MAX_JSON_BYTES, MIB, read_text
 from .client import USER_AGENT, Sleep
 from .cog_errors import (
     FAILED_STATUSES,
@@ -38,6 +39,8 @@ from .schema import InputSchema, OutputSpec, parse_input_schema, parse_output
 from .sse import SSEDecoder, iter_sse
 
 log = logging.getLogger(__name__)
+# A synchronous prediction answers with its files inline as base64 data: URIs, so it may be large.
+COG_PREDICTION_BYTES = 1024 * MIB
 
 JSON = dict[str, Any]
 
@@ -223,7 +226,7 @@ class CogBackend:
         url = f"{self.base_url}/predictions/{quote(prediction_id, safe='')}/cancel"
         try:
             async with self.session.post(url, headers=self._headers(), timeout=self._timeout()) as response:
-                text = await response.text(errors="replace")
+                text = await read_text(response, MAX_ERROR_BYTES, truncate=True)
                 if response.status == 404:
                     return False
                 if response.status >= 400:
@@ -242,7 +245,8 @@ class CogBackend:
                                         sock_read=self.predict_timeout)
         try:
             async with self.session.request(method, url, json=body, headers=self._headers(), timeout=timeout) as r:
-                text = await r.text(errors="replace")
+                text = await read_text(r, MAX_ERROR_BYTES if r.status >= 400 else COG_PREDICTION_BYTES,
+                                       truncate=r.status >= 400)
                 if r.status >= 400:
                     raise error_for(r.status, text, self.base_url)
                 return self._json_object(text, r.headers.get("Content-Type", ""), "/predictions")
@@ -264,8 +268,10 @@ class CogBackend:
                     return
                 content_type = response.headers.get("Content-Type", "")
                 if response.status >= 400 or not content_type.startswith("text/event-stream"):
-                    text = await response.text(errors="replace")
-                    if response.status >= 400:
+                    failed = response.status >= 400
+                    text = await read_text(response, MAX_ERROR_BYTES if failed else COG_PREDICTION_BYTES,
+                                           truncate=failed)
+                    if failed:
                         raise error_for(response.status, text, self.base_url)
                     for event in run.finish(self._json_object(text, content_type, "/predictions")):
                         yield event  # an older Cog that ignores Accept answers synchronously
@@ -311,7 +317,8 @@ class CogBackend:
         url = self.base_url + path
         try:
             async with self.session.get(url, headers=self._headers(), timeout=self._timeout()) as response:
-                text = await response.text(errors="replace")
+                failed = response.status >= 400
+                text = await read_text(response, MAX_ERROR_BYTES if failed else MAX_JSON_BYTES, truncate=failed)
                 content_type = response.headers.get("Content-Type", "")
                 if response.status == 404:
                     raise self._not_cog(f"{path} answered 404 Not Found")

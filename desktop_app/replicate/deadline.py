@@ -6,9 +6,12 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from .client import JSON
 from .errors import ConfigurationError, PredictionAborted, PredictionCanceled, PredictionError
+
+if TYPE_CHECKING:  # a type only: the network stack is not loaded for it
+    from .client import JSON
 
 MIN_SECONDS = 5  # replicate-api.md §2.2: the server refuses shorter deadlines
 _NUMBER = re.compile(r"^\d+(?:\.\d+)?$")

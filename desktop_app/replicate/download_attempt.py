@@ -9,7 +9,8 @@ from typing import BinaryIO
 
 import aiohttp
 
-from .client import USER_AGENT, HopCheck, ReplicateClient, read_text
+from .bodies import read_text
+from .client import USER_AGENT, HopCheck, ReplicateClient
 from .errors import NetworkError, UnexpectedResponse, excerpt, retry_after_seconds
 
 _CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
@@ -88,8 +89,16 @@ class DownloadAttempt:
             return self.content_type
 
     def _start(self, response: aiohttp.ClientResponse, offset: int) -> int | None:
-        """Positions the sink for this response's body and returns the full size, when known."""
-        encoded = bool(response.headers.get("Content-Encoding", "identity").lower() not in ("", "identity"))
+        """Positions the sink for this response's body and returns the full size, when known.
+
+        A file is asked for as it is (``Accept-Encoding: identity``): a body compressed anyway is refused before
+        any of it is read, since its size on the wire says nothing of what it inflates to (a gzip bomb)."""
+        coding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if coding not in ("", "identity"):
+            raise UnexpectedResponse(
+                f"The server sent {excerpt(self.url, 80)} compressed ({excerpt(coding, 20)}) although the app "
+                "asked for the file as it is; not saved."
+            )
         match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
         if response.status == 206 and offset and match and int(match.group(1)) == offset:
             whole = match.group(3)
@@ -99,7 +108,7 @@ class DownloadAttempt:
                 self._restart()
                 raise TransientDownloadError("the server sent a different part of the file than asked")
             self._restart()
-            total = None if encoded else response.content_length
+            total = response.content_length
         self.content_type = response.headers.get("Content-Type") or self.content_type
         etag = response.headers.get("ETag")
         self.validator = etag if etag and not etag.startswith("W/") else response.headers.get("Last-Modified")

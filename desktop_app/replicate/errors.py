@@ -35,13 +35,21 @@ def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
     return _TOKEN_SHAPE.sub("r8_…", text)
 
 
+def one_line(text: str) -> str:
+    """``text`` on one line: its lines (blank ones dropped) joined with spaces, so a message read from a server
+    or a model (a list of problems, a traceback) never breaks a status bar, a log line or the CLI's output."""
+    if "\n" not in text and "\r" not in text:
+        return text
+    return " ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 class ReplicateError(Exception):
-    """Base of every error the core raises; ``str()`` is one sentence fit for a user, scrubbed of credentials."""
+    """Base of every error the core raises; ``str()`` is one line fit for a user, scrubbed of credentials."""
 
     exit_code = 3
 
     def __init__(self, *args: object) -> None:
-        super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
+        super().__init__(*(one_line(scrub(arg)) if isinstance(arg, str) else arg for arg in args))
 
 
 class ConfigurationError(ReplicateError):
@@ -49,6 +57,8 @@ class ConfigurationError(ReplicateError):
 
 
 class MissingTokenError(ConfigurationError):
+    """No API token is configured; nothing was sent."""
+
     def __init__(self) -> None:
         super().__init__(
             "No Replicate API token is set. Create one at https://replicate.com/account/api-tokens "
@@ -63,6 +73,8 @@ class UnknownModelError(ConfigurationError):
 
 
 class EmptyPromptError(ConfigurationError):
+    """The prompt is empty; nothing was sent."""
+
     exit_code = 2
 
     def __init__(self) -> None:
@@ -116,16 +128,22 @@ class APIError(ReplicateError):
 
 
 class AuthenticationError(APIError):
+    """401/403: the token was refused."""
+
     def _message(self) -> str:
         return f"Your Replicate API token was refused ({self.detail}). Check the token in Settings."
 
 
 class BillingRequiredError(APIError):
+    """402: the account needs billing set up before it runs this model."""
+
     def _message(self) -> str:
         return f"Replicate needs billing set up before it runs this model: {self.detail}"
 
 
 class NotFoundError(APIError):
+    """404: no such model, version or prediction."""
+
     def _message(self) -> str:
         return f"Not found on Replicate: {self.detail}"
 
@@ -147,6 +165,8 @@ class ValidationError(APIError):
 
 
 class RateLimitedError(APIError):
+    """429: too many requests; ``retry_after`` says when to try again, when the server said."""
+
     def __init__(self, status: int, detail: str, *, retry_after: float | None = None, **kw: Any) -> None:
         self.retry_after = retry_after
         super().__init__(status, detail, **kw)
@@ -156,6 +176,8 @@ class RateLimitedError(APIError):
 
 
 class ServerError(APIError):
+    """5xx: Replicate failed to answer."""
+
     def _message(self) -> str:
         return f"Replicate had a server error ({self.status}): {self.detail}"
 
@@ -172,17 +194,23 @@ class PredictionError(ReplicateError):
 
 
 class PredictionFailed(PredictionError):
+    """The prediction ended ``failed``; ``model_error`` is the model's own error."""
+
     def __init__(self, model_error: str, *, prediction_id: str | None = None, logs: str = "") -> None:
         self.model_error = model_error
         super().__init__(f"The model failed: {model_error}", prediction_id=prediction_id, logs=logs)
 
 
 class PredictionCanceled(PredictionError):
+    """The prediction ended ``canceled``."""
+
     def __init__(self, *, prediction_id: str | None = None) -> None:
         super().__init__("The prediction was canceled.", prediction_id=prediction_id)
 
 
 class PredictionAborted(PredictionError):
+    """The prediction ended ``aborted`` before it started."""
+
     def __init__(self, *, prediction_id: str | None = None) -> None:
         super().__init__(
             "The prediction was aborted before it started (its deadline passed).", prediction_id=prediction_id
@@ -190,6 +218,8 @@ class PredictionAborted(PredictionError):
 
 
 class PredictionTimeout(PredictionError):
+    """The prediction did not end within the polling attempts allowed."""
+
     exit_code = 5
 
     def __init__(self, attempts: int, delay: float, *, prediction_id: str | None = None) -> None:
@@ -224,7 +254,7 @@ def api_error_from_response(
             status=status,
             excerpt=excerpt(body_text),
         )
-    detail = str(body.get("detail") or body.get("title") or f"HTTP {status}")
+    detail = problem_detail(str(body.get("detail") or body.get("title") or f"HTTP {status}"))
     title = body.get("title")
     kwargs: dict[str, Any] = {"title": str(title) if title is not None else None, "body": body}
     if status == 401:
@@ -240,6 +270,17 @@ def api_error_from_response(
     if status >= 500:
         return ServerError(status, detail, **kwargs)
     return APIError(status, detail, **kwargs)
+
+
+def problem_detail(detail: str) -> str:
+    """A problem body's ``detail`` on one line: a bulleted list of problems (``- input: prompt is required``
+    on each line, as the API sends for 422) becomes ``input: prompt is required; …``."""
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    if len(lines) > 1 or (lines and lines[0] != detail):
+        if all(line[:2] in ("- ", "* ") for line in lines):
+            return "; ".join(line[2:].strip() for line in lines)
+        return " ".join(lines)
+    return detail
 
 
 def retry_after_seconds(headers: Mapping[str, str], body: Mapping[str, Any]) -> float | None:

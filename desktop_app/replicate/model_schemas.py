@@ -48,6 +48,8 @@ class ModelTarget:
 
 @dataclass(frozen=True)
 class _Entry:
+    """One model's cached facts: official or not, its latest version, its output, and when they were read."""
+
     fetched_at: float
     official: bool
     latest_version: str | None

@@ -34,6 +34,8 @@ class Watch:
     waiting: bool = False  # its follower is inside refresh()
     not_before: float = 0.0
     unlisted: bool = False  # not (fully) on the list's first page: its own GETs from now on
+    path: str | None = None  # polled only here (e.g. ``trainings/{id}``), never from the predictions list
+    parse: Callable[[object], JSON] = parse_prediction
     pending: asyncio.Future[None] | None = None
     wake: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -43,6 +45,8 @@ class Watch:
 
     @property
     def get_url(self) -> str:
+        if self.path is not None:
+            return self.path
         urls = self.prediction.get("urls")
         target = urls.get("get") if isinstance(urls, dict) else None
         return str(target or f"predictions/{self.id}")
@@ -101,9 +105,12 @@ class PollBudget:
         return len(self._watches)
 
     @contextmanager
-    def following(self, client: ReplicateClient, prediction: JSON) -> Iterator[Watch]:
-        """Follows ``prediction`` (as last seen) through the budget until the block ends."""
-        watch = Watch(client, client.account_key, prediction, self.clock())
+    def following(self, client: ReplicateClient, prediction: JSON, *, path: str | None = None,
+                  parse: Callable[[object], JSON] | None = None) -> Iterator[Watch]:
+        """Follows ``prediction`` (as last seen) through the budget until the block ends. With ``path`` (a
+        training's ``trainings/{id}``) it is polled by that GET alone, each answer checked by ``parse``."""
+        watch = Watch(client, client.account_key, prediction, self.clock(), path=path,
+                      unlisted=path is not None, parse=parse or parse_prediction)
         self._watches.append(watch)
         try:
             yield watch
@@ -171,7 +178,7 @@ class PollBudget:
             return [watch]
         due = [other for other in self._watches
                if other.account == watch.account and other.waiting and other.pending is None
-               and not other.unlisted and other.not_before <= now + self.spacing]
+               and not other.unlisted and other.path is None and other.not_before <= now + self.spacing]
         return due if len(due) > 1 else [watch]
 
     async def _nap(self, watch: Watch, seconds: float) -> None:
@@ -191,7 +198,7 @@ class PollBudget:
 
     async def _get(self, watch: Watch, sent_at: float) -> None:
         self.polls += 1
-        fresh = parse_prediction(await watch.client.get_json(watch.get_url))
+        fresh = watch.parse(await watch.client.get_json(watch.get_url))
         _update(watch, fresh, sent_at)
 
     async def _list(self, watch: Watch, batch: list[Watch], sent_at: float) -> None:
@@ -206,7 +213,7 @@ class PollBudget:
         results = page.get("results")
         items = _usable_items(results)
         for other in self._watches:
-            if other.account != watch.account:
+            if other.account != watch.account or other.path is not None:
                 continue
             item = items.get(other.id)
             in_batch = other in batch

@@ -8,12 +8,21 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 from .client import ReplicateClient, Sleep
-from .create import cancel_prediction, cancel_quietly, create_prediction, latest_version
+from .create import (
+    CreateCall,
+    CreateStep,
+    cancel_prediction,
+    cancel_quietly,
+    create_prediction,
+    latest_version,
+    send_create,
+)
 from .deadline import cancel_after, deadline_end, parse_deadline
 from .errors import MalformedPrediction, PredictionCanceled, PredictionFailed, UnexpectedResponse
 from .events import Completed, ImageResponse, PredictionEvent, Progress, Started
 from .files import check_output_url
 from .follow_state import FollowState, classify, emit_new, error_text, file_urls, stream_url, version_of, web_url
+from .lost_create import claim_prediction
 from .model_schemas import ModelSchemas, ModelTarget
 from .models import ModelKind, ModelRef
 from .parse import parse_prediction
@@ -25,6 +34,8 @@ from .stream_follow import follow_stream
 __all__ = [
     "APP_POLICY",
     "TERMINAL",
+    "CreateCall",
+    "CreateStep",
     "FollowPolicy",
     "ModelSchemas",
     "ModelTarget",
@@ -51,6 +62,8 @@ async def run_prediction(
     schemas: ModelSchemas | None = None,
     target: ModelTarget | None = None,
     deadline: str | float | None = None,
+    create: CreateStep = send_create,
+    leave_running: Callable[[], bool] | None = None,
 ) -> AsyncGenerator[PredictionEvent, None]:
     """Runs one prediction and yields its events until a terminal status.
 
@@ -60,7 +73,9 @@ async def run_prediction(
     (``5m``, ``1h30m``, seconds) is sent as ``Cancel-After`` and checked before anything is sent.
 
     Closing the iterator (or cancelling its task) before the end cancels the prediction on
-    the server, so nobody pays for work that was abandoned.
+    the server, so nobody pays for work that was abandoned — unless ``leave_running()`` then says True
+    (a queue that is quitting and will follow the prediction again by its id). ``create`` is the step
+    that sends the create (:class:`CreateCall`): a queue paces it, and finds a create whose answer was lost.
     """
     client.require_token()
     seconds = parse_deadline(deadline)
@@ -71,8 +86,9 @@ async def run_prediction(
         target = await (schemas or ModelSchemas()).target(client, ref)
     plan = plan_follow(kind, target.output if target is not None else None, policy)
     try:
-        created = await create_prediction(client, ref, model_input, wait_seconds=plan.wait_seconds,
-                                          cancel_after=cancel_after(seconds) if seconds else None, target=target)
+        created = await create(CreateCall(client, ref, model_input, plan.wait_seconds,
+                                          cancel_after(seconds) if seconds else None, target,
+                                          policy.cancel_timeout))
     except MalformedPrediction as error:
         if error.prediction_id:  # it runs on Replicate but cannot be followed: do not let it run unwatched
             await cancel_quietly(client, {"id": error.prediction_id}, policy.cancel_timeout)
@@ -88,7 +104,7 @@ async def run_prediction(
         async for event in _finish(state, alt, seconds):
             yield event
     finally:
-        if not finished and state.status not in TERMINAL:
+        if not finished and state.status not in TERMINAL and not (leave_running is not None and leave_running()):
             await cancel_quietly(client, state.prediction, policy.cancel_timeout)
 
 
@@ -110,6 +126,7 @@ async def resume_prediction(
     client.require_token()
     budget = budget or PollBudget(max_rate=policy.max_rate, clock=clock, sleep=sleep)
     found = parse_prediction(await client.get_json(f"predictions/{prediction_id}"))
+    claim_prediction(prediction_id)
     state = FollowState(found, kind, started_at=clock())
     yield Started(state.id, str(state.prediction.get("model") or ""), kind or "unknown", state.status,
                   web_url(state.prediction), version_of(state.prediction))

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 # ASCII digits, and few of them: int() refuses more than 4300 digits, and no bar counts that far.
-_TQDM = re.compile(r"^\s*(\d{1,3})%\s*\|.+?\|\s*(\d{1,15})/(\d{1,15})", re.ASCII)
+_TQDM = re.compile(r"(?:^|(?<=[\s:]))\s*(\d{1,3})%\s*\|.+?\|\s*(\d{1,15})/(\d{1,15})", re.ASCII)
 _RATE = re.compile(r"(\d{1,15}(?:\.\d{1,15})?)\s*(it/s|s/it)", re.ASCII)
 
 
@@ -28,14 +28,17 @@ class LogProgress:
         return max(0.0, (self.total - self.current) / self.steps_per_second)
 
 
-def parse_progress(logs: str | None) -> LogProgress | None:
+def parse_progress(logs: str | None, *, anywhere: bool = False) -> LogProgress | None:
     """Reads the last well-formed tqdm line of ``logs`` (scanning from the end), or ``None``.
 
-    Lines whose numbers contradict each other (over 100 %, more steps done than there are) are skipped."""
+    Lines whose numbers contradict each other (over 100 %, more steps done than there are) are skipped. A bar must
+    start its line, as the official clients read it; with ``anywhere`` it may follow a label, as trainers print
+    theirs (``flux_train_replicate:  11%|█ | 110/1000 …``, ``# PTI :step: 4, epoch: 4:   1%|…``)."""
     if not logs:
         return None
+    find = _TQDM.search if anywhere else _TQDM.match
     for line in reversed(logs.replace("\r", "\n").split("\n")):
-        match = _TQDM.match(line.strip())
+        match = find(line.strip())
         if match is None:
             continue
         pct, current, total = (int(group) for group in match.groups())

@@ -124,8 +124,11 @@ class ReplyText:
         """Brings the reply in line with a prediction object's ``output``; ``final`` for the terminal one.
 
         A partial output that the stream is already ahead of changes nothing; one that extends the reply
-        adds its tail; one that contradicts it (or a final one that is not equal) replaces it."""
+        adds its tail; one that contradicts it (or a final one that is not equal) replaces it. A partial output
+        that is not text (an object, a number) is not shown: only a final one is the reply as it is."""
         if output is None or (self._checked is not None and self._checked[0] is output and self._checked[1] == final):
+            return []
+        if not final and not isinstance(output, str | list):
             return []
         self._checked = (output, final)
         full = join_text(output)

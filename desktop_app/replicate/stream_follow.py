@@ -105,7 +105,7 @@ async def _read(
                 if sse.event == "done":
                     outcome.how = "done"
                     return
-                async for event in _on_event(state, sse, logs, policy, clock):
+                async for event in _on_event(client, state, sse, logs, policy, clock):
                     yield event
             if decoder.error is not None:
                 log.warning("Stream for %s abandoned: %s", state.id, decoder.error)
@@ -118,25 +118,30 @@ async def _read(
 
 
 async def _on_event(
-    state: FollowState, sse: SSEEvent, logs: _LogLines, policy: FollowPolicy, clock: Callable[[], float]
+    client: ReplicateClient, state: FollowState, sse: SSEEvent, logs: _LogLines, policy: FollowPolicy,
+    clock: Callable[[], float],
 ) -> AsyncGenerator[PredictionEvent, None]:
+    """Passes one event on; its data is scrubbed of credentials first, as every API answer is."""
+    if sse.event not in ("output", "logs", "error"):
+        return
+    data = client.scrub(sse.data)
     if sse.event == "output":
-        if state.kind == "image" or (state.kind is None and is_file_output(sse.data)):
+        if state.kind == "image" or (state.kind is None and is_file_output(data)):
             state.kind = state.kind or "image"
-            if sse.data not in state.stream_urls:  # a replayed file output
-                state.stream_urls.append(sse.data)
+            if data not in state.stream_urls:  # a replayed file output
+                state.stream_urls.append(data)
             return
         state.kind = state.kind or "text"
-        for delta in state.reply.on_stream_output(sse.data, sse.id):
+        for delta in state.reply.on_stream_output(data, sse.id):
             yield delta
     elif sse.event == "logs":
-        new = logs.new_text(state.logs_sent, sse.data + "\n", sse.id)
+        new = logs.new_text(state.logs_sent, data + "\n", sse.id)
         if new:
             state.prediction["logs"] = state.logs_sent + new
             async for event in emit_new(state, "stream", policy, clock):
                 yield event
-    elif sse.event == "error":
-        state.prediction["error"] = error_detail(sse.data)
+    else:
+        state.prediction["error"] = error_detail(data)
 
 
 class _LogLines:

@@ -6,15 +6,20 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..replicate import DEFAULT_BASE_URL, ReplicateClient, UnexpectedResponse
+from ..replicate import UnexpectedResponse
 from ..storage.secrets import ENV_VAR, TokenStore, clean_token
 from .errors import InvalidTokenError
 
+if TYPE_CHECKING:  # the client is built on first use: the network stack is not loaded before
+    from ..replicate import ReplicateClient
+
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[str | None, str, str | None], ReplicateClient]  # (token, base URL, proxy) → client
+DEFAULT_BASE_URL = "https://api.replicate.com/v1"  # the core's too (client.DEFAULT_BASE_URL; a test keeps them equal)
+
+ClientFactory = Callable[[str | None, str, str | None], "ReplicateClient"]  # (token, base URL, proxy) → client
 TokenOrigin = Literal["environment", "saved", "none"]
 
 
@@ -56,15 +61,15 @@ class Account:
     """
 
     def __init__(self, token_store: TokenStore, make_client: ClientFactory, env: Mapping[str, str], *,
-                 base_url: str = DEFAULT_BASE_URL, proxy: str | None = None) -> None:
+                 base_url: str | None = None, proxy: str | None = None) -> None:
         self.token_store = token_store
         self.make_client = make_client
         self.env = env
-        self._base_url = base_url
+        self._base_url = base_url or DEFAULT_BASE_URL
         self._proxy = proxy
         self._token: str | None = None
         self._source = TokenSource("none")
-        self._client = make_client(None, self.base_url, proxy)
+        self._client: ReplicateClient | None = None  # built on first use: the network stack loads then
 
     def __repr__(self) -> str:
         return f"Account(source={self._source.origin!r}, base_url={self.base_url!r})"
@@ -76,7 +81,14 @@ class Account:
     @property
     def client(self) -> ReplicateClient:
         """The client for the token in use (rebuilt whenever the token or the connection settings change)."""
+        if self._client is None:
+            self._client = self.make_client(self._token, self.base_url, self._proxy)
         return self._client
+
+    @property
+    def has_token(self) -> bool:
+        """Whether a token is in use (asked without building a client)."""
+        return self._token is not None
 
     @property
     def token(self) -> str | None:
@@ -107,7 +119,7 @@ class Account:
         """Asks ``/account`` who ``token`` (by default the one in use) belongs to; raises the core's errors
         (``AuthenticationError`` for a refused token, ``MissingTokenError`` for none) or
         :class:`InvalidTokenError` for one that cannot be a token (nothing is sent then)."""
-        client = self._client if token is None else self.make_client(_cleaned(token), self.base_url, self._proxy)
+        client = self.client if token is None else self.make_client(_cleaned(token), self.base_url, self._proxy)
         return _account_info(await client.get_json("account"))
 
     async def sign_in(self, token: str) -> SignedIn:
@@ -133,7 +145,7 @@ class Account:
     def _use(self, token: str | None, source: TokenSource) -> None:
         self._token = token
         self._source = source
-        self._client = self.make_client(token, self.base_url, self._proxy)
+        self._client = None
 
 
 def _cleaned(token: str) -> str:

@@ -52,7 +52,7 @@ class ChatSession:
         return self._run is not None and not self._run.done
 
     def send(self, text: str, model: str, *, parameters: Mapping[str, Any] | None = None,
-             schema: InputSchema | None = None, deadline: float | None = None) -> Run:
+             schema: InputSchema | None = None, deadline: str | float | None = None) -> Run:
         """Asks ``model`` about ``text``, with the conversation so far and the form's ``parameters``."""
         self._check_idle()
         request = RunRequest(model, self._conversation.messages(text), parameters=dict(parameters or {}),
@@ -103,6 +103,13 @@ class ChatSession:
         """Stops the running reply and starts an empty conversation."""
         self.stop()
         self._conversation = Conversation()
+        self._run = None
+        self._last = None
+
+    def adopt(self, conversation: Conversation) -> None:
+        """Goes on with ``conversation`` (e.g. the reply chosen in a comparison); new messages continue it."""
+        self._check_idle()
+        self._conversation = conversation
         self._run = None
         self._last = None
 

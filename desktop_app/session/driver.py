@@ -85,13 +85,15 @@ class RunDriver:
         except Exception as error:
             self._end_failed(error)
             return
-        self._record_end("done", completed.status, None, completed.predict_time)
         try:
             await self.keeper.keep(run.id, urls, run.emit)
         except asyncio.CancelledError:
+            self._record_end("done", completed.status, None, completed.predict_time)
             run.emit(RunCanceled(run.id, run.text))  # the prediction is paid and recorded; only fetching stopped
             self._release()
             raise
+        # Recorded done once its outputs are kept: an app that dies while fetching them resumes it next time.
+        self._record_end("done", completed.status, None, completed.predict_time)
         run.emit(RunFinished(run.id, completed.status, run.text, completed.predict_time, dict(completed.metrics)))
         self._release()
 
@@ -106,10 +108,13 @@ class RunDriver:
                 if translated is not None:
                     run.emit(translated)
                 if isinstance(event, core.Started):
+                    log.info("Prediction %s started for %s (%s)", event.prediction_id, event.model, event.status)
                     self._record_started(event)
                 elif isinstance(event, core.ImageResponse):
                     urls = list(event.images)
                 elif isinstance(event, core.Completed):
+                    log.info("Prediction %s %s (model time %s s)", event.prediction_id, event.status,
+                             event.predict_time)
                     completed = event
         if completed is None:
             raise UnexpectedResponse("The prediction ended without a result.")

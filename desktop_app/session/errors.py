@@ -31,6 +31,14 @@ class InputProblems(ReplicateError):
         super().__init__(f"Some parameters need fixing first — {problems}")
 
 
+class OutputsCannotBeKept(ConfigurationError):
+    """The library folder cannot take the outputs a run would make; nothing was sent. ``problem`` says why."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"Nothing was sent: the outputs could not be kept. {problem}")
+
+
 class InvalidTokenError(ConfigurationError):
     """A token that cannot be one (empty, or with spaces inside); it was not sent anywhere."""
 

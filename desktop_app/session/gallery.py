@@ -25,6 +25,7 @@ from ..storage.gallery import GalleryCursor, GalleryDetail, GalleryFilter, Galle
 from ..storage.gallery_actions import Exported, Purged, export_outputs, mark_deleted, purge, restore, set_flags
 from ..storage.history import HistoryStore
 from ..storage.history_library import OutputLibrary
+from ..storage.history_records import NotFoundError
 from .library import Reuse, reuse_of
 from .picture_inputs import DroppedFile, InputChoice, SendTo, inspect_file, send_request, use_as_input
 from .recorder import HistoryRecorder, NewConversation
@@ -163,8 +164,20 @@ class Gallery:
         """The models with kept outputs and how many (for the model filter)."""
         return await self.recorder.call(lambda store: GalleryQueries(store).models())
 
-    async def item(self, output_id: int) -> GalleryItem:
-        return await self.recorder.call(lambda store: GalleryQueries(store).item(output_id))
+    async def item(self, output: int | Path) -> GalleryItem:
+        """A live output by its id, or by its kept file (the newest output kept as that file: what the viewer
+        shows); ``NotFoundError`` when there is none (a dropped picture, a run without history)."""
+
+        def read(store: HistoryStore) -> GalleryItem:
+            queries = GalleryQueries(store)
+            if isinstance(output, int):
+                return queries.item(output)
+            found = queries.item_at(output)
+            if found is None:
+                raise NotFoundError(f"{output.name} is not an output kept in the history.")
+            return found
+
+        return await self.recorder.call(read)
 
     async def detail(self, output_id: int) -> GalleryDetail:
         """The output and its generation's full parameters (what opening an item shows)."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-from ..replicate import ReplicateClient
 from .backends import Download
 from .errors import problem_of
 from .events import OutputFailed, OutputProgressed, OutputReady, RunId, SessionEvent
 from .recorder import HistoryRecorder
+
+if TYPE_CHECKING:
+    from ..replicate import ReplicateClient
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ..replicate import INLINE_LIMIT, MAX_UPLOAD_BYTES, FieldSpec, InputSchema, classify_file, validate_input
+from ..replicate import FieldSpec, InputSchema, classify_file, validate_input
 from ..storage.foreign_metadata import GenerationSettings, read_generation_settings
 from ..storage.gallery import GalleryItem
 from ..storage.outputs import sniff_image_extension
@@ -77,6 +77,8 @@ def inspect_file(path: Path) -> DroppedFile:
         return DroppedFile(path, "other", 0, False,
                            note=f"{path.name} cannot be read: {(error.strerror or str(error)).lower()}.")
     kind = file_kind(path)
+    from ..replicate import MAX_UPLOAD_BYTES  # here: the uploads module loads aiohttp, which an idle window does not
+
     if size > MAX_UPLOAD_BYTES:
         return DroppedFile(path, kind, size, False, note=f"{path.name} is larger than the 100 MB a model can take.")
     reading = read_generation_settings(path) if kind == "image" else None
@@ -128,6 +130,8 @@ def use_as_input(source: GalleryItem | Path, schema: InputSchema, *, model: str,
     except OSError as error:
         raise NoInputError(f"{path.name} cannot be used: {(error.strerror or str(error)).lower()}.") from error
     value: Path | list[Path] = [path] if spec.kind == "array" else path
+    from ..replicate import INLINE_LIMIT  # here, like MAX_UPLOAD_BYTES above
+
     return InputChoice(spec.name, spec.title, value, size <= INLINE_LIMIT)
 
 

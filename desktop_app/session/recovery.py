@@ -8,15 +8,18 @@ import functools
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..replicate import ReplicateClient, ReplicateError
+from ..replicate import ReplicateError
 from ..storage.history import HistoryStore
 from ..storage.history_records import Generation
 from .events import RunFinished
 from .recorder import HistoryRecorder
 from .run import Listener, Run
 from .runs import RunService
+
+if TYPE_CHECKING:
+    from ..replicate import ReplicateClient
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from ..replicate import (
     coerce_values,
     is_cog_reference,
     known_kind,
+    parse_deadline,
     parse_model,
     validate_input,
 )
@@ -37,7 +38,7 @@ class RunRequest:
     ``messages`` is the conversation so far, ending with the new user message (or give ``prompt`` for a
     single prompt). ``parameters`` are the form's values (local files as ``Path``, alone or in a list); with
     ``schema`` they are checked and converted against the model's input schema, and the prompt fills its prompt
-    field. ``deadline`` (seconds) asks the server to cancel the prediction if it runs longer.
+    field. ``deadline`` (``"10m"``, or seconds) asks the server to cancel the prediction if it runs longer.
     ``source_output_id`` is the kept output this run works on (a step of a chain, see the gallery's "Send to…").
     """
 
@@ -46,7 +47,7 @@ class RunRequest:
     prompt: str | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     schema: InputSchema | None = None
-    deadline: float | None = None
+    deadline: str | float | None = None
     source_output_id: int | None = None
 
 
@@ -64,8 +65,9 @@ class RunPlan:
 
     @property
     def model_input(self) -> dict[str, Any]:
-        """The input to send (local files are resolved to data: URIs or uploads just before)."""
-        return {"prompt": self.prompt, **self.parameters}
+        """The input to send (local files are resolved to data: URIs or uploads just before); a model without a
+        prompt input gets none."""
+        return {"prompt": self.prompt, **self.parameters} if self.prompt else dict(self.parameters)
 
     @property
     def recorded_input(self) -> dict[str, Any]:
@@ -88,8 +90,10 @@ def plan_run(request: RunRequest, *, require_token: Callable[[], None], has_loca
     """Checks ``request`` without any request to the network and returns its plan.
 
     Raises the core's :class:`~desktop_app.replicate.errors.ReplicateError` subclasses: an unknown model,
-    no token (``require_token`` raises it), an empty prompt, or :class:`InputProblems`.
+    no token (``require_token`` raises it), an empty prompt, a deadline Replicate would refuse, or
+    :class:`InputProblems`.
     """
+    parse_deadline(request.deadline)
     model = request.model.strip()
     local_url: str | None = None
     ref: ModelRef | None = None
@@ -104,7 +108,9 @@ def plan_run(request: RunRequest, *, require_token: Callable[[], None], has_loca
         model = str(ref)
         kind = known_kind(model)
         require_token()
-    prompt = build_prompt(kind, request.messages, request.prompt)
+    promptless = (request.schema is not None and request.schema.prompt_field is None and not request.prompt
+                  and not request.messages)  # e.g. an upscaler: its inputs are all in the form
+    prompt = "" if promptless else build_prompt(kind, request.messages, request.prompt)
     parameters = _checked_parameters(request, prompt)
     return RunPlan(request, model, ref, kind, prompt, parameters, local_url)
 

@@ -39,6 +39,12 @@ if TYPE_CHECKING:
     from .secrets import TokenStore, clean_token
     from .settings import CURRENT_SCHEMA_VERSION, MIGRATIONS, Settings, SettingsStore, validate_settings
     from .thumbnails import ThumbnailCache
+    from .trainings_store import (
+        StoredUpload,
+        TrainingRecord,
+        TrainingsStore,
+        TrainingsStoreError,
+    )
     from .validation import looks_like_token
 
 _LAZY: dict[str, str] = {
@@ -68,7 +74,11 @@ _LAZY: dict[str, str] = {
     "Settings": "settings",
     "SettingsStore": "settings",
     "ThumbnailCache": "thumbnails",
+    "StoredUpload": "trainings_store",
     "TokenStore": "secrets",
+    "TrainingRecord": "trainings_store",
+    "TrainingsStore": "trainings_store",
+    "TrainingsStoreError": "trainings_store",
     "Turn": "history_records",
     "clean_token": "secrets",
     "default_output_name": "outputs",
@@ -115,8 +125,12 @@ __all__ = [
     "PresetStore",
     "Settings",
     "SettingsStore",
+    "StoredUpload",
     "ThumbnailCache",
     "TokenStore",
+    "TrainingRecord",
+    "TrainingsStore",
+    "TrainingsStoreError",
     "Turn",
     "clean_token",
     "default_output_name",

@@ -176,6 +176,18 @@ class GalleryQueries:
             raise NotFoundError(f"There is no output {output_id} in the gallery.")
         return found[0]
 
+    def item_at(self, path: Path) -> GalleryItem | None:
+        """The newest live output kept as the file ``path`` (in the library), if any: what an output shown by its
+        file is in the gallery. Identical files are kept once, so several outputs may share one; the newest wins."""
+        try:
+            relative = path.resolve().relative_to(self.store.library.root.resolve()).as_posix()
+        except (OSError, ValueError):
+            return None
+        with self.store.reading() as db:
+            row = db.execute(f"SELECT {_ITEM_COLUMNS} FROM {_FROM} WHERE o.path = ? AND o.deleted_at IS NULL "
+                             "ORDER BY o.id DESC LIMIT 1", (relative,)).fetchone()
+        return self._item(row) if row is not None else None
+
     def detail(self, output_id: int) -> GalleryDetail:
         """An output and its generation's full parameters (what opening an item shows)."""
         item = self.item(output_id)

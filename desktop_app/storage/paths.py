@@ -64,6 +64,11 @@ class AppPaths:
         return self.data_dir / "history.db"
 
     @property
+    def queue_db(self) -> Path:
+        """The SQLite database :class:`~desktop_app.storage.queue_store.QueueStore` keeps the job queue in."""
+        return self.data_dir / "queue.sqlite3"
+
+    @property
     def library_dir(self) -> Path:
         """Where the history keeps every output it saved, named by content (``ab/abcd….png``)."""
         return self.data_dir / "library"

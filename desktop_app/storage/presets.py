@@ -53,6 +53,8 @@ class Imported:
 
 @dataclass
 class _Model:
+    """The presets kept for one model."""
+
     presets: dict[str, dict[str, Any]] = field(default_factory=dict)
     default: str | None = None
 

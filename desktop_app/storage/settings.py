@@ -41,7 +41,8 @@ class Settings:
     last_save_dir: str | None = None
     window_geometry: str | None = None
     window_state: str | None = None
-    splitter_sizes: list[int] = field(default_factory=list)
+    splitter_sizes: list[int] = field(default_factory=list)  # no longer written: pane_widths took its place
+    pane_widths: dict[str, dict[str, int]] = field(default_factory=dict)  # per output kind: pane name → width
     language: str = "system"
     model_inputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # the last form values per model
 

@@ -48,6 +48,13 @@ def coerce_field(name: str, value: Any, default: Any) -> tuple[Any, str | None]:
         return _coerce_list(name, value, default, _is_model_reference, "model references")
     if name == "splitter_sizes":
         return _coerce_list(name, value, default, _is_size, "non-negative whole numbers")
+    if name == "pane_widths":
+        if isinstance(value, dict) and all(isinstance(kind, str) and isinstance(widths, dict)
+                                           and all(isinstance(pane, str) and _is_size(width)
+                                                   for pane, width in widths.items())
+                                           for kind, widths in value.items()):
+            return value, None
+        return default, _replaced(name, value, default, "it must map output kinds to pane widths")
     if name == "model_inputs":
         if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, dict) for k, v in value.items()):
             return value, None

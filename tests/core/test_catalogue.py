@@ -13,12 +13,12 @@ from yarl import URL
 
 from desktop_app.replicate import ReplicateClient, UnexpectedResponse, ValidationError
 from desktop_app.replicate.catalogue import (
-    CatalogueCache,
     ModelCard,
     model_card,
     model_summary,
     search_models,
 )
+from desktop_app.replicate.catalogue_cache import CatalogueCache
 from desktop_app.replicate.uploads import (
     FileInputError,
     _safe_filename,
@@ -161,7 +161,7 @@ async def test_search_does_not_fall_back_on_validation_errors_and_rejects_odd_an
             await search_models(client(session), "x")
         m.get(f"{BASE}/search?query=y&limit=24", status=404, payload={"detail": "Not found", "status": 404})
         m.add(f"{BASE}/models", "QUERY", body="<html>gateway</html>", content_type="text/html")
-        with pytest.raises(UnexpectedResponse, match="not JSON"):
+        with pytest.raises(UnexpectedResponse, match="instead of JSON"):
             await search_models(client(session), "y")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -68,6 +69,33 @@ def test_error_bodies_are_scrubbed_of_the_client_secret_before_parsing() -> None
     error = api_error_from_response(401, body, {}, secrets=[LEGACY])
     assert LEGACY not in str(error) and LEGACY not in repr(getattr(error, "body", ""))
     assert "bad key [redacted]" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("status", "detail", "expected"),
+    [
+        (422, "- input: prompt is required\n",
+         "Replicate rejected the input: input: prompt is required (fields: input)"),
+        (422, "- input.steps: must be at most 8\n- input.seed: must be an integer\n",
+         "Replicate rejected the input: input.steps: must be at most 8; input.seed: must be an integer "
+         "(fields: input)"),
+        (500, "upstream said:\r\n  connection refused\n\n", "Replicate had a server error (500): upstream said: "
+                                                          "connection refused"),
+        (400, "- a single line with a dash", "Replicate answered 400: - a single line with a dash"),
+    ],
+)
+def test_an_error_from_a_multi_line_detail_is_one_line(status: int, detail: str, expected: str) -> None:
+    body = {"detail": detail, "status": status, "invalid_fields": [{"field": "input"}]}
+    error = api_error_from_response(status, json.dumps(body), {})
+    assert str(error) == expected
+    assert "\n" not in getattr(error, "detail", "")
+
+
+def test_every_error_message_is_one_line_whoever_built_it() -> None:
+    failed = PredictionFailed("Traceback (most recent call last):\n  File x\nRuntimeError: CUDA out of memory\n")
+    assert str(failed) == "The model failed: Traceback (most recent call last): File x RuntimeError: CUDA out of memory"
+    assert "\n" in failed.model_error  # the model's own text is kept as it was, for the logs view
+    assert str(ReplicateError("one\r\ntwo\rthree")) == "one two three"
 
 
 # ---- parse layer ---------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ class Block(importlib.abc.MetaPathFinder):
         return None
 sys.meta_path.insert(0, Block())
 import pkgutil, importlib
-import desktop_app.replicate, desktop_app.storage, desktop_app.cli
+import desktop_app.replicate, desktop_app.storage, desktop_app.cli, desktop_app.cli_train
 for package in (desktop_app.replicate, desktop_app.storage):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + '.'):
         importlib.import_module(module.name)

@@ -86,6 +86,18 @@ def test_string_and_odd_outputs_join_like_the_api() -> None:
     assert (window.text, window.replaced) == ("Hello!", 0)
 
 
+def test_a_partial_output_that_is_not_text_is_not_shown_but_a_final_one_is() -> None:
+    reply, window = ReplyText(), Window()
+    window.apply(reply.reconcile({"a": 1}, final=False))  # e.g. a create answer from a misbehaving server
+    window.apply(reply.reconcile(7, final=False))
+    assert window.text == ""
+    stream(reply, window, ["He", "llo"], ["1:0", "1:1"])
+    window.apply(reply.reconcile(["He", "llo"], final=True))
+    assert (window.text, window.replaced) == ("Hello", 0)
+    window.apply(reply.reconcile({"a": 1}, final=True))  # a final object is the reply, whatever it holds
+    assert (window.text, window.replaced) == ('{"a": 1}', 1)
+
+
 def test_the_same_object_is_only_checked_once() -> None:
     reply = ReplyText()
     output = ["a", "b"]

@@ -67,11 +67,12 @@ class Status(FaultKind):
     body: str | bytes | dict[str, Any] | None = None
     content_type: str = PROBLEM_JSON
     headers: Mapping[str, str] = field(default_factory=dict)
+    label: str = ""  # said after the status in the table, e.g. what is special about the body
     replaces: ClassVar[bool] = True
 
     def describe(self) -> str:
         extra = "".join(f", {name}: {value}" for name, value in self.headers.items())
-        return f"{self.code} {self.content_type.split(';')[0]}{extra}"
+        return f"{self.code} {self.content_type.split(';')[0]}{extra}{', ' + self.label if self.label else ''}"
 
     async def answer(self, request: web.Request, real: Captured | None) -> web.StreamResponse:
         return error_response(self.code, self.body, self.content_type, dict(self.headers))
@@ -162,6 +163,25 @@ class EchoHeaders(FaultKind):
 
 
 # ---- kinds that rewrite the real answer ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataRedirect(FaultKind):
+    """A redirect to a ``data:`` URI holding the real answer (its content type, its bytes in base64): the
+    handler runs, so what the client decodes is exactly what it would have fetched. Keep bodies small: the URI
+    travels in a header."""
+
+    code: int = 302
+
+    def describe(self) -> str:
+        return f"{self.code} redirect to a data: URI of the real body"
+
+    async def answer(self, request: web.Request, real: Captured | None) -> web.StreamResponse:
+        assert real is not None
+        kind = real.content_type.split(";")[0].strip() or "application/octet-stream"
+        location = f"data:{kind};base64,{base64.b64encode(real.body).decode('ascii')}"
+        return web.Response(status=self.code, headers={"Location": location, "Content-Type": "text/plain"},
+                            text="Redirecting to a data: URI")
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from multidict import CIMultiDict
 from .fault_kinds import (
     Body,
     Captured,
+    DataRedirect,
     EchoHeaders,
     FaultKind,
     GzipBomb,
@@ -194,6 +195,7 @@ __all__ = [
     "PHASES",
     "AppliedFault",
     "Body",
+    "DataRedirect",
     "EchoHeaders",
     "FaultKind",
     "FaultRule",

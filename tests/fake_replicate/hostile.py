@@ -10,7 +10,6 @@ Nothing here happens unless a test asks for it, so the fake keeps behaving like 
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 import re
@@ -21,19 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from .fault_kinds import Captured, FaultKind
+
 if TYPE_CHECKING:
     from .server import FakeReplicate
 
 # An answer: (the request, the real prediction object) → the response sent instead.
 Answer = Callable[[web.Request, dict[str, Any]], web.StreamResponse]
 _RANGE = re.compile(r"^bytes=(\d+)-$")
-
-
-@dataclass
-class _Scripted:
-    answer: Answer
-    times: int
-    prediction_id: str | None
 
 
 @dataclass
@@ -54,12 +48,11 @@ class HostileFile:
 
 
 class HostileBehaviours:
-    """Scripted misbehaviour of one FakeReplicate: poll and create answers replaced, hostile file routes."""
+    """Scripted misbehaviour of one FakeReplicate: poll and create answers replaced (as rules of its fault
+    framework, see faults.py), hostile file routes."""
 
     def __init__(self, fake: FakeReplicate) -> None:
         self._fake = fake
-        self._polls: list[_Scripted] = []
-        self._creates: list[_Scripted] = []
         self.files: dict[str, HostileFile] = {}
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
@@ -70,17 +63,12 @@ class HostileBehaviours:
 
     def next_poll(self, answer: Answer, *, times: int = 1, prediction_id: str | None = None) -> None:
         """The next ``times`` ``GET /v1/predictions/{id}`` (of ``prediction_id``, or any) get ``answer``."""
-        self._polls.append(_Scripted(answer, times, prediction_id))
+        path = rf"/v1/predictions/{re.escape(prediction_id) if prediction_id else '[^/]+'}"
+        self._fake.faults.add(None, Answered(answer), times=times, method="GET", path=path)
 
     def next_create(self, answer: Answer, *, times: int = 1) -> None:
         """The next ``times`` create requests create the prediction as usual but answer with ``answer``."""
-        self._creates.append(_Scripted(answer, times, None))
-
-    def poll_answer(self, request: web.Request, prediction: dict[str, Any]) -> web.StreamResponse | None:
-        return _take(self._polls, request, prediction)
-
-    def create_answer(self, request: web.Request, prediction: dict[str, Any]) -> web.StreamResponse | None:
-        return _take(self._creates, request, prediction)
+        self._fake.faults.add("create", Answered(answer), times=times)
 
     # ---- hostile files -----------------------------------------------------------------------------
 
@@ -134,16 +122,6 @@ class HostileBehaviours:
         return response
 
 
-def _take(scripted: list[_Scripted], request: web.Request, prediction: dict[str, Any]) -> web.StreamResponse | None:
-    for entry in scripted:
-        if entry.prediction_id is None or entry.prediction_id == prediction.get("id"):
-            entry.times -= 1
-            if entry.times <= 0:
-                scripted.remove(entry)
-            return entry.answer(request, copy.deepcopy(prediction))
-    return None
-
-
 def _range_start(request: web.Request, found: HostileFile) -> int | None:
     match = _RANGE.match(request.headers.get("Range", ""))
     if match is None or not found.honour_range:
@@ -152,6 +130,21 @@ def _range_start(request: web.Request, found: HostileFile) -> int | None:
     if if_range is not None and if_range != found.etag:
         return None  # the file changed since the part the client has: send all of it
     return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class Answered(FaultKind):
+    """A fault kind (faults.py) that rewrites a prediction answer with an :data:`Answer`: the request was handled
+    (a create created its prediction), then the client gets what ``make`` does with the real prediction object."""
+
+    make: Answer
+
+    def describe(self) -> str:
+        return "the prediction object as a hostile answer leaves it"
+
+    async def answer(self, request: web.Request, real: Captured | None) -> web.StreamResponse:
+        assert real is not None
+        return self.make(request, json.loads(real.body))
 
 
 # ---- answers ------------------------------------------------------------------------------------------

@@ -192,6 +192,8 @@ class FakePrediction:
     async def _script_run(self) -> None:
         script = self.script
         await asyncio.sleep(script.queue_time)
+        if script.queue_gate is not None:  # still queued (waiting for a GPU) until the test lets it start
+            await script.queue_gate.wait()
         if script.end == "aborted":
             self._finish("aborted")
             return

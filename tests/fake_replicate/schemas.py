@@ -67,6 +67,45 @@ def _image_inputs(script: Script) -> dict[str, Any]:
     }
 
 
+def _inpaint_inputs(script: Script) -> dict[str, Any]:
+    """stability-ai/stable-diffusion-inpainting's inputs: the picture, the mask, the prompt and the usual settings."""
+    uri = {"type": "string", "format": "uri"}
+    return {
+        "prompt": {"type": "string", "title": "Prompt", "description": "Input prompt", "x-order": 0},
+        "negative_prompt": {"type": "string", "title": "Negative Prompt", "x-order": 1,
+                            "description": "Specify things to not see in the output"},
+        "image": {**uri, "title": "Image", "x-order": 2,
+                  "description": "Initial image to generate variations of. Will be resized to height x width"},
+        "mask": {**uri, "title": "Mask", "x-order": 3,
+                 "description": "Black and white image to use as mask for inpainting over the image provided. "
+                                "White pixels are inpainted and black pixels are preserved."},
+        "num_outputs": {"type": "integer", "title": "Num Outputs", "default": 1, "minimum": 1, "maximum": 4,
+                        "description": "Number of images to output.", "x-order": 4},
+        "num_inference_steps": {"type": "integer", "title": "Num Inference Steps", "default": script.steps,
+                                "minimum": 1, "maximum": 500, "description": "Number of denoising steps",
+                                "x-order": 5},
+        "guidance_scale": {"type": "number", "title": "Guidance Scale", "default": 7.5, "minimum": 1,
+                           "maximum": 20, "description": "Scale for classifier-free guidance", "x-order": 6},
+        "seed": {"type": "integer", "title": "Seed", "description": "Random seed. Leave blank to randomize the seed",
+                 "x-order": 7},
+    }
+
+
+def _upscale_inputs() -> dict[str, Any]:
+    """nightmareai/real-esrgan's inputs: a picture, how much larger, and whether to correct faces; no prompt."""
+    return {
+        "image": {"type": "string", "format": "uri", "title": "Image", "description": "Input image", "x-order": 0},
+        "scale": {"type": "number", "title": "Scale", "default": 4, "minimum": 0, "maximum": 10,
+                  "description": "Factor to scale image by", "x-order": 1},
+        "face_enhance": {"type": "boolean", "title": "Face Enhance", "default": False,
+                         "description": "Run GFPGAN face enhancement along with upscaling", "x-order": 2},
+    }
+
+
+_REQUIRED = {"generate": ["prompt"], "inpaint": ["prompt", "image", "mask"], "upscale": ["image"]}
+_URI_SCHEMES = ("https://", "http://", "data:")
+
+
 def openapi_schema(script: Script) -> dict[str, Any]:
     """The `openapi_schema` of a version, shaped like the one Cog generates for such a model."""
     schemas: dict[str, Any] = {
@@ -83,6 +122,12 @@ def openapi_schema(script: Script) -> dict[str, Any]:
                                    "description": "Input image", "x-order": 0}
         output: dict[str, Any] = {"type": "array", "items": {"type": "string"}, "title": "Output",
                                   "x-cog-array-type": "iterator", "x-cog-array-display": "concatenate"}
+    elif script.task == "inpaint":
+        properties = _inpaint_inputs(script)
+        output = {"type": "array", "items": {"type": "string", "format": "uri"}, "title": "Output"}
+    elif script.task == "upscale":
+        properties = _upscale_inputs()
+        output = {"type": "string", "format": "uri", "title": "Output"}
     else:
         properties = _image_inputs(script)
         schemas["aspect_ratio"] = {"type": "string", "title": "aspect_ratio", "enum": ASPECT_RATIOS,
@@ -95,7 +140,8 @@ def openapi_schema(script: Script) -> dict[str, Any]:
             if script.output_kind == "list"
             else {**uri, "title": "Output"}
         )
-    schemas["Input"] = {"type": "object", "title": "Input", "required": ["prompt"], "properties": properties}
+    required = _REQUIRED[script.task] if script.kind == "image" else ["prompt"]
+    schemas["Input"] = {"type": "object", "title": "Input", "required": required, "properties": properties}
     schemas["Output"] = output
     return {
         "openapi": "3.0.2",
@@ -108,12 +154,17 @@ def openapi_schema(script: Script) -> dict[str, Any]:
 
 
 def version_object(model: FakeModel) -> dict[str, Any]:
-    """A version resource: id, created_at, cog_version, openapi_schema."""
+    """A version resource: id, created_at, cog_version, openapi_schema (with TrainingInput for a trainer)."""
+    schema = openapi_schema(model.script)
+    if model.training_input is not None:
+        from .trainings import add_training_schemas
+
+        add_training_schemas(schema, model.training_input)
     return {
         "id": model.version,
         "created_at": model.created_at,
         "cog_version": COG_VERSION,
-        "openapi_schema": openapi_schema(model.script),
+        "openapi_schema": schema,
     }
 
 
@@ -124,7 +175,7 @@ def model_object(model: FakeModel, root_url: str) -> dict[str, Any]:
         "owner": model.owner,
         "name": model.name,
         "description": model.description,
-        "visibility": "public",
+        "visibility": model.visibility,
         "github_url": None,
         "paper_url": None,
         "license_url": None,
@@ -132,7 +183,7 @@ def model_object(model: FakeModel, root_url: str) -> dict[str, Any]:
         "cover_image_url": f"{root_url}/covers/{model.owner}/{model.name}.png",
         "default_example": None,
         "is_official": model.official,
-        "latest_version": version_object(model),
+        "latest_version": version_object(model) if model.version else None,
     }
 
 
@@ -185,6 +236,9 @@ def validate_input(script: Script, value: dict[str, Any]) -> list[dict[str, str]
             problems.append(invalid_field(
                 "invalid_type", field, f"Invalid type. Expected: {expected}, given: {_type_name(item)}"
             ))
+            continue
+        if prop.get("format") == "uri" and not item.startswith(_URI_SCHEMES):
+            problems.append(invalid_field("format", field, "Does not match format 'uri'"))
             continue
         if "enum" in prop and item not in prop["enum"]:
             choices = ", ".join(f'"{choice}"' for choice in prop["enum"])

@@ -6,11 +6,12 @@ import asyncio
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Kind = Literal["text", "image"]
 End = Literal["succeeded", "failed", "canceled", "aborted"]
 Replay = Literal["resume", "start", "middle"]
+Task = Literal["generate", "inpaint", "upscale"]
 
 DEFAULT_CHUNKS: tuple[str, ...] = ("The", " quick", " brown", " fox", " jumps", " over", " the", " lazy dog.")
 DEFAULT_ERROR = (
@@ -18,6 +19,7 @@ DEFAULT_ERROR = (
     "77.01 GiB already allocated; 1.12 GiB free)"
 )
 _KINDS = ("text", "image")
+_TASKS = ("generate", "inpaint", "upscale")
 _ENDS = ("succeeded", "failed", "canceled", "aborted")
 _FULL_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 
@@ -28,8 +30,9 @@ class Script:
 
     `stream` left as None resolves in `__post_init__`: True for text models, False for image models.
     Text output is always the growing list of `chunks`; image models log one tqdm line per step and put
-    their `images` into `output` at the end (`output_kind` "list" or "single"). `gate` pauses the run in
-    `processing` after `gate_after` chunks or steps until the event is set. `official` None keeps the model's
+    their `images` into `output` at the end (`output_kind` "list" or "single"). `queue_gate` keeps a run queued
+    (`starting`) until it is set; `gate` pauses the run in `processing` after `gate_after` chunks or steps until
+    the event is set. `official` None keeps the model's
     registered status (official for the built-in llama and flux, not for others). `echo` makes a text model reply
     with the words of its `prompt` instead of `chunks`; `broken_images` serves undecodable bytes as image/png.
 
@@ -44,12 +47,19 @@ class Script:
     (unknown fields, a broken `retry:`, an id with a NUL, undecodable bytes in a comment) between events;
     `stream_line_ending` is "\n", "\r\n" or "\r"; `oversize_log_line` makes the model print one log line
     of that many characters (in the stream and in `logs` alike).
+
+    `task` shapes an image model's inputs as the real models of that kind have them: "generate" (a prompt and
+    the usual settings), "inpaint" (a prompt, an ``image`` and a black/white ``mask``, both required uris, as
+    stability-ai/stable-diffusion-inpainting) or "upscale" (an ``image``, a ``scale`` and ``face_enhance``, no
+    prompt, as nightmareai/real-esrgan; give it ``output_kind="single"`` as that model has). Register such a
+    model with ``FakeReplicate.set_script``.
     """
 
     kind: Kind = "text"
     chunks: list[str] = field(default_factory=lambda: list(DEFAULT_CHUNKS))
     token_interval: float = 0.01
     queue_time: float = 0.02
+    queue_gate: asyncio.Event | None = None
     images: list[tuple[str, int, int]] = field(default_factory=lambda: [("png", 64, 64)])
     image_delivery: Literal["url", "data"] = "url"
     steps: int = 4
@@ -74,10 +84,13 @@ class Script:
     stream_malformed: bool = False
     stream_line_ending: str = "\n"
     oversize_log_line: int | None = None
+    task: Task = "generate"
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"Script.kind must be one of {_KINDS}, got {self.kind!r}")
+        if self.task not in _TASKS or (self.task != "generate" and self.kind != "image"):
+            raise ValueError(f"Script.task must be one of {_TASKS} (not generate only for image models)")
         if self.end not in _ENDS:
             raise ValueError(f"Script.end must be one of {_ENDS}, got {self.end!r}")
         if self.image_delivery not in ("url", "data"):
@@ -101,7 +114,8 @@ class Script:
 
 @dataclass
 class FakeModel:
-    """A model the fake server knows: its name, its one version, and the script its predictions follow."""
+    """A model the fake server knows: its name, its one version (``""`` for a model created empty, which has none
+    yet), and the script its predictions follow."""
 
     owner: str
     name: str
@@ -111,6 +125,8 @@ class FakeModel:
     run_count: int = 0
     created_at: str = "2024-04-17T21:30:12.345678Z"
     registered_official: bool = False
+    visibility: str = "public"
+    training_input: dict[str, Any] | None = None  # a trainer's TrainingInput schema (see trainings.py)
 
     @property
     def full_name(self) -> str:

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import re
+import ssl
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
@@ -18,6 +19,7 @@ from .faults import Faults, Status
 from .hostile import HostileBehaviours
 from .images import make_png
 from .prediction import Clock, FakePrediction
+from .rate_limits import RateLimits
 from .recording import RecordedRequest, problem
 from .schemas import (
     check_request,
@@ -30,6 +32,7 @@ from .schemas import (
 )
 from .scripts import FakeModel, Script, builtin_models, derived_run_count, derived_version_id, split_full_name
 from .streaming import serve_stream
+from .trainings import FakeTrainings
 
 TOKEN = "r8_fake_0123456789abcdefghijklmnopqrstuv"
 ACCOUNT = {"type": "user", "username": "fake-user", "name": "Fake User", "github_url": None, "avatar_url": None}
@@ -71,6 +74,8 @@ class FakeReplicate:
         self.catalogue = FakeCatalogue(self)  # search, collections and the Files API
         self.hostile = HostileBehaviours(self)  # opt-in misbehaviour for edge tests; off unless a test scripts it
         self.faults = Faults()  # scripted faults per request: see faults.py
+        self.trainings = FakeTrainings(self)  # models you create, trainings and their new versions
+        self.rate_limits = RateLimits()  # the account's limits (600 creates/min by default): see rate_limits.py
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
         self._port: int | None = None
@@ -94,6 +99,7 @@ class FakeReplicate:
             raise RuntimeError("FakeReplicate is already started")
         self._clock = Clock(asyncio.get_running_loop())
         app = web.Application(middlewares=[self._middleware], client_max_size=100 * 1024 * 1024)
+        self.rate_limits.install(app)
         self.faults.install(app)
         app.router.add_post("/v1/predictions", self._create_with_version)
         app.router.add_get("/v1/predictions", self._list_predictions)
@@ -110,17 +116,28 @@ class FakeReplicate:
         app.router.add_get("/covers/{owner}/{name}", self._cover)
         self.catalogue.add_routes(app.router)
         self.hostile.add_routes(app.router)
+        self.trainings.add_routes(app.router)
         runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         self._runner = runner
         self._port = int(runner.addresses[0][1])
 
+    async def start_tls(self, context: ssl.SSLContext) -> int:
+        """Also serves every route over HTTPS on another port of 127.0.0.1 (a CDN or stream host "elsewhere",
+        reached through a test resolver: see elsewhere.py); returns that port."""
+        if self._runner is None:
+            raise RuntimeError("FakeReplicate is not started")
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
+        await site.start()
+        return int(self._runner.addresses[-1][1])
+
     async def close(self) -> None:
         """Stops every prediction's run, ends open streams and held requests, and closes the server."""
         runner, self._runner = self._runner, None
         self._closing = True
         await asyncio.gather(*(prediction.stop() for prediction in self.predictions.values()))
+        await self.trainings.close()
         if runner is not None:
             await runner.cleanup()
 
@@ -275,9 +292,6 @@ class FakeReplicate:
         if hold is not None:
             await self._hold(prediction, hold)
         status = 202 if hold is not None and not prediction.is_terminal else 201
-        scripted = self.hostile.create_answer(request, prediction.to_json())
-        if scripted is not None:
-            return scripted
         return _json(prediction.to_json(), status=status, headers={"Location": prediction.urls["get"]})
 
     async def _hold(self, prediction: FakePrediction, seconds: float) -> None:
@@ -298,8 +312,7 @@ class FakeReplicate:
         prediction = self._prediction(request)
         if prediction is None:
             return problem(404)
-        scripted = self.hostile.poll_answer(request, prediction.to_json())
-        return _json(prediction.to_json()) if scripted is None else scripted
+        return _json(prediction.to_json())
 
     async def _cancel_prediction(self, request: web.Request) -> web.StreamResponse:
         prediction = self._prediction(request)
@@ -340,7 +353,8 @@ class FakeReplicate:
         if model.official:
             return problem(404, {"status": 404, "title": "Not found",
                                  "detail": "This model is an official model and does not expose a list of versions."})
-        return _json({"next": None, "previous": None, "results": [version_object(model)]})
+        versions = [version_object(model)] if model.version else []
+        return _json({"next": None, "previous": None, "results": versions})
 
     async def _get_version(self, request: web.Request) -> web.StreamResponse:
         model = self._model(request)

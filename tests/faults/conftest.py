@@ -1,4 +1,5 @@
-"""Fixtures for the fault matrix: a client session, and the report `make faults` writes to docs/reliability.md."""
+"""Fixtures for the fault matrix: a client session whose only "other host" is the fake itself over TLS (through
+a resolver that records every name tried), and the report `make faults` writes to docs/reliability.md."""
 
 from __future__ import annotations
 
@@ -10,15 +11,31 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from tests.fake_replicate import FakeReplicate
+from tests.fake_replicate.elsewhere import ELSEWHERE, LoopbackResolver, TLSMaterial
+
 from .matrix import ROWS
 from .report import Report
 
 _REPORT = pytest.StashKey[Report]()
 
 
+@pytest.fixture(scope="session")
+def tls() -> TLSMaterial:
+    """A test CA and a certificate for the made-up CDN host, made once per session."""
+    return TLSMaterial.create([ELSEWHERE])
+
+
 @pytest_asyncio.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as http:
+async def resolver(fake_replicate: FakeReplicate, tls: TLSMaterial) -> LoopbackResolver:
+    """Sends the made-up CDN host to the fake's HTTPS port; any other name fails without a lookup."""
+    return LoopbackResolver({ELSEWHERE: await fake_replicate.start_tls(tls.server_context())})
+
+
+@pytest_asyncio.fixture
+async def session(resolver: LoopbackResolver, tls: TLSMaterial) -> AsyncIterator[aiohttp.ClientSession]:
+    connector = aiohttp.TCPConnector(resolver=resolver, ssl=tls.client_context(), use_dns_cache=False)
+    async with aiohttp.ClientSession(connector=connector) as http:
         yield http
 
 

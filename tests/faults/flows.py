@@ -16,6 +16,7 @@ from desktop_app.replicate import (
     ImageResponse,
     ReplicateClient,
     TextDelta,
+    TextReplaced,
     download_output,
     parse_model,
     run_prediction,
@@ -31,8 +32,11 @@ GATED_MODEL = "acme/matrix-gated"
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 UPLOAD = bytes(range(256)) * 1200  # 300 KB: above the inline limit, so it is uploaded
 
-# Small numbers so every row ends quickly: polls every 20 ms, retries after 10–50 ms.
-POLICY = FollowPolicy(max_attempts=300, delay=0.02, wait_seconds=None, min_interval=0.01, cancel_timeout=2.0)
+# Small numbers so every row ends quickly: polls every 20 ms, retries after 10–50 ms; a stream event over 1 MiB
+# ends the stream, and an output file over 4 MiB is refused (the app's limits are larger; the rule is the same).
+POLICY = FollowPolicy(max_attempts=300, delay=0.02, wait_seconds=None, min_interval=0.01, cancel_timeout=2.0,
+                      stream_event_limit=1024 * 1024)
+FILE_CAP = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -61,8 +65,13 @@ def prepare(fake: FakeReplicate) -> None:
 
 async def text(client: ReplicateClient, fake: FakeReplicate) -> Result:
     events = run_prediction(client, parse_model(TEXT_MODEL), {"prompt": "hi"}, kind="text", policy=POLICY)
+    reply = ""
     async with contextlib.aclosing(events):
-        reply = "".join([event.text async for event in events if isinstance(event, TextDelta)])
+        async for event in events:
+            if isinstance(event, TextDelta):
+                reply += event.text
+            elif isinstance(event, TextReplaced):  # the reply as shown is replaced, as the window does
+                reply = event.text
     return Result(reply == SENTENCE, f"text {reply!r}")
 
 
@@ -73,7 +82,7 @@ async def image(client: ReplicateClient, fake: FakeReplicate) -> Result:
         async for event in events:
             if isinstance(event, ImageResponse):
                 urls = list(event.images)
-    files = [await download_output(client, url, sleep=quick_sleep) for url in urls]
+    files = [await download_output(client, url, sleep=quick_sleep, max_bytes=FILE_CAP) for url in urls]
     served = [data for prediction in fake.predictions.values() for _type, data in prediction.files.values()]
     return Result([file.data for file in files] == served and bool(served), f"{len(files)} image(s)")
 

@@ -22,8 +22,6 @@ from desktop_app.replicate import (
     ReplicateClient,
 )
 from desktop_app.replicate.catalogue import (
-    CatalogueCache,
-    cached_cover,
     get_collection,
     get_model_card,
     list_collections,
@@ -31,6 +29,7 @@ from desktop_app.replicate.catalogue import (
     list_versions,
     search_models,
 )
+from desktop_app.replicate.catalogue_cache import CatalogueCache, cached_cover
 from desktop_app.replicate.uploads import UploadTooLarge, file_input_value, upload_file
 from desktop_app.storage.atomic import write_atomically
 from tests.fake_replicate import FakeReplicate

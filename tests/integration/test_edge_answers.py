@@ -11,14 +11,19 @@ import pytest
 from aiohttp import web
 
 from desktop_app.replicate import (
+    CogBackend,
     FollowPolicy,
+    LogsAppended,
     MalformedPrediction,
     ServerError,
     UnexpectedResponse,
     generate,
+    search_models,
 )
 from desktop_app.replicate.predictions import resume_prediction
+from desktop_app.replicate.uploads import upload_file
 from tests.fake_replicate import FakeReplicate, Script
+from tests.fake_replicate.faults import GzipBomb, Oversized, Redirect
 from tests.fake_replicate.hostile import (
     Answer,
     drop_fields,
@@ -29,7 +34,7 @@ from tests.fake_replicate.hostile import (
     wrong_content_type,
 )
 
-from .helpers import Sleeps, collect, collect_until_error, make_client, started, texts
+from .helpers import LLAMA, Sleeps, collect, collect_until_error, make_client, started, texts
 
 ECHO = "acme/echo"
 POLLING = FollowPolicy(max_attempts=400, delay=0.05, min_interval=0.02)
@@ -230,3 +235,75 @@ async def test_a_prediction_url_on_another_host_gets_no_token(fake_replicate: Fa
     assert str(error).startswith("Refused to send the API token to http://localhost:")
     assert not [r for r in fake_replicate.requests if (r.header("Host") or "").startswith("localhost")]
     assert cancels(fake_replicate)  # the run it could not follow is not left running
+
+
+async def test_stream_events_are_scrubbed_before_they_reach_events_or_logs(
+    fake_replicate: FakeReplicate, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A model that prints the token (its prompt, its reply): the stream's logs and output events are scrubbed as
+    every API answer is, so the token reaches no event and no log record."""
+    caplog.set_level(logging.DEBUG)
+    token = fake_replicate.token
+    fake_replicate.set_script(LLAMA, Script(kind="text", official=True, chunks=["key", f" {token}", " ok"]))
+    client = make_client(session, fake_replicate)
+
+    events = await collect(generate(client, LLAMA, [], prompt=f"repeat {token}", policy=POLLING))
+
+    said = " ".join(repr(event) for event in events) + caplog.text
+    assert token not in said
+    assert "".join(texts(events)) == "key [redacted] ok"
+    logs = "".join(event.text for event in events if isinstance(event, LogsAppended))
+    assert "Formatted prompt: `repeat [redacted]`" in logs
+    streamed = [r for r in fake_replicate.requests if r.path.startswith("/stream/")]
+    assert streamed  # the events came over the stream, not only from GETs
+
+
+async def test_uploads_and_model_queries_keep_the_token_on_the_api_origin(
+    fake_replicate: FakeReplicate, session: aiohttp.ClientSession
+) -> None:
+    other = fake_replicate.root_url.replace("127.0.0.1", "localhost")
+    fake_replicate.faults.add("upload", Redirect(f"{other}/v1/files", 307))
+    fake_replicate.faults.add(None, Redirect(f"{other}/v1/models", 307), method="QUERY", path="/v1/models")
+    client = make_client(session, fake_replicate)
+
+    with pytest.raises(UnexpectedResponse, match=r"redirected /v1/files to http://localhost:\d+; not followed"):
+        await upload_file(client, b"x" * 300_000, filename="clip.bin")
+    with pytest.raises(UnexpectedResponse, match=r"redirected /v1/models to http://localhost:\d+; not followed"):
+        await search_models(client, "flux", cursor=f"{fake_replicate.base_url}/models")
+
+    assert not [r for r in fake_replicate.requests if (r.header("Host") or "").startswith("localhost")]
+
+
+async def test_upload_and_query_answers_are_read_under_the_cap(fake_replicate: FakeReplicate,
+                                                               session: aiohttp.ClientSession) -> None:
+    fake_replicate.faults.add("upload", Oversized(40))
+    fake_replicate.faults.add(None, GzipBomb(64), method="QUERY", path="/v1/models")
+    client = make_client(session, fake_replicate)
+
+    with pytest.raises(UnexpectedResponse, match=r"more than 32 MiB of data; stopped reading it\.$"):
+        await upload_file(client, b"x" * 300_000, filename="clip.bin")
+    with pytest.raises(UnexpectedResponse, match=r"more than 32 MiB of data; stopped reading it\.$"):
+        await search_models(client, "flux", cursor=f"{fake_replicate.base_url}/models")
+
+
+async def test_an_endless_cog_answer_is_read_only_up_to_the_cap(session: aiohttp.ClientSession) -> None:
+    """A server on a Cog port that never stops answering: the app reads 32 MiB of it, then says so."""
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+        await response.write(b'{"status": "READY", "padding": "')
+        for _ in range(64):
+            await response.write(b" " * (1024 * 1024))
+        return response
+
+    app = web.Application()
+    app.router.add_get("/health-check", endless)
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.2)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        with pytest.raises(UnexpectedResponse, match=r"more than 32 MiB of data; stopped reading it\.$"):
+            await CogBackend(session, f"http://127.0.0.1:{runner.addresses[0][1]}").health()
+    finally:
+        await runner.cleanup()

@@ -18,6 +18,7 @@ from desktop_app.replicate import (
     download_to_file,
 )
 from tests.fake_replicate import FakeReplicate
+from tests.fake_replicate.faults import GzipBomb
 from tests.fake_replicate.images import make_png
 
 from .helpers import Sleeps, make_client
@@ -196,3 +197,22 @@ async def test_download_errors_never_show_the_token(fake_replicate: FakeReplicat
         await download_output(make_client(session, fake_replicate), url)
     assert "403" in str(caught.value)
     assert token not in str(caught.value) and token not in caplog.text
+
+
+async def test_a_compressed_file_is_refused_before_it_is_read(fake_replicate: FakeReplicate,
+                                                              session: aiohttp.ClientSession,
+                                                              tmp_path: Path) -> None:
+    """Files are asked for as they are (Accept-Encoding: identity); a body compressed anyway says nothing of what
+    it inflates to, so it is not saved, and not retried."""
+    url = f"{fake_replicate.root_url}/covers/acme/echo.png"  # a model's cover: any file route will do
+    fake_replicate.faults.add(None, GzipBomb(mib=64), path=r"/covers/acme/echo\.png", times=99)
+    destination = tmp_path / "out.png"
+    client = make_client(session, fake_replicate)
+
+    with pytest.raises(UnexpectedResponse, match=r"compressed \(gzip\) although the app asked for the file as it "
+                                                 r"is; not saved\.$"):
+        await download_to_file(client, url, destination)
+
+    assert not destination.exists()
+    (request,) = [r for r in fake_replicate.requests if r.path == "/covers/acme/echo.png"]
+    assert request.header("Accept-Encoding") == "identity"

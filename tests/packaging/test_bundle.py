@@ -138,6 +138,8 @@ def test_bundle_carries_the_package_data(bundle: Bundle) -> None:
         assert (internal / "desktop_app" / "i18n" / catalogue.name).is_file(), catalogue.name
     assert list((internal / "PySide6" / "Qt" / "translations").glob("qtbase_*.qm")), "Qt's own translations"
     assert (internal / "desktop_app" / "replicate" / "__init__.pyi").is_file(), "the core's face (read at run time)"
+    prices = ROOT / "desktop_app" / "session" / "data" / "prices.json"
+    assert (internal / "desktop_app" / "session" / "data" / "prices.json").read_bytes() == prices.read_bytes()
     # What the About dialog and keyring read through importlib.metadata.
     # (An editable install contributes the checkout's .egg-info instead of a .dist-info.)
     for distribution in ("replicate_desktop", "aiohttp", "qasync", "keyring"):

@@ -42,11 +42,12 @@ def dists(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def expected_package_data() -> set[str]:
-    """Package-relative paths the distributions must carry: the icons, py.typed, any compiled translations, and the
-    core's face (``replicate/__init__.pyi``, read at run time by its lazy loader)."""
+    """Package-relative paths the distributions must carry: the icons, py.typed, any compiled translations, the
+    core's face (``replicate/__init__.pyi``, read at run time by its lazy loader) and the price table."""
     files = {f"desktop_app/assets/icons/{path.name}" for path in ICONS.glob("icon*.*")}
     files |= {f"desktop_app/i18n/{path.name}" for path in (ROOT / "desktop_app" / "i18n").glob("*.qm")}
-    return files | {"desktop_app/py.typed", "desktop_app/resources.py", "desktop_app/replicate/__init__.pyi"}
+    return files | {"desktop_app/py.typed", "desktop_app/resources.py", "desktop_app/replicate/__init__.pyi",
+                    "desktop_app/session/data/prices.json"}
 
 
 def test_wheel_contains_the_package_data(dists: dict[str, Path]) -> None:

@@ -95,3 +95,11 @@ async def test_a_saved_token_is_loaded_and_new_settings_rebuild_the_client(fake_
     assert source.origin == "saved"
     assert account.client.base_url == "https://example.invalid/v1"
     assert tokens[-1] == fake_replicate.token
+
+
+def test_the_default_base_url_is_the_cores() -> None:
+    """The account names Replicate's API without loading the network stack; it must be the core's own."""
+    from desktop_app.replicate import DEFAULT_BASE_URL
+    from desktop_app.session.account import DEFAULT_BASE_URL as SESSION_DEFAULT
+
+    assert SESSION_DEFAULT == DEFAULT_BASE_URL

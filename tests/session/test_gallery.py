@@ -13,7 +13,7 @@ import pytest_asyncio
 
 from desktop_app.replicate import parse_input_schema
 from desktop_app.session import Gallery, HistoryRecorder, NoInputError
-from desktop_app.storage import HistoryStore
+from desktop_app.storage import HistoryStore, NotFoundError
 from desktop_app.storage.gallery import GalleryCursor, GalleryFilter, GalleryPage, GalleryQueries
 from desktop_app.storage.gallery_actions import mark_deleted
 from tests.storage.gallery_helpers import Clock, Made, make_output
@@ -243,3 +243,14 @@ async def test_a_dropped_picture_is_inspected_off_the_loop(world: World, tmp_pat
     assert not missing.usable and missing.note == "gone.png cannot be read: no such file or directory."
     folder = await world.gallery.inspect(tmp_path)
     assert not folder.usable and folder.note is not None and folder.note.endswith("is not a file.")
+
+
+async def test_the_output_a_viewer_shows_is_found_by_its_file(world: World, tmp_path: Path) -> None:
+    made = world.made[3]
+    item = await world.gallery.item(made.id)
+    found = await world.gallery.item(item.path)
+    assert found.id == made.id and found.prompt == made.prompt
+    dropped = tmp_path / "dropped.png"
+    dropped.write_bytes(item.path.read_bytes())
+    with pytest.raises(NotFoundError, match=r"dropped\.png is not an output kept"):
+        await world.gallery.item(dropped)

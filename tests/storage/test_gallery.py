@@ -199,3 +199,19 @@ def test_filters_refuse_unknown_orders_and_kinds() -> None:
         GalleryFilter(sort="random")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="Unknown output kind"):
         GalleryFilter(kinds=("picture",))  # type: ignore[arg-type]
+
+
+def test_an_output_is_found_by_its_kept_file(library: Library, tmp_path: Path) -> None:
+    store, gallery = library.store, GalleryQueries(library.store)
+    first = library.made[0]
+    item = gallery.item(first.id)
+    assert gallery.item_at(item.path) == item
+    again = store.add_output(first.generation_id, item.path.read_bytes(), "image/png")  # one file, two outputs
+    assert gallery.item(again.id).path == item.path
+    assert gallery.item_at(item.path) == gallery.item(again.id)  # the newest
+    mark_deleted(store, [again.id], store._clock())
+    assert gallery.item_at(item.path) == item
+    outside = tmp_path / "dropped.png"
+    outside.write_bytes(b"not kept")
+    assert gallery.item_at(outside) is None
+    assert gallery.item_at(store.library.root / "ab" / "missing.png") is None

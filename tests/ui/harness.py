@@ -14,18 +14,18 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
-from desktop_app.app import open_history
+from desktop_app.app import attach_window, open_history
 from desktop_app.replicate import ReplicateClient
+from desktop_app.session import Services, build_services
 from desktop_app.storage.history import HistoryStore
 from desktop_app.storage.paths import AppPaths
 from desktop_app.storage.secrets import TokenStore
 from desktop_app.storage.settings import Settings, SettingsStore
 from desktop_app.ui.chat.pane import ChatTurn
-from desktop_app.ui.history.recorder import HistoryRecorder
-from desktop_app.ui.history.sidebar import HistorySidebar
 from desktop_app.ui.shell.controller import AppController
-from desktop_app.ui.shell.history_actions import HistoryActions
 from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.shell.model_view import CogServers
+from desktop_app.ui.shell.wiring import attach_history
 from tests.fake_replicate import FakeReplicate
 
 T = TypeVar("T", bound=QObject)
@@ -53,6 +53,7 @@ class Harness:
     fake: FakeReplicate
     window: MainWindow
     controller: AppController
+    services: Services
     session: aiohttp.ClientSession
     paths: AppPaths
     store: HistoryStore | None = None
@@ -81,8 +82,12 @@ class Harness:
         return self.window.chat.turns()[-1]
 
     async def wait_idle(self) -> None:
-        await until(lambda: not self.controller.runner.running and not self.window.chat.is_busy(),
+        await until(lambda: not self.controller.busy and not self.window.chat.is_busy(),
                     message="the prediction to end")
+
+    async def flush(self) -> None:
+        """Waits until every history write asked for so far has landed."""
+        await self.services.recorder.flush()
 
     async def close(self) -> None:
         await self.controller.shutdown()
@@ -100,7 +105,10 @@ async def make_harness(
     token: str | None = "valid",
     settings: Settings | None = None,
     history: bool = False,
+    catalogue: bool = False,
 ) -> Harness:
+    """The window wired as the app wires it (``attach_window``); without ``catalogue`` it has no parameter form
+    and without ``history`` no history list."""
     paths = AppPaths.under(tmp_path / "user")
     store = SettingsStore(paths.settings_file)
     base = settings or (store.load() if paths.settings_file.exists() else Settings())
@@ -117,16 +125,17 @@ async def make_harness(
     if token is not None:
         env["REPLICATE_API_TOKEN"] = fake.token if token == "valid" else token
     history_store = None
-    sidebar = None
     if history:
         history_store, _warning = open_history(paths)
         assert history_store is not None
-        sidebar = HistorySidebar(history_store)
-        window.set_sidebar(sidebar)
-    controller = AppController(window, settings=store.load(), settings_store=store,
-                               token_store=TokenStore(paths.config_dir), make_client=make_client, env=env,
-                               history=HistoryRecorder(history_store, window))
-    if sidebar is not None:
-        HistoryActions(controller, sidebar)
+    services = build_services(settings_store=store, settings=store.load(), token_store=TokenStore(paths.config_dir),
+                              make_client=make_client, env=env, history=history_store,
+                              make_local=lambda account: CogServers(lambda: account.client.session))
+    if catalogue:
+        controller = attach_window(window, services, paths)
+    else:
+        controller = AppController(window, services)
+        if history_store is not None:
+            attach_history(window, services, controller.tasks, open_conversation=controller.open_conversation)
     await controller.start()
-    return Harness(fake, window, controller, session, paths, history_store)
+    return Harness(fake, window, controller, services, session, paths, history_store)

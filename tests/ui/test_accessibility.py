@@ -55,6 +55,9 @@ async def harness(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterato
         await until(lambda: h.window.viewer.image_count() == 2 and h.window.viewer.current_image() is not None,
                     message="the images")
         await h.wait_idle()
+        conversations = child(h.window.sidebar, QAbstractItemView, "history_list")
+        # the sidebar refreshes a moment after history changes: its list shows once the conversation is in it
+        await until(conversations.isVisible, message="the conversation in the history list")
         assert h.window.model_picker.set_current_model("someone/their-model")
         h.window.activateWindow()
         await until(lambda: QApplication.activeWindow() is h.window, message="the window to be active")

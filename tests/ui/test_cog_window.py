@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from desktop_app.ui.cog.dialog import CogDialog
-from desktop_app.ui.shell.wiring import attach_catalogue
 from tests.fake_replicate import FakeReplicate
 from tests.fake_replicate.cog import FakeCog
 from tests.ui.harness import make_harness, until
@@ -15,9 +14,7 @@ async def test_connect_to_a_local_cog_server_and_chat_with_it(
     fake_replicate: FakeReplicate, fake_cog: FakeCog, tmp_path: Path
 ) -> None:
     fake_cog.chunks = ["Hello", " from", " Cog."]
-    h = await make_harness(fake_replicate, tmp_path, token=None)  # no Replicate token needed for Cog
-    h.controller.catalogue = attach_catalogue(h.window, lambda: h.controller.client, tmp_path / "catalogue",
-                                              remembered=h.controller.remembered_inputs)
+    h = await make_harness(fake_replicate, tmp_path, token=None, catalogue=True)  # no token needed for Cog
     try:
         h.window.cog_action.trigger()
         dialog = h.window.findChild(CogDialog)
@@ -30,6 +27,7 @@ async def test_connect_to_a_local_cog_server_and_chat_with_it(
         dialog.use_button.click()
         model = h.window.model_picker.current_model()
         assert model.startswith("cog:http://127.0.0.1:")
+        assert h.controller.catalogue is not None
         form = h.controller.catalogue.form
         await until(lambda: any(spec.name != "prompt" for spec in form.schema().fields), message="Cog's form")
 

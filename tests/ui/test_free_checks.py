@@ -10,7 +10,6 @@ import pytest
 from PySide6.QtWidgets import QPlainTextEdit
 
 from desktop_app.ui.form.parameter_form import ParameterForm
-from desktop_app.ui.shell.wiring import attach_catalogue
 from tests.fake_replicate import FakeReplicate
 from tests.ui.harness import make_harness, until
 
@@ -23,11 +22,10 @@ from tests.ui.harness import make_harness, until
 async def test_numbers_json_cannot_carry_are_refused_before_sending(
     fake_replicate: FakeReplicate, tmp_path: Path, typed: str, said: str
 ) -> None:
-    h = await make_harness(fake_replicate, tmp_path)
+    h = await make_harness(fake_replicate, tmp_path, catalogue=True)
     try:
-        flow = attach_catalogue(h.window, lambda: h.controller.client, tmp_path / "catalogue",
-                                remembered=h.controller.remembered_inputs)
-        h.controller.catalogue = flow
+        flow = h.controller.catalogue
+        assert flow is not None
         await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
         h.choose("flux-schnell")
         flow.load_schema("flux-schnell")

@@ -319,3 +319,15 @@ async def test_the_context_menu_offers_the_keys(presenter: GalleryPresenter) -> 
     QTest.mouseClick(grid.viewport(), Qt.MouseButton.RightButton, Qt.KeyboardModifier.NoModifier, event_pos)
     assert grid.selected_ranges() == [(1, 1)]
     assert isinstance(event_pos, QPoint)
+
+
+async def test_dragging_the_selection_out_carries_its_files(presenter: GalleryPresenter) -> None:
+    grid = await grid_of(presenter)
+    assert grid.drag_data() is None  # nothing selected
+    click(grid, 3)
+    click(grid, 5, Qt.KeyboardModifier.ControlModifier)
+    found = grid.drag_data()
+    assert found is not None
+    mime, _thumbnail = found
+    paths = sorted(url.toLocalFile() for url in mime.urls())
+    assert paths == sorted(str(presenter.model.item(row).path) for row in (3, 5))  # type: ignore[union-attr]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from PySide6.QtGui import QAction, QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMenu
 
 from desktop_app.app import attach_gallery
 from desktop_app.storage.thumbnails import ThumbnailCache
@@ -34,9 +34,8 @@ def _english(qapp: object) -> Iterator[None]:
 
 @pytest_asyncio.fixture
 async def harness(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[tuple[Harness, GalleryWiring]]:
-    h = await make_harness(fake_replicate, tmp_path, history=True)
-    assert h.store is not None
-    wiring = attach_gallery(h.window, h.controller, h.store, h.window.sidebar, h.paths)
+    h = await make_harness(fake_replicate, tmp_path, history=True, catalogue=True)
+    wiring = attach_gallery(h.window, h.services, h.controller, h.paths)  # as the app attaches it
     await wiring.start()
     await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
     try:
@@ -54,14 +53,14 @@ async def test_view_gallery_shows_a_new_output_and_leads_back_into_work(
     action = child(h.window, QAction, "gallery_action_show")
     assert action.shortcut().toString() == "Ctrl+G"
     view_menu = next(entry.menu() for entry in h.window.menuBar().actions() if entry.objectName() == "menu_view")
-    assert action in view_menu.actions()
+    assert isinstance(view_menu, QMenu) and action in view_menu.actions()
     assert [entry.text() for entry in h.window.menuBar().actions()][-2:] == ["&View", "&Help"]
 
     h.fake.set_script(FLUX, Script(kind="image", images=[("png", 80, 60)], stream=True))
     h.choose("flux-schnell")
     h.send("a paper boat on a pond")
     await h.wait_idle()
-    await h.controller.history.flush()
+    await h.services.recorder.flush()
 
     action.trigger()
     presenter = wiring.presenter

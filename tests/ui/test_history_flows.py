@@ -40,7 +40,7 @@ async def test_outputs_are_kept_on_disk_with_metadata_and_shown_from_there(harne
     harness.send("a paper boat on a pond")
     await harness.wait_idle()
     await until(lambda: harness.window.viewer.current_image() is not None, message="the image")
-    await harness.controller.history.flush()
+    await harness.flush()
 
     store = _store(harness)
     (entry,) = store.list_entries()
@@ -58,8 +58,9 @@ async def test_outputs_are_kept_on_disk_with_metadata_and_shown_from_there(harne
     assert metadata["prediction_id"] == generation.prediction_id
     assert json.loads(metadata["parameters"]) == generation.input  # the full input travels with the image
     assert output.source_url and output.source_url.startswith("http://127.0.0.1")
-    assert harness.controller._run is not None
-    assert harness.controller._run.library_files[output.source_url] == output.path
+    run = harness.services.chat.current
+    assert run is not None
+    assert run.output_path(output.source_url) == output.path  # the viewer got the kept file, not the URL
 
     saved = harness.window.viewer.save_image_to(0, harness.paths.data_dir / "boat.png")
     assert saved is not None
@@ -76,12 +77,12 @@ async def test_reopening_a_conversation_continues_it(harness: Harness) -> None:
     harness.choose("llama-3-70b")
     harness.send("first question")
     await harness.wait_idle()
-    first_id = harness.controller.history.conversation_id
+    first_id = harness.services.chat.conversation.history_id
     harness.window.new_chat_requested.emit()
     harness.send("another topic")
     await harness.wait_idle()
-    await harness.controller.history.flush()
-    assert harness.controller.history.conversation_id != first_id
+    await harness.flush()
+    assert harness.services.chat.conversation.history_id != first_id
 
     sidebar = harness.window.sidebar
     assert first_id is not None
@@ -96,7 +97,7 @@ async def test_reopening_a_conversation_continues_it(harness: Harness) -> None:
     assert creates[-1].json["input"]["prompt"] == (
         "User: first question\nAssistant: First answer.\nUser: follow-up\nAssistant:"
     )
-    await harness.controller.history.flush()
+    await harness.flush()
     turns = _store(harness).load_conversation(first_id).turns
     assert [t.text for t in turns] == ["first question", "First answer.", "follow-up", "Second."]
 
@@ -107,7 +108,7 @@ async def test_search_reuse_copy_and_delete(harness: Harness) -> None:
     harness.send("a lighthouse in fog")
     await harness.wait_idle()
     await until(lambda: harness.window.viewer.current_image() is not None, message="the image kept and shown")
-    await harness.controller.history.flush()
+    await harness.flush()
     store = _store(harness)
     assert [e.title for e in store.list_entries("lighthouse")] == ["a lighthouse in fog"]
     (entry,) = store.list_entries()
@@ -210,8 +211,8 @@ async def test_reopening_shows_the_kept_images_from_disk(harness: Harness) -> No
     harness.send("a blue kite")
     await harness.wait_idle()
     await until(lambda: harness.window.viewer.current_image() is not None, message="the image")
-    await harness.controller.history.flush()
-    conversation = harness.controller.history.conversation_id
+    await harness.flush()
+    conversation = harness.services.chat.conversation.history_id
     assert conversation is not None
     harness.window.new_chat_requested.emit()
     harness.window.viewer.begin_generation("", 0)

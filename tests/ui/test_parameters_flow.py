@@ -9,11 +9,11 @@ import pytest_asyncio
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDoubleSpinBox, QPlainTextEdit, QSpinBox
 
+from desktop_app.session import resolve_files
 from desktop_app.storage.settings import SettingsStore
 from desktop_app.ui.form.fields import EnumEditor, NumberEditor
 from desktop_app.ui.form.parameter_form import ParameterForm
 from desktop_app.ui.models.catalogue_flow import CatalogueFlow
-from desktop_app.ui.shell.wiring import attach_catalogue
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 
@@ -22,10 +22,7 @@ FLUX = "black-forest-labs/flux-schnell"
 
 @pytest_asyncio.fixture
 async def harness(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Harness]:
-    h = await make_harness(fake_replicate, tmp_path)
-    flow = attach_catalogue(h.window, lambda: h.controller.client, tmp_path / "catalogue",
-                            remembered=h.controller.remembered_inputs)
-    h.controller.catalogue = flow
+    h = await make_harness(fake_replicate, tmp_path, catalogue=True)
     await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
     yield h
     await h.close()
@@ -83,8 +80,8 @@ async def test_a_small_local_image_is_sent_as_a_data_uri(harness: Harness, tmp_p
     image.fill(0x336699)
     path = tmp_path / "input.png"
     assert image.save(str(path))
-    flow = await _form_for(harness, "flux-schnell")
-    resolved = await flow.resolve_files({"image": path, "steps": 4})
+    await _form_for(harness, "flux-schnell")
+    resolved = await resolve_files(harness.services.account.client, {"image": path, "steps": 4}, inline_only=False)
     assert resolved["image"].startswith("data:image/png;base64,")
     assert resolved["steps"] == 4
 
@@ -152,7 +149,8 @@ async def test_form_values_are_remembered_per_model(harness: Harness) -> None:
 
 async def test_use_these_settings_again_restores_the_form(harness: Harness) -> None:
     flow = await _form_for(harness, "flux-schnell")
-    harness.controller.reuse_inputs(FLUX, {"num_outputs": 4, "seed": 77, "aspect_ratio": "3:2"})
+    harness.services.preferences.reuse_inputs(FLUX, {"num_outputs": 4, "seed": 77, "aspect_ratio": "3:2"})
+    flow.load_schema(FLUX)
     outputs = _form(flow).editor("num_outputs")
     await until(lambda: _form(flow).editor("num_outputs") is not outputs
                 and _form(flow).values().get("num_outputs") == 4, message="the reused inputs in the form")
@@ -171,7 +169,7 @@ async def test_an_attached_image_goes_to_a_vision_models_image_input(harness: Ha
     flow = _flow(harness)
     flow.load_schema("llava-13b")
     await until(lambda: _form(flow).editor("image") is not None, message="the vision model's form")
-    harness.controller.attach(path)
+    harness.controller.models.attach(path)
     assert any("photo.png" in t.text for t in harness.window.chat.turns() if t.role == "system-note")
     harness.send("What is in this picture?")
     await harness.wait_idle()
@@ -184,7 +182,7 @@ async def test_an_attached_image_goes_to_a_vision_models_image_input(harness: Ha
 
 async def test_attaching_to_a_model_without_image_input_says_so(harness: Harness, tmp_path: Path) -> None:
     await _form_for(harness, "flux-schnell")
-    harness.controller.attach(tmp_path / "none.png")
+    harness.controller.models.attach(tmp_path / "none.png")
     assert "takes no image input" in (harness.last_turn().error or harness.last_turn().text)
 
 
@@ -197,7 +195,8 @@ async def test_the_prompt_box_feeds_a_prompt_field_with_another_name(harness: Ha
         "type": "object", "required": ["text"],
         "properties": {"text": {"type": "string", "title": "Text", "description": "Text prompt", "x-order": 0}},
     }}}}))
-    assert flow.prompt_field_name() == "text"
+    prompt_field = flow.schema().prompt_field
+    assert prompt_field is not None and prompt_field.name == "text"
     harness.fake.set_script("meta/meta-llama-3-70b-instruct", Script(kind="text", chunks=["ok"]))
     harness.send("hello there")
     await harness.wait_idle()

@@ -9,6 +9,7 @@ from pathlib import Path
 import aiohttp
 
 from desktop_app.app import open_history
+from desktop_app.session import TextReplaced
 from desktop_app.storage import AppPaths
 from desktop_app.storage.history import HistoryStore
 from tests.fake_replicate import FakeReplicate, Script
@@ -23,8 +24,6 @@ async def test_a_garbled_stream_ends_exact_in_the_chat_and_the_history(fake_repl
     harness = await make_harness(fake_replicate, tmp_path, history=True)
     try:
         await until(lambda: "fake-user" in harness.window.account_label.text(), message="the account check")
-        replaced: list[str] = []
-        harness.controller.runner.text_replaced.connect(replaced.append)
         fake_replicate.set_script(LLAMA, Script(kind="text", chunks=CHUNKS, token_interval=0.01, stream_ids=False,
                                                 stream_duplicates=True))
         harness.choose("llama-3-70b")
@@ -32,8 +31,10 @@ async def test_a_garbled_stream_ends_exact_in_the_chat_and_the_history(fake_repl
         await harness.wait_idle()
         turn = harness.last_turn()
         assert (turn.text, turn.state) == ("".join(CHUNKS), "done")
-        assert replaced == ["".join(CHUNKS)]
-        await harness.controller.history.flush()
+        run = harness.services.chat.current
+        assert run is not None
+        assert [event.text for event in run.events if isinstance(event, TextReplaced)] == ["".join(CHUNKS)]
+        await harness.flush()
         store = harness.store
         assert isinstance(store, HistoryStore)
         (entry,) = store.list_entries()

@@ -41,7 +41,7 @@ from pytestqt.qtbot import QtBot
 from desktop_app import i18n
 from desktop_app.replicate import BUILTIN_MODELS, deadline, errors
 from desktop_app.ui.chat.transcript import TranscriptView, is_code_block
-from desktop_app.ui.common.runners import describe_error
+from desktop_app.ui.common.errors import describe_error
 from desktop_app.ui.common.translations import (
     available_languages,
     install_translations,
@@ -440,7 +440,7 @@ def test_install_translations_switches_the_language_and_back() -> None:
         assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Отмена", "Qt's own qtbase_ru"
         assert QLocale().toString(2.5, "f", 1) == "2,5"
         gc.collect()  # the catalogue's bytes stay alive with its translator
-        assert QCoreApplication.translate("ChatPane", "Send") == "Отправить"
+        assert QCoreApplication.translate("Composer", "Send") == "Отправить"
 
         assert install_translations(app, "en") == "en"
         assert QCoreApplication.translate("MainWindow", "&File") == "&File"

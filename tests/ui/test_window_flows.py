@@ -82,23 +82,33 @@ async def test_image_appears_in_viewer_and_saves_the_same_pixels(harness: Harnes
     assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-async def test_progress_follows_poll_attempts_then_the_log_percentage(tmp_path: Path) -> None:
+async def test_progress_follows_poll_attempts_then_the_log_percentage(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     async with FakeReplicate(wait_window=0.05) as fake:
-        fake.set_script("acme/painter", Script(kind="image", queue_time=0.45, steps=5, step_time=0.15))
+        # the run stays queued until the window has shown a poll attempt: no race with a busy machine
+        gate = asyncio.Event()
+        fake.set_script("acme/painter", Script(kind="image", queue_time=0.2, queue_gate=gate, steps=5,
+                                               step_time=0.15))
         h = await make_harness(fake, tmp_path, settings=Settings(wait_seconds=1, max_attempts=40))
         seen: list[tuple[tuple[int, int], int, str]] = []
 
-        def record(status: str, mode: str, attempt: int, *_: object) -> None:
-            if mode == "poll":
-                seen.append((h.window.progress.bar_range(), h.window.progress.bar_value(),
-                             h.window.progress.progress_text()))
+        progress = h.window.progress
+        show = progress.update_progress
 
-        h.controller.runner.progressed.connect(record)
+        def shown_then_recorded(status: str, mode: str, *rest: object) -> None:
+            show(status, mode, *rest)  # type: ignore[arg-type]
+            if mode == "poll":
+                seen.append((progress.bar_range(), progress.bar_value(), progress.progress_text()))
+
+        monkeypatch.setattr(progress, "update_progress", shown_then_recorded)
         try:
             h.choose("acme/painter")
             h.send("a mountain lake")
+            await until(lambda: any(entry[0] == (0, 40) for entry in seen), message="a poll attempt shown")
+            gate.set()
             await h.wait_idle()
         finally:
+            gate.set()
             await h.close()
     attempt_ticks = [entry for entry in seen if entry[0] == (0, 40)]
     percent_ticks = [entry for entry in seen if entry[0] == (0, 100)]

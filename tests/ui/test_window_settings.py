@@ -60,7 +60,7 @@ async def test_settings_are_kept_across_restarts(harness: Harness) -> None:
         assert (saved.poll_delay, saved.max_attempts, saved.proxy, saved.theme) == (
             2.5, 77, "http://127.0.0.1:3128", "dark")
         assert saved.output_dir == str(harness.paths.data_dir / "out")
-        assert harness.controller.client.proxy == "http://127.0.0.1:3128"
+        assert harness.services.account.client.proxy == "http://127.0.0.1:3128"
     finally:
         from desktop_app.ui.shell.theme import apply_theme
 

@@ -1,23 +1,19 @@
-"""The conversation: user and assistant turns in one scrolling transcript, and the prompt box below it."""
+"""The conversation: user and assistant turns in one scrolling transcript, and the composer below it."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap, QTextCursor
+from PySide6.QtCore import QEvent, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QGuiApplication, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QMenu,
-    QPlainTextEdit,
-    QPushButton,
-    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
+from .composer import Composer
 from .transcript import ACTION_SCHEME, ChatTurn, Role, TranscriptView, TurnRecord, TurnState
 
 __all__ = ["ChatPane", "ChatTurn", "Role", "TurnState"]
@@ -25,7 +21,6 @@ __all__ = ["ChatPane", "ChatTurn", "Role", "TurnState"]
 _log = logging.getLogger(__name__)
 
 FLUSH_INTERVAL_MS = 33
-HINT_DURATION_MS = 2500
 THUMBNAIL_SIZE = 256
 
 
@@ -169,10 +164,7 @@ class ChatPane(QWidget):
     def set_busy(self, busy: bool) -> None:
         """While busy the Send button becomes Stop, and Esc requests a stop."""
         self._busy = busy
-        self._send_button.setText(self.tr("Stop") if busy else self.tr("Send"))
-        self._send_button.setToolTip(
-            self.tr("Stop the reply (Esc)") if busy else self.tr("Send the prompt (Enter)")
-        )
+        self._composer.set_busy(busy)
         last = self._last_assistant()
         if last is not None:
             self._render_footer(last)
@@ -188,11 +180,10 @@ class ChatPane(QWidget):
 
     def set_prompt(self, text: str) -> None:
         """Puts ``text`` in the prompt box (e.g. to reuse a past prompt), cursor at the end."""
-        self._prompt.setPlainText(text)
-        self._prompt.moveCursor(QTextCursor.MoveOperation.End)
+        self._composer.set_text(text)
 
     def focus_prompt(self) -> None:
-        self._prompt.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self._composer.focus()
 
     def sizeHint(self) -> QSize:
         return QSize(640, 520)
@@ -209,70 +200,23 @@ class ChatPane(QWidget):
         bar.rangeChanged.connect(self._on_scroll_bar_range_changed)
         bar.valueChanged.connect(self._on_scroll_bar_value_changed)
 
-        self._prompt = QPlainTextEdit(self)
-        self._prompt.setObjectName("chat_prompt")
-        self._prompt.setTabChangesFocus(True)
-        self._prompt.setPlaceholderText(self.tr("Ask the model… (Enter sends, Shift+Enter adds a line)"))
-        self._prompt.installEventFilter(self)
-        self._prompt.document().contentsChanged.connect(self._on_prompt_contents_changed)
-
-        self._send_button = QPushButton(self.tr("Send"), self)
-        self._send_button.setObjectName("chat_send_button")
-        self._send_button.setToolTip(self.tr("Send the prompt (Enter)"))
-        labels = (self.tr("Send"), self.tr("Stop"))  # the button swaps them: room for the wider one
-        self._send_button.setMinimumWidth(max(map(self._send_button.fontMetrics().horizontalAdvance, labels)) + 32)
-        self._send_button.clicked.connect(self._on_send_button_clicked)
-
-        self._hint = QLabel(self)
-        self._hint.setObjectName("chat_prompt_hint")
-        self._hint.hide()
-
-        # The button stretches to the prompt box's height, so the two read as one composer.
-        self._send_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self._attach_button = QPushButton(self.tr("Attach…"), self)
-        self._attach_button.setObjectName("chat_attach_button")
-        self._attach_button.setToolTip(self.tr("Attach an image for models that take one (vision models, editors)"))
-        self._attach_button.setAccessibleName(self.tr("Attach an image"))
-        self._attach_button.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        self._attach_button.clicked.connect(self.attach_requested)
-        composer = QHBoxLayout()
-        composer.setSpacing(6)
-        composer.addWidget(self._attach_button, 0)
-        composer.addWidget(self._prompt, 1)
-        composer.addWidget(self._send_button, 0)
+        self._composer = Composer(self)
+        self._composer.submitted.connect(self.prompt_submitted)
+        self._composer.stop_requested.connect(self.stop_requested)
+        self._composer.attach_requested.connect(self.attach_requested)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         layout.addWidget(self._view, 1)
-        layout.addLayout(composer)
-        layout.addWidget(self._hint)
+        layout.addWidget(self._composer)
 
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
         self._flush_timer.timeout.connect(self._on_flush_timer_timeout)
-        self._hint_timer = QTimer(self)
-        self._hint_timer.setSingleShot(True)
-        self._hint_timer.setInterval(HINT_DURATION_MS)
-        self._hint_timer.timeout.connect(self._hint.hide)
-        self._hint.setStyleSheet(f"color: {self._view.error_color.name()};")
-        self._on_prompt_contents_changed()
+        self._composer.set_hint_color(self._view.error_color.name())
 
     # ------------------------------------------------------------------- events
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._prompt and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                    self._prompt.insertPlainText("\n")
-                else:
-                    self._submit()
-                return True
-            if event.key() == Qt.Key.Key_Escape and self._busy:
-                self.stop_requested.emit()
-                return True
-        return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape and self._busy:
@@ -284,25 +228,10 @@ class ChatPane(QWidget):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_view"):
             self._view.apply_palette()
-            self._hint.setStyleSheet(f"color: {self._view.error_color.name()};")
+            self._composer.set_hint_color(self._view.error_color.name())
             self._rebuild_transcript()
 
     # -------------------------------------------------------------------- slots
-
-    def _on_send_button_clicked(self) -> None:
-        if self._busy:
-            self.stop_requested.emit()
-        else:
-            self._submit()
-
-    def _on_prompt_contents_changed(self) -> None:
-        if self._prompt.toPlainText().strip():
-            self._hint.hide()
-        # QPlainTextEdit's document height counts lines, wrapped ones included: grow from 2 to 8.
-        lines = max(2, min(8, int(self._prompt.document().size().height())))
-        margins = self._prompt.contentsMargins()
-        chrome = 2 * int(self._prompt.document().documentMargin()) + margins.top() + margins.bottom()
-        self._prompt.setFixedHeight(lines * self._prompt.fontMetrics().lineSpacing() + chrome)
 
     def _on_flush_timer_timeout(self) -> None:
         for turn in self._turns.values():
@@ -357,21 +286,6 @@ class ChatPane(QWidget):
     def _take_id(self) -> int:
         self._next_id += 1
         return self._next_id - 1
-
-    def _submit(self) -> None:
-        text = self._prompt.toPlainText().strip()
-        if not text:
-            self._show_hint(self.tr("Type a prompt first"))
-        elif self._busy:
-            self._show_hint(self.tr("A reply is still coming: press Stop (Esc) first"))
-        else:
-            self._prompt.clear()
-            self.prompt_submitted.emit(text)
-
-    def _show_hint(self, text: str) -> None:
-        self._hint.setText(text)
-        self._hint.show()
-        self._hint_timer.start()
 
     def _last_assistant(self) -> TurnRecord | None:
         return next((t for t in reversed(self._turns.values()) if t.role == "assistant"), None)

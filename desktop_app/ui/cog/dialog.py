@@ -30,7 +30,8 @@ from ...replicate import (
     UnexpectedResponse,
     describe_capabilities,
 )
-from ..common.runners import TaskSlot, describe_error
+from ..common.errors import describe_error
+from ..common.tasks import TaskSlot
 from ..common.widgets import named
 from .flow import DEFAULT_COG_URL, CogFlow, is_valid_url, normalize_url
 

@@ -36,6 +36,8 @@ MAX_SHOWN_PROBLEMS = 50  # a crash loop (say, in a paint event) must not grow th
 
 @dataclass
 class _Problem:
+    """One reported problem: its one-line summary and its (redacted) details."""
+
     summary: str
     details: str
     first_seen: float

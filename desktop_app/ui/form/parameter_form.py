@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from ...replicate import FieldSpec, InputSchema, coerce_values, validate_input
 from .editors import make_editor
 from .fields import FieldEditor
+from .form_style import finite, jsonable, label_text, style_sheet
 
 JSON_KEY = "(json)"
 """The key of an error about the raw JSON editor in the errors ``values_for_run`` returns."""
@@ -89,6 +89,12 @@ class ParameterForm(QWidget):
         self._reset_button.setEnabled(bool(self._editors) or self._json_wanted)
         self.clear_errors()
 
+    def add_header(self, widget: QWidget) -> None:
+        """Puts ``widget`` (the preset menu) above the fields."""
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(0, widget)
+
     def editor(self, name: str) -> FieldEditor | None:
         """The editor of the field ``name`` (``None`` for excluded and JSON-only fields)."""
         return self._editors.get(name)
@@ -118,7 +124,7 @@ class ParameterForm(QWidget):
                 continue
             editor = self._editors.get(name)
             if editor is None or not editor.set_value(value):
-                extra[name] = _jsonable(value)
+                extra[name] = jsonable(value)
         if extra:
             current, _ = self._parse_json()
             merged = {**(current or {}), **extra}
@@ -312,7 +318,7 @@ class ParameterForm(QWidget):
 
     def _add_row(self, spec: FieldSpec, editor: FieldEditor) -> None:
         required = spec.required and not spec.has_default
-        title = _label_text(spec)
+        title = label_text(spec)
         label = QLabel(f"{title} *" if required else title, self._fields)
         label.setObjectName(f"label_{spec.name}")
         tip = spec.description or spec.title
@@ -354,7 +360,7 @@ class ParameterForm(QWidget):
         if not text:
             return None, None
         try:
-            parsed = json.loads(text, parse_constant=_finite, parse_float=_finite)
+            parsed = json.loads(text, parse_constant=finite, parse_float=finite)
         except ValueError as error:
             return None, self.tr("This is not valid JSON: %1").replace("%1", str(error))
         if not isinstance(parsed, dict):
@@ -385,41 +391,4 @@ class ParameterForm(QWidget):
             parent.ensureWidgetVisible(widget)
 
     def _apply_style(self) -> None:
-        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
-        red = "#ff7b72" if dark else "#cf222e"
-        notice_bg, notice_fg, notice_border = ("#3a2f12", "#f2cc60", "#6b5417") if dark else \
-            ("#fff8c5", "#4d2d00", "#e6d27a")
-        self.setStyleSheet(
-            f'QFrame[fieldFrame="true"] {{ border: 1px solid transparent; border-radius: 4px; }}'
-            f'QPlainTextEdit#parameter_form_json[invalid="true"] {{ border: 1px solid {red}; }}'
-            f'QFrame[fieldFrame="true"][invalid="true"] {{ border: 1px solid {red}; }}'
-            f'QLabel[role="error"] {{ color: {red}; }}'
-            f'QLabel[role="notice"] {{ background: {notice_bg}; color: {notice_fg};'
-            f' border: 1px solid {notice_border}; border-radius: 4px; padding: 6px 8px; }}'
-        )
-
-
-def _label_text(spec: FieldSpec) -> str:
-    """The title, made readable when Cog copied a raw name into it (``aspect_ratio`` → ``Aspect ratio``)."""
-    title = spec.title.strip()
-    if not title or title == spec.name or ("_" in title and " " not in title):
-        return title.replace("_", " ").strip().capitalize() or spec.name
-    return title
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Path):
-        return str(value)
-    try:
-        json.dumps(value)
-    except (TypeError, ValueError):
-        return str(value)
-    return value
-
-
-def _finite(text: str) -> float:
-    """Python's JSON reader takes NaN, Infinity and 1e999; JSON (and the API) does not, so they stop here."""
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"{text} is not a finite number")
-    return number
+        self.setStyleSheet(style_sheet(dark=self.palette().color(QPalette.ColorRole.Window).lightness() < 128))

@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelectionModel, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence, QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtCore import QItemSelectionModel, QMimeData, QPoint, QSize, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QImage,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
+from ..common.drag import drag_out, output_mime
 from ..common.widgets import named
-from .delegate import CELL, GalleryDelegate
+from .delegate import CELL, GalleryDelegate, edge_for
 from .grid_model import GalleryGridModel
 from .thumbnails import ThumbnailLoader
 
+MAX_DRAGGED = 500  # files one drag carries at most
 SETTLE_MS = 120  # the scroll bar still this long: the grid has settled, its thumbnails are made
 
 
@@ -57,6 +68,8 @@ class GalleryGrid(QListView):
         self.setMouseTracking(True)
         self.setSpacing(0)
         self.setGridSize(CELL)
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
         self.grid_delegate = GalleryDelegate(loader, self)
         self.setItemDelegate(self.grid_delegate)
         self.setModel(model)
@@ -178,6 +191,24 @@ class GalleryGrid(QListView):
             area = self.viewport().rect().adjusted(24, 24, -24, -24)
             painter.drawText(area, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self._empty_text)
             painter.end()
+
+    def drag_data(self) -> tuple[QMimeData, QImage | None] | None:
+        """What dragging the selection out carries: the kept files (other apps and folders copy them), and the
+        first one's thumbnail under the cursor; ``None`` when none of the selected rows has been read."""
+        items = [item for index in self.selectionModel().selectedIndexes()[:MAX_DRAGGED]
+                 if (item := self.grid_model.item(index.row())) is not None]
+        if not items:
+            return None
+        mime = output_mime(items[0].path, None)
+        assert mime is not None
+        mime.setUrls([QUrl.fromLocalFile(str(item.path)) for item in items])
+        thumbnail = self.loader.pixmap(items[0], edge_for(self.devicePixelRatioF()))
+        return mime, thumbnail.toImage() if thumbnail is not None else None
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        found = self.drag_data()
+        if found is not None:
+            drag_out(self, *found)
 
     def keyboardSearch(self, search: str) -> None:
         """Typing does not jump between cells (the letters are the gallery's keys)."""

@@ -33,13 +33,13 @@ def inline_player(path: Path, kind: str, parent: QWidget | None = None) -> QWidg
     if kind not in ("video", "audio") or not multimedia_available():
         return None
     try:
-        return _Player(path, kind == "video", parent)
+        return InlinePlayer(path, kind == "video", parent)
     except Exception as error:  # a broken multimedia install: the system player still works
         log.warning("Inline playback is unavailable: %s", error)
         return None
 
 
-class _Player(QWidget):
+class InlinePlayer(QWidget):
     """QMediaPlayer with a video surface (for video) and a play/pause button; built only when the module exists."""
 
     def __init__(self, path: Path, video: bool, parent: QWidget | None) -> None:

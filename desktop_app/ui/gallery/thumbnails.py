@@ -28,6 +28,8 @@ Key = tuple[str, int]  # content hash, edge in pixels
 
 @dataclass(frozen=True)
 class _Job:
+    """One thumbnail (or waveform) to make, and whether it is for painting or only for the disk cache."""
+
     key: Key
     item: GalleryItem
     work: Literal["image", "peaks"]

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListView,
-    QMenu,
-    QPushButton,
     QStackedWidget,
     QToolButton,
     QVBoxLayout,
@@ -35,6 +33,8 @@ from PySide6.QtWidgets import (
 from desktop_app.storage.history_records import HistoryEntry
 
 from .delegate import HistoryDelegate, ThumbnailCache
+from .delete_bar import DeleteBar
+from .entry_actions import EntryActions
 from .list_model import ENTRY_ROLE, ID_ROLE, HistoryListModel, HistorySource
 
 __all__ = ["HistorySidebar", "HistorySource"]
@@ -77,7 +77,6 @@ class HistorySidebar(QWidget):
         self._thumbnails = ThumbnailCache(self)
         self._delegate = HistoryDelegate(self._thumbnails, self)
         self._selected_id: int | None = None  # the conversation to keep selected across reloads
-        self._pending_delete: int | None = None
         self._refresh_pending = False
         self._restoring = False
         self._last_click = (0, -1.0)  # conversation id, monotonic time
@@ -157,7 +156,7 @@ class HistorySidebar(QWidget):
         self._new_chat.setToolTip(self.tr("Start a new conversation"))
         self._new_chat.setAccessibleName(self.tr("New chat"))
         self._new_chat.setAutoRaise(True)
-        self._new_chat.clicked.connect(self._on_new_chat_clicked)
+        self._new_chat.clicked.connect(self.new_chat_requested)
         header.addWidget(self._new_chat)
         self._more = QToolButton(self)
         self._more.setObjectName("history_more")
@@ -204,7 +203,10 @@ class HistorySidebar(QWidget):
         small.setPointSizeF(small.pointSizeF() * 0.88)
         self._count.setFont(small)
         layout.addWidget(self._count)
-        layout.addWidget(self._build_delete_bar())
+        self._delete_bar = DeleteBar(self)
+        self._delete_bar.confirmed.connect(self.delete_requested)
+        self._delete_bar.closed.connect(self._on_delete_bar_closed)
+        layout.addWidget(self._delete_bar)
 
         self._build_actions()
         self._model.rename_requested.connect(self.rename_requested)
@@ -239,82 +241,23 @@ class HistorySidebar(QWidget):
         self._delegate.closeEditor.connect(self._on_delegate_close_editor)
         return view
 
-    def _build_delete_bar(self) -> QFrame:
-        self._delete_bar = QFrame(self)
-        self._delete_bar.setObjectName("history_delete_bar")
-        self._delete_bar.setFrameShape(QFrame.Shape.StyledPanel)
-        self._delete_bar.setAutoFillBackground(True)
-        self._delete_bar.setBackgroundRole(QPalette.ColorRole.AlternateBase)
-        bar = QVBoxLayout(self._delete_bar)
-        bar.setContentsMargins(8, 8, 8, 8)
-        self._delete_message = QLabel(self._delete_bar)
-        self._delete_message.setObjectName("history_delete_message")
-        self._delete_message.setWordWrap(True)
-        bar.addWidget(self._delete_message)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        self._delete_cancel = QPushButton(self.tr("Cancel"), self._delete_bar)
-        self._delete_cancel.setObjectName("history_delete_cancel")
-        self._delete_cancel.clicked.connect(self._on_delete_cancel_clicked)
-        buttons.addWidget(self._delete_cancel)
-        self._delete_confirm = QPushButton(self.tr("Delete"), self._delete_bar)
-        self._delete_confirm.setObjectName("history_delete_confirm")
-        self._delete_confirm.clicked.connect(self._on_delete_confirm_clicked)
-        buttons.addWidget(self._delete_confirm)
-        bar.addLayout(buttons)
-        escape = QAction(self._delete_bar)
-        escape.setObjectName("history_delete_escape")
-        escape.setShortcut(Qt.Key.Key_Escape)
-        escape.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.triggered.connect(self._on_delete_cancel_clicked)
-        self._delete_bar.addAction(escape)
-        self._delete_bar.hide()
-        return self._delete_bar
-
     def _build_actions(self) -> None:
-        def action(name: str, text: str, slot: Callable[[], None], shortcut: Qt.Key | None = None) -> QAction:
-            created = QAction(text, self)
-            created.setObjectName(name)
-            created.triggered.connect(slot)
-            if shortcut is not None:
-                created.setShortcut(shortcut)
-                created.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                self._list.addAction(created)
-            return created
-
-        self._open_action = action("history_action_open", self.tr("Open"), self._on_open_action_triggered)
-        self._rename_action = action(
-            "history_action_rename", self.tr("Rename"), self._on_rename_action_triggered, Qt.Key.Key_F2)
-        self._reuse_action = action(
-            "history_action_reuse", self.tr("Use these settings again"), self._on_reuse_action_triggered)
-        self._copy_action = action(
-            "history_action_copy_parameters", self.tr("Copy parameters"), self._on_copy_action_triggered)
-        self._markdown_action = action(
-            "history_action_export_markdown", self.tr("Export as Markdown…"), self._on_markdown_action_triggered)
-        self._json_action = action(
-            "history_action_export_json", self.tr("Export as JSON…"), self._on_json_action_triggered)
-        self._import_action = action("history_action_import", self.tr("Import…"), self._on_import_action_triggered)
-        self._delete_action = action(
-            "history_action_delete", self.tr("Delete…"), self._on_delete_action_triggered, Qt.Key.Key_Delete)
-        self._entry_actions = (self._open_action, self._rename_action, self._reuse_action, self._copy_action,
-                               self._markdown_action, self._json_action, self._delete_action)
-        self._menu = QMenu(self)
-        self._menu.setObjectName("history_context_menu")
-        for group in ((self._open_action, self._rename_action), (self._reuse_action, self._copy_action),
-                      (self._markdown_action, self._json_action, self._import_action), (self._delete_action,)):
-            if not self._menu.isEmpty():
-                self._menu.addSeparator()
-            self._menu.addActions(list(group))
-        more = QMenu(self)
-        more.setObjectName("history_more_menu")
-        more.addAction(self._import_action)
-        self._more.setMenu(more)
+        actions = self._actions = EntryActions(self, self._list, self._more)
+        for signal, slot in ((actions.open_triggered, self._on_open_action_triggered),
+                             (actions.rename_triggered, self._on_rename_action_triggered),
+                             (actions.reuse_triggered, lambda: self._emit_for_current(self.reuse_requested.emit)),
+                             (actions.copy_triggered,
+                              lambda: self._emit_for_current(self.copy_parameters_requested.emit)),
+                             (actions.markdown_triggered, lambda: self._emit_for_current(
+                                 lambda conversation_id: self.export_requested.emit(conversation_id, "markdown"))),
+                             (actions.json_triggered, lambda: self._emit_for_current(
+                                 lambda conversation_id: self.export_requested.emit(conversation_id, "json"))),
+                             (actions.import_triggered, self.import_requested),
+                             (actions.delete_triggered, self._on_delete_action_triggered)):
+            signal.connect(slot)
         self._update_actions()
 
     # --- slots ---------------------------------------------------------------------------------------
-
-    def _on_new_chat_clicked(self) -> None:
-        self.new_chat_requested.emit()
 
     def _on_search_text_changed(self, _text: str) -> None:
         self._search_timer.start()  # restarting it drops the query typed before: the newest one wins
@@ -356,7 +299,7 @@ class HistorySidebar(QWidget):
         else:
             self._list.clearSelection()
         self._update_actions()
-        self._menu.popup(self._list.viewport().mapToGlobal(position))
+        self._actions.menu.popup(self._list.viewport().mapToGlobal(position))
 
     def _on_model_rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
         if self._selected_id is not None and self.current_conversation_id() != self._selected_id:
@@ -390,41 +333,14 @@ class HistorySidebar(QWidget):
             self._list.setFocus(Qt.FocusReason.ShortcutFocusReason)
             self._list.edit(index)
 
-    def _on_reuse_action_triggered(self) -> None:
-        self._emit_for_current(self.reuse_requested.emit)
-
-    def _on_copy_action_triggered(self) -> None:
-        self._emit_for_current(self.copy_parameters_requested.emit)
-
-    def _on_markdown_action_triggered(self) -> None:
-        self._emit_for_current(lambda conversation_id: self.export_requested.emit(conversation_id, "markdown"))
-
-    def _on_json_action_triggered(self) -> None:
-        self._emit_for_current(lambda conversation_id: self.export_requested.emit(conversation_id, "json"))
-
-    def _on_import_action_triggered(self) -> None:
-        self.import_requested.emit()
-
     def _on_delete_action_triggered(self) -> None:
         index = self._current_index()
         entry = None if index is None else index.data(ENTRY_ROLE)
-        if not isinstance(entry, HistoryEntry):
-            return
-        self._pending_delete = entry.conversation_id
-        title = entry.title if len(entry.title) <= 60 else entry.title[:59] + "…"
-        self._delete_message.setText(
-            self.tr("Delete “{0}”? The conversation and its images will be deleted from this computer.").format(title))
-        self._delete_bar.show()
-        self._delete_cancel.setFocus(Qt.FocusReason.OtherFocusReason)
+        if isinstance(entry, HistoryEntry):
+            self._delete_bar.ask(entry.conversation_id, entry.title)
 
-    def _on_delete_confirm_clicked(self) -> None:
-        conversation_id = self._pending_delete
-        self._close_delete_bar()
-        if conversation_id is not None:
-            self.delete_requested.emit(conversation_id)
-
-    def _on_delete_cancel_clicked(self) -> None:
-        self._close_delete_bar()
+    def _on_delete_bar_closed(self) -> None:
+        self._list.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # --- helpers -------------------------------------------------------------------------------------
 
@@ -460,15 +376,8 @@ class HistorySidebar(QWidget):
             self._restoring = False
             self._update_actions()
 
-    def _close_delete_bar(self) -> None:
-        self._pending_delete = None
-        self._delete_bar.hide()
-        self._list.setFocus(Qt.FocusReason.OtherFocusReason)
-
     def _update_actions(self) -> None:
-        has_entry = self._current_index() is not None
-        for entry_action in self._entry_actions:
-            entry_action.setEnabled(has_entry)
+        self._actions.set_entry_selected(self._current_index() is not None)
 
     def _update_state(self) -> None:
         """Shows the list, or what explains why it is empty; and the count under it."""

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QFont,
-    QFontMetrics,
     QImage,
-    QPainter,
     QPalette,
     QResizeEvent,
     QShowEvent,
@@ -17,7 +14,6 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -27,23 +23,17 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QVBoxLayout,
     QWidget,
 )
 
-from .card import ModelCardView, format_runs, rounded_cover
+from .card import ModelCardView
+from .result_delegate import COVER_ROLE, SUMMARY_ROLE, ResultDelegate
 
 if TYPE_CHECKING:  # the core's catalogue module pulls in aiohttp; widgets only need the types
     from ...replicate import CollectionSummary, ModelCard, ModelSummary
 
-SUMMARY_ROLE = Qt.ItemDataRole.UserRole + 1
-COVER_ROLE = Qt.ItemDataRole.UserRole + 2
-ROW_COVER = 44
 FEATURED = ("text-to-image", "language-models", "image-editing", "vision-models", "super-resolution")
-_Index = QModelIndex | QPersistentModelIndex
 
 
 class ModelBrowser(QWidget):
@@ -214,7 +204,7 @@ class ModelBrowser(QWidget):
         self._list = QListView(left)
         self._list.setObjectName("model_browser_results")
         self._list.setModel(self._model)
-        self._list.setItemDelegate(_ResultDelegate(self._list))
+        self._list.setItemDelegate(ResultDelegate(self._list))
         self._list.setUniformItemSizes(True)
         self._list.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self._list.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
@@ -375,60 +365,6 @@ class ModelBrowser(QWidget):
             text = self.tr("Recently updated models")
             self._empty.setText(self.tr("No models to show."))
         self._heading.setText(text)
-
-
-class _ResultDelegate(QStyledItemDelegate):
-    """Paints a result: the cover, ``owner/name`` in bold with the run count, the description elided below."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        opt.text = ""
-        widget = opt.widget
-        style = widget.style() if widget is not None else QApplication.style()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, widget)
-        summary = index.data(SUMMARY_ROLE)
-        if summary is None:
-            return
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
-        palette = opt.palette
-        text_colour = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        muted = text_colour if selected else palette.color(QPalette.ColorRole.PlaceholderText)
-        rect = opt.rect.adjusted(8, 6, -10, -6)
-        cover = index.data(COVER_ROLE)
-        ratio = widget.devicePixelRatioF() if widget is not None else 1.0
-        pixmap = rounded_cover(cover if isinstance(cover, QImage) else None, ROW_COVER, summary.name, palette, ratio)
-        top = rect.top() + (rect.height() - ROW_COVER) // 2
-        painter.save()
-        painter.drawPixmap(rect.left(), top, pixmap)
-        text_rect = QRect(rect.left() + ROW_COVER + 10, rect.top(), rect.width() - ROW_COVER - 10, rect.height())
-        small = QFont(opt.font)
-        small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.9))
-        runs = format_runs(summary.run_count)
-        runs_width = QFontMetrics(small).horizontalAdvance(runs)
-        bold = QFont(opt.font)
-        bold.setBold(True)
-        line = QFontMetrics(bold).height()
-        first = QRect(text_rect.left(), text_rect.top() + 2, text_rect.width() - runs_width - 12, line)
-        painter.setFont(bold)
-        painter.setPen(text_colour)
-        name = QFontMetrics(bold).elidedText(summary.full_name, Qt.TextElideMode.ElideMiddle, first.width())
-        painter.drawText(first, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-        painter.setFont(small)
-        painter.setPen(muted)
-        painter.drawText(QRect(text_rect.right() - runs_width, first.top(), runs_width, line),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, runs)
-        painter.setFont(opt.font)
-        metrics = QFontMetrics(opt.font)
-        second = QRect(text_rect.left(), first.bottom() + 3, text_rect.width(), metrics.height())
-        description = metrics.elidedText(" ".join(summary.description.split()), Qt.TextElideMode.ElideRight,
-                                         second.width())
-        painter.drawText(second, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, description)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        metrics = QFontMetrics(option.font)
-        return QSize(240, max(ROW_COVER + 12, metrics.height() * 2 + 20))
 
 
 def _escape(text: str) -> str:

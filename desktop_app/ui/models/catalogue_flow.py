@@ -6,24 +6,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QVBoxLayout, QWidget
 
-from ...replicate import (
-    INLINE_LIMIT,
-    CatalogueCache,
-    InputSchema,
-    ModelCard,
-    ReplicateClient,
-    UnknownModelError,
-    file_input_value,
-    parse_model,
-)
+from ...replicate import InputSchema, UnknownModelError, parse_model
 from ...storage.atomic import write_atomically
-from .catalogue_runner import CatalogueRunner
 from .picker import ModelPicker
+
+if TYPE_CHECKING:  # the catalogue's network side loads with the first look-up, not with the window
+    from ...replicate import CatalogueCache, ModelCard, ReplicateClient
+    from .catalogue_runner import CatalogueRunner
 
 log = logging.getLogger(__name__)
 
@@ -70,26 +64,47 @@ class CatalogueFlow(QObject):
         cache_dir: Path,
         remembered: Callable[[str], Mapping[str, Any]] | None = None,
         *,
+        has_token: Callable[[], bool] | None = None,
         parent: QWidget,
     ) -> None:
         super().__init__(parent)
+        self.has_token = has_token or (lambda: client_getter().has_token)
         self.remembered = remembered or (lambda _model: {})
         self.picker = picker
         self.form = form
         self.client_getter = client_getter
-        self.cache = CatalogueCache(cache_dir, write=write_atomically)
+        self.cache_dir = cache_dir
+        self._cache: CatalogueCache | None = None
         self._host = parent
-        self._schemas = CatalogueRunner(client_getter, self.cache, self)
-        self._schemas.card_loaded.connect(self._on_schemas_card_loaded)
-        self._schemas.failed.connect(self._on_schemas_failed)
+        self._runner: CatalogueRunner | None = None
         self._pending: str | None = None
         self._applied: tuple[str, InputSchema] | None = None  # what the form was last built from
         self._dialog: QDialog | None = None
         picker.model_selected.connect(self.load_schema)
 
+    @property
+    def cache(self) -> CatalogueCache:
+        """The model cards kept on disk (for offline starts), opened on first use."""
+        if self._cache is None:
+            from ...replicate import CatalogueCache
+
+            self._cache = CatalogueCache(self.cache_dir, write=write_atomically)
+        return self._cache
+
+    @property
+    def _schemas(self) -> CatalogueRunner:
+        """The look-ups of the chosen model's card, made on first use."""
+        if self._runner is None:
+            from .catalogue_runner import CatalogueRunner
+
+            self._runner = CatalogueRunner(self.client_getter, self.cache, self)
+            self._runner.card_loaded.connect(self._on_schemas_card_loaded)
+            self._runner.failed.connect(self._on_schemas_failed)
+        return self._runner
+
     def load_schema(self, model: str) -> None:
         """Fetches (or takes from the cache) the input schema of ``model`` for the form."""
-        if not self.client_getter().has_token:
+        if not self.has_token():
             return  # the first-run panel asks for a token; the form follows once there is one
         try:
             ref = parse_model(model)
@@ -116,7 +131,12 @@ class CatalogueFlow(QObject):
 
     async def close(self) -> None:
         """Stops schema, search and cover requests before the window goes away."""
-        runners = [self._schemas, *(self._dialog.findChildren(CatalogueRunner) if self._dialog else [])]
+        if self._runner is None and self._dialog is None:
+            return
+        from .catalogue_runner import CatalogueRunner
+
+        runners = [*([self._runner] if self._runner else []),
+                   *(self._dialog.findChildren(CatalogueRunner) if self._dialog else [])]
         for runner in runners:
             runner.cancel_all()
         for runner in runners:
@@ -124,12 +144,12 @@ class CatalogueFlow(QObject):
 
     async def wait_idle(self) -> None:
         """Awaits the schema request in flight, if any (tests)."""
-        await self._schemas.wait_idle()
+        if self._runner is not None:
+            await self._runner.wait_idle()
 
-    def prompt_field_name(self) -> str | None:
-        """The schema's field that the chat's prompt box feeds (``prompt``, ``text``, ``message``…)."""
-        field = self.form.schema().prompt_field
-        return field.name if field is not None else None
+    def schema(self) -> InputSchema:
+        """The schema the form was built from (what the run's parameters are checked against)."""
+        return self.form.schema()
 
     def values_for_run(self) -> tuple[dict[str, Any] | None, dict[str, str]]:
         """The form's values to send with the prompt, or ``None`` and the problems (shown on the fields)."""
@@ -138,17 +158,6 @@ class CatalogueFlow(QObject):
     def highlight(self, errors: Mapping[str, str]) -> None:
         self.parameters_requested.emit()
         self.form.highlight_errors(errors)
-
-    async def resolve_files(self, values: Mapping[str, Any], *, inline_only: bool = False) -> dict[str, Any]:
-        """Local files become ``data:`` URIs (small) or uploads (large), as Replicate expects; a local Cog
-        server takes every file inline (``inline_only``)."""
-        client = self.client_getter()
-        limit = 1 << 62 if inline_only else INLINE_LIMIT
-        resolved: dict[str, Any] = {}
-        for name, value in values.items():
-            resolved[name] = (await file_input_value(client, value, inline_limit=limit)
-                              if isinstance(value, Path) else value)
-        return resolved
 
     def show_schema(self, schema: InputSchema, remembered_as: str) -> None:
         """Builds the form from a schema read elsewhere (a local Cog server's ``/openapi.json``)."""
@@ -165,6 +174,7 @@ class CatalogueFlow(QObject):
             self._dialog.activateWindow()
             return
         from .browser import ModelBrowser  # loaded when first opened
+        from .catalogue_runner import CatalogueRunner
 
         dialog = QDialog(self._host)
         dialog.setWindowTitle(self.tr("Find models"))
@@ -199,13 +209,6 @@ class CatalogueFlow(QObject):
         values = self.remembered(card.summary.full_name)
         if values:
             self.form.set_values(values)
-
-    def remembrance(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        """What to remember of a run's values: no secrets, no seed (a new one each time unless locked), no
-        local files (they may be gone by the next run)."""
-        secret = {spec.name for spec in self.form.schema().fields if spec.secret}
-        return {name: value for name, value in values.items()
-                if name not in secret and name != "seed" and not isinstance(value, Path)}
 
     def _on_schemas_failed(self, what: str, message: str, _kind: str) -> None:
         log.info("Could not load the %s for the parameter form: %s", what, message)

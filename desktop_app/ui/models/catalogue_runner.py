@@ -23,7 +23,9 @@ from ...replicate import (
     list_collections,
     search_models,
 )
-from ..common.runners import TaskSlot, describe_error, error_kind
+from ...session import error_kind
+from ..common.errors import describe_error
+from ..common.tasks import TaskSlot
 
 if TYPE_CHECKING:
     from .browser import ModelBrowser

@@ -7,25 +7,18 @@ import logging
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
-    QModelIndex,
-    QPersistentModelIndex,
     QPoint,
-    QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QKeyEvent, QPalette, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,13 +34,24 @@ from ...replicate import (
     is_cog_reference,
     known_kind,
 )
+from .picker_items import (
+    ADD,
+    BUILTIN,
+    CUSTOM,
+    DESCRIPTION_ROLE,
+    ENTRY_ROLE,
+    HEADER,
+    MODEL_ROLE,
+    ModelDelegate,
+    header_item,
+    model_item,
+)
+
+__all__ = ["ADD", "BUILTIN", "CUSTOM", "DESCRIPTION_ROLE", "ENTRY_ROLE", "HEADER", "MODEL_DESCRIPTIONS", "MODEL_ROLE",
+           "ModelPicker"]
 
 _log = logging.getLogger(__name__)
 
-MODEL_ROLE = Qt.ItemDataRole.UserRole
-ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
-DESCRIPTION_ROLE = Qt.ItemDataRole.UserRole + 2
-HEADER, BUILTIN, CUSTOM, ADD = "header", "builtin", "custom", "add"
 #: The built-in models' descriptions (``ModelInfo.description`` of the Qt-free core), marked here so that lupdate
 #: collects them; the picker shows them through ``QCoreApplication.translate("ModelInfo", description)``.
 MODEL_DESCRIPTIONS: tuple[object, ...] = (
@@ -60,7 +64,6 @@ MODEL_DESCRIPTIONS: tuple[object, ...] = (
     QT_TRANSLATE_NOOP("ModelInfo", "SDXL-Lightning: high-quality images in 4 steps"),
     QT_TRANSLATE_NOOP("ModelInfo", "Playground v2.5: aesthetic 1024px images"),
 )
-_Index = QModelIndex | QPersistentModelIndex
 
 
 class ModelPicker(QWidget):
@@ -138,7 +141,7 @@ class ModelPicker(QWidget):
         self._combo = QComboBox(self)
         self._combo.setObjectName("model_picker_combo")
         self._combo.setModel(self._model)
-        self._combo.setItemDelegate(_ModelDelegate(self._combo))
+        self._combo.setItemDelegate(ModelDelegate(self._combo))
         self._combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self._combo.setToolTip(self.tr("The model that answers the next prompt"))
         self._combo.activated.connect(self._on_combo_activated)
@@ -305,19 +308,19 @@ class ModelPicker(QWidget):
     def _rebuild_items(self) -> None:
         self._model.clear()
         for kind, title in (("text", self.tr("Text")), ("image", self.tr("Image"))):
-            self._model.appendRow(_header_item(title))
+            self._model.appendRow(header_item(title))
             for info in BUILTIN_MODELS:
                 if info.kind == kind:
                     self._model.appendRow(
-                        _model_item(f"{info.alias} — {info.full_name}", info.alias, BUILTIN, _description(info))
+                        model_item(f"{info.alias} — {info.full_name}", info.alias, BUILTIN, _description(info))
                     )
         if self._custom:
-            self._model.appendRow(_header_item(self.tr("Custom")))
+            self._model.appendRow(header_item(self.tr("Custom")))
             for model in self._custom:
                 name, _, version = model.partition(":")
                 label = f"{name} @ {version[:12]}…" if version else name
                 description = self.tr("Your model, pinned to a version") if version else self.tr("Your model")
-                self._model.appendRow(_model_item(label, model, CUSTOM, description, tooltip=model))
+                self._model.appendRow(model_item(label, model, CUSTOM, description, tooltip=model))
         add = QStandardItem(self.tr("Add model…"))
         add.setData(ADD, ENTRY_ROLE)
         add.setToolTip(self.tr("Use any Replicate model by its owner/name[:version]"))
@@ -345,64 +348,3 @@ def _entry_kind(canonical: str) -> str:
 def _description(info: ModelInfo) -> str:
     """A built-in model's description in the user's language (see ``MODEL_DESCRIPTIONS``)."""
     return QCoreApplication.translate("ModelInfo", info.description)
-
-
-def _header_item(title: str) -> QStandardItem:
-    item = QStandardItem(title)
-    item.setData(HEADER, ENTRY_ROLE)
-    item.setFlags(Qt.ItemFlag.NoItemFlags)  # neither selectable nor reachable with the keys
-    return item
-
-
-def _model_item(label: str, model: str, entry: str, description: str, *, tooltip: str = "") -> QStandardItem:
-    item = QStandardItem(label)
-    item.setData(model, MODEL_ROLE)
-    item.setData(entry, ENTRY_ROLE)
-    item.setData(description, DESCRIPTION_ROLE)
-    item.setToolTip(f"{tooltip}\n{description}" if tooltip else description)
-    return item
-
-
-class _ModelDelegate(QStyledItemDelegate):
-    """Paints group headers in bold and each model on two lines: its name, then its description."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
-        opt = QStyleOptionViewItem(option)
-        self.initStyleOption(opt, index)
-        entry = index.data(ENTRY_ROLE)
-        style = opt.widget.style() if opt.widget is not None else QApplication.style()
-        selected = bool(opt.state & QStyle.StateFlag.State_Selected) and entry != HEADER
-        if entry != HEADER:
-            style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, opt.widget)
-        palette = opt.palette
-        text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
-        rect = opt.rect.adjusted(8 if entry == HEADER else 16, 3, -8, -3)
-        painter.save()
-        font = QFont(opt.font)
-        font.setBold(entry == HEADER)
-        font.setItalic(entry == ADD)
-        painter.setFont(font)
-        muted = palette.color(QPalette.ColorRole.PlaceholderText)
-        painter.setPen(muted if entry == HEADER else palette.color(text_role))
-        metrics = QFontMetrics(font)
-        first = QFontMetrics(font).elidedText(opt.text, Qt.TextElideMode.ElideRight, rect.width())
-        align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        description = index.data(DESCRIPTION_ROLE)
-        if not description:
-            align = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-        painter.drawText(rect, align, first)
-        if description:
-            small = QFont(opt.font)
-            small.setPointSizeF(max(6.0, opt.font.pointSizeF() * 0.88))
-            painter.setFont(small)
-            painter.setPen(palette.color(text_role) if selected else muted)
-            second = QFontMetrics(small).elidedText(description, Qt.TextElideMode.ElideRight, rect.width())
-            painter.drawText(rect.adjusted(0, metrics.height(), 0, 0), align, second)
-        painter.restore()
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
-        size = super().sizeHint(option, index)
-        metrics = QFontMetrics(option.font)
-        lines = 2 if index.data(DESCRIPTION_ROLE) else 1
-        width = metrics.horizontalAdvance(str(index.data(Qt.ItemDataRole.DisplayRole) or "")) + 40
-        return QSize(max(size.width(), width), lines * metrics.height() + (10 if lines == 2 else 8))

@@ -6,13 +6,19 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 from ...logs import current_redactor, describe_exception
 
-__all__ = ["ExceptHook", "install_excepthook"]
+if TYPE_CHECKING:
+    from ..dialogs.crash import CrashDialog
+
+__all__ = ["CrashReports", "ExceptHook", "install_excepthook"]
 
 log = logging.getLogger(__name__)
 
@@ -108,3 +114,21 @@ def install_excepthook(
     hook = ExceptHook(report, redact=redact, parent=parent)
     hook.install()
     return hook
+
+
+class CrashReports:
+    """The crash dialog for unexpected errors, built on the first report (not at start: it costs memory an app
+    that never crashes does not need). ``report`` is what :func:`install_excepthook` calls."""
+
+    def __init__(self, log_dir: Path, *, parent: QWidget) -> None:
+        self.log_dir = log_dir
+        self.parent = parent
+        self._dialog: CrashDialog | None = None
+
+    def report(self, summary: str, details: str) -> None:
+        if self._dialog is None:
+            from ..dialogs.crash import CrashDialog
+
+            self._dialog = CrashDialog(self.log_dir, parent=self.parent)
+        self._dialog.report(summary, details)
+

@@ -9,25 +9,27 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu
 
-from ...session import Gallery, HistoryRecorder, Reuse
+from ...session import Gallery, Services
 from ...storage.thumbnails import ThumbnailCache
 from ..common.widgets import named
 from ..gallery.presenter import GalleryPresenter
 from ..gallery.thumbnails import cache_format
+from ..models.catalogue_flow import CatalogueFlow
+from .history_view import apply_reuse
 from .main_window import MainWindow
 
 
 class GalleryWiring(QObject):
-    """The gallery of one main window: its menu entry, its presenter, and its start and end."""
+    """The gallery of one main window: its menu entry, its presenter (the window is built on first use), and its
+    start (deletions an earlier session left in their undo window) and end (those of this one)."""
 
-    def __init__(self, window: MainWindow, recorder: HistoryRecorder, thumbnails_dir: Path, *,
-                 open_conversation: Callable[[int], None], use_settings: Callable[[Reuse], None],
-                 owns_recorder: bool = False) -> None:
+    def __init__(self, window: MainWindow, services: Services, thumbnails_dir: Path, *,
+                 open_conversation: Callable[[int], None], catalogue: CatalogueFlow | None = None) -> None:
         super().__init__(window)
         self.window = window
-        self.recorder = recorder
-        self.owns_recorder = owns_recorder
+        recorder = services.recorder
         self.presenter = GalleryPresenter(Gallery(recorder), ThumbnailCache(thumbnails_dir, suffix=cache_format()),
                                           window)
         self.action = named(QAction(self.tr("&Gallery"), window), "gallery_action_show")
@@ -37,14 +39,15 @@ class GalleryWiring(QObject):
         self.action.setToolTip(self.tr("Every kept output, from every conversation"))
         self.action.triggered.connect(self.presenter.open)
         self._view_menu().addAction(self.action)
-        self.presenter.conversation_requested.connect(lambda conversation_id: self._back(open_conversation,
-                                                                                         conversation_id))
-        self.presenter.use_settings_requested.connect(lambda reuse: self._back(use_settings, reuse))
-        previous = recorder.on_changed
+        self.presenter.conversation_requested.connect(lambda conversation_id: self._back(
+            lambda: open_conversation(conversation_id)))
+        self.presenter.use_settings_requested.connect(lambda reuse: self._back(
+            lambda: apply_reuse(window, reuse, services.preferences, catalogue)))
+        heard = recorder.on_changed
 
         def changed(conversation_id: int) -> None:
-            if previous is not None:
-                previous(conversation_id)
+            if heard is not None:
+                heard(conversation_id)
             self.presenter.refresh(conversation_id)
 
         recorder.on_changed = changed
@@ -53,16 +56,15 @@ class GalleryWiring(QObject):
         await self.presenter.start()
 
     async def aclose(self) -> None:
-        """Finishes the gallery's deletions and work (and closes its recorder, if it has one of its own)."""
+        """Removes the files of this session's deletions, and stops the gallery's reads and workers."""
         await self.presenter.aclose()
-        if self.owns_recorder:
-            await self.recorder.close()
 
-    def _view_menu(self) -> Any:
+    def _view_menu(self) -> QMenu:
         bar = self.window.menuBar()
         for action in bar.actions():
-            if action.objectName() == "menu_view" and action.menu() is not None:
-                return action.menu()
+            menu = action.menu()
+            if action.objectName() == "menu_view" and isinstance(menu, QMenu):
+                return menu
         menu = bar.addMenu(self.tr("&View"))
         menu.menuAction().setObjectName("menu_view")
         actions = bar.actions()
@@ -70,20 +72,9 @@ class GalleryWiring(QObject):
             bar.insertMenu(actions[-2], menu)
         return menu
 
-    def _back(self, call: Callable[[Any], None], value: Any) -> None:
+    def _back(self, call: Callable[[], Any]) -> None:
         """Does it in the main window and brings that window to the front."""
-        call(value)
+        call()
         self.window.raise_()
         self.window.activateWindow()
 
-
-def apply_reuse(window: MainWindow, reuse: Reuse, reuse_inputs: Callable[[str, dict[str, Any]], None]) -> None:
-    """Puts a past run's model, prompt and other inputs into the main window (the form takes the inputs)."""
-    picker, chat = window.model_picker, window.chat
-    if not picker.set_current_model(reuse.model):
-        picker.set_current_model(reuse.model_name)
-    chat.set_prompt(reuse.prompt)
-    chat.focus_prompt()
-    if reuse.inputs:
-        reuse_inputs(reuse.model_name, {name: str(value) if isinstance(value, Path) else value
-                                        for name, value in reuse.inputs.items()})

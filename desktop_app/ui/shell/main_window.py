@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Signal
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QScrollArea,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -26,6 +28,9 @@ if TYPE_CHECKING:
     from ..viewer.image_viewer import ImageViewer
     from .progress import ProgressPanel
 from ..common.widgets import named
+
+if TYPE_CHECKING:
+    from .layout import OutputKind, PaneLayout
 
 
 class MainWindow(QMainWindow):
@@ -55,6 +60,7 @@ class MainWindow(QMainWindow):
     model_picker: ModelPicker
     progress: ProgressPanel
     token_panel: TokenPanel
+    panes: PaneLayout
 
     def __init__(self, parent: QWidget | None = None, *, defer_panes: bool = False) -> None:
         super().__init__(parent)
@@ -80,6 +86,7 @@ class MainWindow(QMainWindow):
         from ..dialogs.token_panel import TokenPanel
         from ..models.picker import ModelPicker
         from ..viewer.image_viewer import ImageViewer
+        from .layout import PaneLayout
         from .progress import ProgressPanel
 
         self._panes_built = True
@@ -112,45 +119,45 @@ class MainWindow(QMainWindow):
             placeholder = self.splitter.replaceWidget(index, pane)
             if placeholder is not None:
                 placeholder.deleteLater()
-        self.splitter.setSizes([620, 620])
+        self.panes = PaneLayout(self.splitter, self.chat, self.viewer)
+        self.panes.apply()
         self._setup_pane_actions()
 
-    def restore_layout(self, geometry: str | None, state: str | None, splitter_sizes: list[int]) -> None:
-        """Restores size, position and splitter sizes saved by :meth:`saved_layout`."""
+    def restore_layout(self, geometry: str | None, state: str | None,
+                       pane_widths: Mapping[str, Mapping[str, int]], kind: OutputKind) -> None:
+        """Restores size, position and the pane widths per output kind saved by :meth:`saved_layout`."""
         if geometry:
             self.restoreGeometry(QByteArray.fromBase64(geometry.encode("ascii")))
         if state:
             self.restoreState(QByteArray.fromBase64(state.encode("ascii")))
-        if len(splitter_sizes) == self.splitter.count() and all(size >= 0 for size in splitter_sizes):
-            self.splitter.setSizes(splitter_sizes)
+        self.panes.restore(pane_widths, kind)
 
-    def saved_layout(self) -> tuple[str, str, list[int]]:
+    def saved_layout(self) -> tuple[str, str, dict[str, dict[str, int]]]:
         geometry = bytes(self.saveGeometry().toBase64().data()).decode("ascii")
         state = bytes(self.saveState().toBase64().data()).decode("ascii")
-        return geometry, state, list(self.splitter.sizes())
+        return geometry, state, self.panes.widths()
 
     def set_sidebar(self, sidebar: HistorySidebar) -> None:
         """Puts the history list at the left of the chat and the viewer."""
         self.sidebar = sidebar
-        self.splitter.insertWidget(0, sidebar)
-        self.splitter.setStretchFactor(0, 0)
-        self.splitter.setSizes([260, 500, 500])
+        self.panes.add_sidebar(sidebar)
 
-    def set_parameters_panel(self, panel: QWidget) -> None:
+    def set_parameters_panel(self, panel: QScrollArea) -> None:
         """Adds the model's parameter form at the right, hidden until asked for."""
         self.parameters_panel = panel
-        self.splitter.addWidget(panel)
-        self.splitter.setStretchFactor(self.splitter.count() - 1, 0)
-        panel.hide()
+        self.panes.add_parameters(panel)
         self.parameters_button.show()
 
     def show_parameters(self, visible: bool) -> None:
-        panel = getattr(self, "parameters_panel", None)
-        if panel is None:
+        if getattr(self, "parameters_panel", None) is None:
             return
-        panel.setVisible(visible)
+        self.panes.show_parameters(visible)
         if self.parameters_button.isChecked() != visible:
             self.parameters_button.setChecked(visible)
+
+    def add_bar(self, bar: QWidget) -> None:
+        """Puts a bar (a dropped picture's) above the panes, under the header."""
+        self._bar_row.addWidget(bar)
 
     def set_account(self, text: str) -> None:
         self.account_label.setText(text)
@@ -190,6 +197,9 @@ class MainWindow(QMainWindow):
         self._token_row = token_row = QHBoxLayout()
         token_row.setContentsMargins(12, 0, 12, 0)
         layout.addLayout(token_row)
+        self._bar_row = bar_row = QVBoxLayout()
+        bar_row.setContentsMargins(12, 0, 12, 0)
+        layout.addLayout(bar_row)
         splitter_row = QHBoxLayout()
         splitter_row.setContentsMargins(8, 0, 8, 0)
         splitter_row.addWidget(self.splitter)
@@ -216,11 +226,14 @@ class MainWindow(QMainWindow):
 
         edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         self.copy_image_action = self._action(self.tr("&Copy image"), None, "edit-copy")
+        self.paste_picture_action = self._action(self.tr("&Paste picture"), QKeySequence.StandardKey.Paste,
+                                                 "edit-paste")
         self.settings_action = self._action(self.tr("&Settings…"), QKeySequence.StandardKey.Preferences, None)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.triggered.connect(self.settings_requested)
         edit_menu.addAction(self.copy_image_action)
+        edit_menu.addAction(self.paste_picture_action)
         edit_menu.addSeparator()
         edit_menu.addAction(self.settings_action)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QImage,
+    QMouseEvent,
     QPainter,
     QPalette,
     QPixmap,
@@ -27,6 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..common.drag import far_enough
+
 __all__ = ["MAX_ZOOM", "MIN_ZOOM", "ZOOM_STEP", "ImageCanvas"]
 
 MIN_ZOOM = 0.02
@@ -39,13 +42,16 @@ _WHEEL_NOTCH = 120.0
 class ImageCanvas(QGraphicsView):
     """Shows one QImage; starts in fit-to-window mode (never enlarging past 100 %), zooms and pans.
 
-    Plain or Ctrl+wheel zooms around the cursor; dragging pans once the image is larger than the view.
+    Plain or Ctrl+wheel zooms around the cursor; dragging pans once the image is larger than the view, and
+    drags the image out (to other apps and folders) while it is fitted or with Alt held.
 
     Signals:
         zoom_changed(float): the scale factor or the fit mode changed.
+        drag_out_requested(): the user started dragging the image out of the view.
     """
 
     zoom_changed = Signal(float)
+    drag_out_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +59,7 @@ class ImageCanvas(QGraphicsView):
         self._item: _MipmappedImageItem | None = None
         self._backdrop: QGraphicsRectItem | None = None
         self._fit_mode = True
+        self._press: QPoint | None = None
         self._setup_ui()
 
     def set_image(self, image: QImage | None) -> None:
@@ -124,6 +131,26 @@ class ImageCanvas(QGraphicsView):
         if delta:
             self.zoom_by(ZOOM_STEP ** (delta / _WHEEL_NOTCH), event.position())
         event.accept()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        """Remembers where a drag out could start."""
+        self._press = event.position().toPoint() if event.button() == Qt.MouseButton.LeftButton else None
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        """Drags the image out when it is fitted (nothing to pan) or Alt is held; pans otherwise."""
+        free = self._fit_mode or bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)
+        held = bool(event.buttons() & Qt.MouseButton.LeftButton)
+        if self._press is not None and self._item is not None and held and free \
+                and far_enough(self._press, event.position().toPoint()):
+            self._press = None
+            self.drag_out_requested.emit()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._press = None
+        super().mouseReleaseEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Keeps a fitted image fitted."""

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
@@ -17,6 +18,7 @@ __all__ = [
     "ImageDecoder",
     "decode_image_bytes",
     "looks_like_image",
+    "thumbnail_of",
 ]
 
 _log = logging.getLogger(__name__)
@@ -47,6 +49,20 @@ class DecodedImage:
 
 DecodeFunction = Callable[[bytes, "str | None"], DecodedImage]
 
+
+
+CHAT_THUMBNAIL_EDGE = 256
+"""Longest edge of the thumbnail a reopened conversation shows in the chat (the chat's own limit)."""
+
+
+def thumbnail_of(path: Path) -> QImage:
+    """A reopened output's thumbnail for the chat, read scaled from its file (safe off the GUI thread)."""
+    reader = QImageReader(str(path))
+    size = reader.size()
+    if size.isValid() and max(size.width(), size.height()) > CHAT_THUMBNAIL_EDGE:
+        reader.setScaledSize(size.scaled(QSize(CHAT_THUMBNAIL_EDGE, CHAT_THUMBNAIL_EDGE),
+                                         Qt.AspectRatioMode.KeepAspectRatio))
+    return reader.read()
 
 
 def looks_like_image(data: bytes) -> bool:

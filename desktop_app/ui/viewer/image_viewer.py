@@ -11,13 +11,16 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QMimeData, Qt, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QImage
 from PySide6.QtWidgets import QFrame, QStackedWidget, QVBoxLayout, QWidget
 
+from ..common.drag import local_file, output_mime
 from .canvas import ImageCanvas
+from .chain_bar import ChainBar
 from .decoding import DecodedImage, ImageDecoder
 from .file_card import FileCard, OutputFile, open_target, shows_as_file
+from .picture_actions import PictureActions
 from .save_actions import SavingViewer, UrlOpener
 from .save_dialog import SaveDialogFactory, open_save_dialog
 from .slots import ImageSlot, ImageSlots, SlotState
@@ -41,6 +44,10 @@ class ImageViewer(SavingViewer):
         file_shown(int): the output at this index is not an image and is shown as a file card (not ``image_shown``).
         image_failed(int, str): the image at this index could not be decoded; the message says why.
         retry_requested(): the user clicked Retry under an error from ``show_error``.
+        use_as_input_requested(int), mask_requested(int), send_to_requested(int): the user chose "Use as
+            input", "Paint a mask…" or "Send to…" for the output at this index.
+        chain_step_requested(int): the user clicked a step of the "Made from" line (the id of its output).
+        current_changed(int): another output is shown in the main area (a thumbnail or ``select``).
         image_saved(str), save_failed(str), save_dir_changed(str): see ``SavingViewer``.
     """
 
@@ -48,6 +55,11 @@ class ImageViewer(SavingViewer):
     file_shown = Signal(int)
     image_failed = Signal(int, str)
     retry_requested = Signal()
+    use_as_input_requested = Signal(int)
+    mask_requested = Signal(int)
+    send_to_requested = Signal(int)
+    chain_step_requested = Signal(int)
+    current_changed = Signal(int)
 
     def __init__(
         self,
@@ -75,6 +87,8 @@ class ImageViewer(SavingViewer):
         self._card = FileCard(self._stack)
         self._strip = ThumbnailStrip(self)
         self._strip_rule = QFrame(self)
+        self.picture_actions = PictureActions(self)
+        self.chain_bar = ChainBar(self)
         self._setup_ui()
 
     # --- generation lifecycle -------------------------------------------------------------------------------
@@ -128,6 +142,19 @@ class ImageViewer(SavingViewer):
             return
         self._fail(index, self.tr("Something went wrong"), message, retry=True)
 
+    def path_at(self, index: int) -> Path | None:
+        """The kept file of output ``index`` (in the history library), when it is on this machine."""
+        if not 0 <= index < len(self._slots):
+            return None
+        slot = self._slots[index]
+        return local_file(slot.file.source_url if slot.file is not None else slot.url)
+
+    def _drag_data(self, index: int) -> tuple[QMimeData, QImage | None] | None:
+        """What dragging output ``index`` out carries (its file and picture), and the picture shown meanwhile."""
+        image = self.image_at(index)
+        mime = output_mime(self.path_at(index), image)
+        return (mime, image) if mime is not None else None
+
     # --- navigation and zoom ---------------------------------------------------------------------------------
 
     def image_count(self) -> int:
@@ -157,6 +184,7 @@ class ImageViewer(SavingViewer):
         self._general_error = None
         self._strip.select(index)
         self._refresh()
+        self.current_changed.emit(index)
 
     def zoom_factor(self) -> float:
         """The current scale of the shown image (1.0 is 100 %)."""
@@ -220,6 +248,7 @@ class ImageViewer(SavingViewer):
         layout.setSpacing(0)
         layout.addWidget(self._toolbar)
         layout.addWidget(self._stack, 1)
+        layout.addWidget(self.chain_bar)
         self._strip_rule.setFrameShape(QFrame.Shape.HLine)
         self._strip_rule.setFrameShadow(QFrame.Shadow.Plain)
         self._strip_rule.setStyleSheet("color: palette(mid);")
@@ -229,6 +258,12 @@ class ImageViewer(SavingViewer):
         self.addActions(toolbar.actions_with_shortcuts())
         self._canvas.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self._canvas.addActions([toolbar.copy_action, toolbar.save_action, toolbar.fit_action, toolbar.actual_action])
+        picture = self.picture_actions
+        picture.attach(self._toolbar, self._canvas, self._strip, self, drag_data=self._drag_data)
+        picture.use_as_input_requested.connect(self.use_as_input_requested)
+        picture.mask_requested.connect(self.mask_requested)
+        picture.send_to_requested.connect(self.send_to_requested)
+        self.chain_bar.step_requested.connect(self.chain_step_requested)
         toolbar.fit_action.triggered.connect(self.fit_to_window)
         toolbar.actual_action.triggered.connect(self.show_actual_size)
         toolbar.zoom_in_action.triggered.connect(self.zoom_in)
@@ -316,6 +351,7 @@ class ImageViewer(SavingViewer):
         decoded = self._current_decoded() if self._general_error is None else None
         file = self.file_at(self._current) if self._general_error is None else None
         self._toolbar.set_image_available(decoded is not None, bool(self._slots.savable()), file_shown=file is not None)
+        self.picture_actions.set_enabled(decoded is not None)
         if file is not None:
             self._toolbar.set_info(file.description())
         elif decoded is None:

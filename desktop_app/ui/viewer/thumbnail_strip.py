@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QModelIndex, QPersistentModelIndex, QPoint, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPalette, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop_app.replicate import FileClass
+from desktop_app.ui.common import drag
 from desktop_app.ui.viewer.decoding import THUMBNAIL_EDGE
 from desktop_app.ui.viewer.file_card import file_kind_pixmap
 
@@ -29,6 +31,8 @@ _CELL_PADDING = 8
 
 @dataclass(slots=True)
 class _Thumb:
+    """One thumbnail's state: its image once decoded, else its download fraction."""
+
     image: QImage | None = None
     fraction: float | None = None
     failed: bool = False
@@ -41,17 +45,34 @@ class _Thumb:
 class ThumbnailStrip(QListWidget):
     """One cell per output; selecting a cell (click or arrow keys) reports its index.
 
+    A thumbnail can be dragged out (what it carries comes from :meth:`set_drag_source`) and right-clicked.
+
     Signals:
         thumbnail_selected(int): the user picked the thumbnail at this index.
+        menu_requested(int, QPoint): the user right-clicked the thumbnail at this index (global position).
     """
 
     thumbnail_selected = Signal(int)
+    menu_requested = Signal(int, QPoint)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._thumbs: list[_Thumb] = []
         self._quiet = False
+        self._drag_source: Callable[[int], tuple[QMimeData, QImage | None] | None] | None = None
         self._setup_ui()
+
+    def set_drag_source(self, source: Callable[[int], tuple[QMimeData, QImage | None] | None]) -> None:
+        """What dragging thumbnail ``index`` out carries, and the picture shown while dragging."""
+        self._drag_source = source
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+
+    def startDrag(self, supportedActions: Qt.DropAction) -> None:
+        row = self.currentRow()
+        carried = self._drag_source(row) if self._drag_source is not None and row >= 0 else None
+        if carried is not None:
+            drag.drag_out(self, *carried)
 
     def set_count(self, count: int) -> None:
         """Grows or shrinks to ``count`` cells; new cells show a loading placeholder. Never reports a selection."""
@@ -140,6 +161,8 @@ class ThumbnailStrip(QListWidget):
         self.setItemDelegate(_ThumbnailDelegate(self))
         self._update_height()
         self.currentRowChanged.connect(self._on_self_current_row_changed)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._on_self_custom_context_menu_requested)
 
     def _update_height(self) -> None:
         cell = self.gridSize().height()
@@ -210,6 +233,13 @@ class ThumbnailStrip(QListWidget):
     def _on_self_current_row_changed(self, row: int) -> None:
         if row >= 0 and not self._quiet:
             self.thumbnail_selected.emit(row)
+
+    def _on_self_custom_context_menu_requested(self, position: QPoint) -> None:
+        item = self.itemAt(position)
+        if item is not None:
+            row = self.row(item)
+            self.setCurrentRow(row)  # the menu acts on the thumbnail under the cursor
+            self.menu_requested.emit(row, self.viewport().mapToGlobal(position))
 
 
 class _ThumbnailDelegate(QStyledItemDelegate):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
 __all__ = ["ImageToolbar"]
 
@@ -38,6 +38,23 @@ class ImageToolbar(QWidget):
     def actions_with_shortcuts(self) -> list[QAction]:
         """Every action that has a keyboard shortcut, to be added to the viewer."""
         return [action for action in self._all_actions() if action.shortcuts()]
+
+    def add_menu(self, text: str, tip: str, actions: list[QAction]) -> QToolButton:
+        """Adds a button at the end of the row whose menu holds ``actions`` (those that take the image further)."""
+        self._bar.addSeparator()
+        button = QToolButton(self)
+        button.setObjectName("imageUseButton")
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setAccessibleName(text)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setAutoRaise(True)
+        button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+        menu = QMenu(button)
+        menu.addActions(actions)
+        button.setMenu(menu)
+        self._bar.addWidget(button)
+        return button
 
     def set_image_available(self, current: bool, any_image: bool, *, file_shown: bool = False) -> None:
         """Enables image actions when an image is shown (``current``) or at least one output can be saved

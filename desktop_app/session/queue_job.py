@@ -1,0 +1,223 @@
+"""One job from its turn to its end: its create paced and never sent twice, its prediction followed (again by its
+id after a restart), its outputs kept, its cost in the ledger."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..replicate import (
+    AuthenticationError,
+    BillingRequiredError,
+    CreateCall,
+    FollowPolicy,
+    InputSchema,
+    MalformedPrediction,
+    MissingTokenError,
+    NetworkError,
+    RateLimitedError,
+    ReplicateClient,
+    ReplicateError,
+    ServerError,
+    UnexpectedResponse,
+)
+from ..storage.queue_store import JobRecord, QueueStore, QueueStoreError
+from .costs import usage_of
+from .events import ProgressChanged, RunCanceled, RunEnd, RunFailed, RunFinished, SessionEvent
+from .lost_creates import SentCreate, find_sent, input_digest
+from .pacing import CreatePacer, Send
+from .queue_events import JobOutput, JobProgress, JobThrottled, QueueEvent
+from .requests import RunRequest
+from .run import Run
+from .runs import RunService
+from .spend import Spending
+
+log = logging.getLogger(__name__)
+
+MAX_LOST_ANSWERS = 3  # creates of one job sent with no answer and not found afterwards: then give up
+LIST_TRIES = (1.0, 2.0, 4.0)  # pauses between tries to read the predictions list after a lost answer
+
+
+class JobOutputs(Protocol):
+    """Where a finished job's outputs go (the history's library, or the folder of a command-line batch);
+    returns the files kept, in order."""
+
+    async def keep(self, job: JobRecord, run: Run, finished: RunFinished) -> list[Path]: ...
+
+
+class LostAnswerError(ReplicateError):
+    """A create's answer was lost and it could not be told whether the prediction exists."""
+
+
+@dataclass
+class JobContext:
+    """What every job of a queue shares."""
+
+    store: QueueStore
+    runs: RunService
+    pacer: CreatePacer
+    client: Callable[[], ReplicateClient]
+    emit: Callable[[QueueEvent], None]
+    changed: Callable[[int], None]  # the job's stored state changed: tell the panel
+    detaching: Callable[[], bool]
+    policy: FollowPolicy
+    outputs: JobOutputs | None = None
+    spending: Spending | None = None
+    sleep: Callable[[float], Any] = asyncio.sleep
+    account_problem: Callable[[str], None] = lambda _message: None  # every job would fail so: stop starting them
+
+
+def request_of(model: str, model_input: Mapping[str, Any], schema: InputSchema | None = None) -> RunRequest:
+    """The run a job asks for: its prompt and the rest of its input as parameters (checked against ``schema``)."""
+    prompt = model_input.get("prompt")
+    parameters = {key: value for key, value in model_input.items() if key != "prompt"}
+    return RunRequest(model, prompt=prompt if isinstance(prompt, str) else None, parameters=parameters,
+                      schema=schema)
+
+
+class JobWork:
+    """The task body of one job; :attr:`run` is its run once it has one."""
+
+    def __init__(self, context: JobContext, job: JobRecord) -> None:
+        self.context = context
+        self.job = job
+        self.run: Run | None = None
+        self.following = False  # the run follows a prediction made before (no server cancel on stop)
+        self._percent: float | None = None
+        self._status = ""
+
+    async def work(self) -> RunEnd | None:
+        """Runs the job; returns how its run ended (``None`` when it could not start)."""
+        context = self.context
+        job = self.job
+        if job.prediction_id is not None and job.state in ("creating", "running"):
+            self.following = True
+            self.run = context.runs.follow(job.prediction_id, model=job.model, prompt=str(job.input.get("prompt", "")),
+                                           listener=self._heard)
+        else:
+            try:
+                plan = context.runs.prepare(request_of(job.model, job.input))
+            except ReplicateError as error:
+                self._set(state="failed", error=str(error))
+                if isinstance(error, MissingTokenError):
+                    context.account_problem(str(error))
+                return None
+            self._set(state="creating", attempts=job.attempts + (0 if job.sent_at is not None else 1))
+            options: Mapping[str, Any] = {"create": self._create, "leave_running": context.detaching,
+                                          "policy": context.policy}
+            self.run = context.runs.launch(plan, listener=self._heard, options=options)
+        context.changed(job.id)
+        end = await self.run.wait()
+        if context.detaching():
+            return end
+        await self._ended(end)
+        return end
+
+    # ---- the create -------------------------------------------------------------------------------
+
+    async def _create(self, call: CreateCall) -> dict[str, Any]:
+        job = self.job
+        if job.sent_at is not None and job.sent_digest is not None:  # sent before the app stopped or a retry
+            found = await self._look_for(call, job.sent_at, job.sent_digest)
+            if found is not None:
+                return self._claim(found)
+        first, lost = False, 0
+        pacer = self.context.pacer
+        while True:
+            send = await pacer.turn(first=first)
+            sent_at, digest = datetime.now(UTC), input_digest(call.model_input)
+            self._set(sent_at=sent_at, sent_digest=digest)  # committed before the request leaves
+            try:
+                created = await call.send(retry_throttled=False, on_answer=functools.partial(_hints, pacer, send))
+            except RateLimitedError as error:
+                held = pacer.throttled(send, retry_after=error.retry_after, detail=error.detail)
+                self._set(sent_at=None, sent_digest=None)  # refused: nothing was made
+                self.context.emit(JobThrottled(job.id, held, pacer.snapshot()))
+                first = True
+                continue
+            except MalformedPrediction:
+                raise  # the core cancels a prediction it cannot follow
+            except (NetworkError, ServerError, UnexpectedResponse) as error:
+                log.info("Job %s: the answer to its create was lost (%s); looking for it", job.id, error)
+                found = await self._look_for(call, sent_at, digest)
+                if found is not None:
+                    pacer.accepted(send)
+                    return self._claim(found)
+                lost += 1
+                if lost >= MAX_LOST_ANSWERS:
+                    raise
+                first = True
+                continue
+            pacer.accepted(send)
+            return self._claim(created)
+
+    async def _look_for(self, call: CreateCall, sent_at: datetime, digest: str) -> dict[str, Any] | None:
+        sent = SentCreate(call.ref.full_name, call.version, digest, sent_at)
+        for pause in (*LIST_TRIES, None):
+            try:
+                return await find_sent(call.client, sent, exclude=self.context.store.claimed_predictions())
+            except ReplicateError as error:
+                if pause is None:
+                    raise LostAnswerError(
+                        "The answer to this job's create was lost, and Replicate's list of predictions could not be "
+                        f"read to check whether it ran ({error}); retry the job to check again.") from error
+                await self.context.sleep(pause)
+        return None  # pragma: no cover - the loop returns or raises
+
+    def _claim(self, prediction: dict[str, Any]) -> dict[str, Any]:
+        try:
+            self._set(state="running", prediction_id=str(prediction["id"]))
+        except QueueStoreError:
+            log.exception("Job %s could not record its prediction %s", self.job.id, prediction.get("id"))
+            raise
+        return prediction
+
+    # ---- following --------------------------------------------------------------------------------
+
+    def _heard(self, event: SessionEvent) -> None:
+        changed = isinstance(event, ProgressChanged) and (event.percent, event.status) != (self._percent, self._status)
+        if changed and isinstance(event, ProgressChanged):
+            self._percent, self._status = event.percent, event.status
+            self.context.emit(JobProgress(self.job.id, event.status, event.percent))
+
+    @property
+    def percent(self) -> float | None:
+        return self._percent
+
+    async def _ended(self, end: RunEnd) -> None:
+        context = self.context
+        run = self.run
+        assert run is not None
+        if isinstance(end, RunFinished):
+            paths: list[Path] = []
+            if context.outputs is not None:
+                paths = await context.outputs.keep(self.job, run, end)
+            for index, path in enumerate(paths):
+                context.emit(JobOutput(self.job.id, index, path, None))
+            cost = None
+            if context.spending is not None and run.prediction_id is not None:
+                usage = usage_of(self.job.model, end.predict_time, end.metrics, len(run.outputs), end.text,
+                                 self.job.input)
+                cost = context.spending.record(run.prediction_id, usage, batch_id=self.job.batch_id).amount
+            self._set(state="succeeded", error=None, predict_time=end.predict_time, cost=cost, outputs=paths)
+        elif isinstance(end, RunFailed):
+            self._set(state="failed", error=end.problem.message)
+            if isinstance(end.problem.error, AuthenticationError | BillingRequiredError | MissingTokenError):
+                context.account_problem(end.problem.message)
+        elif isinstance(end, RunCanceled):
+            self._set(state="canceled")
+
+    def _set(self, **changes: Any) -> None:
+        self.job = self.context.store.update_job(self.job.id, **changes)
+        if "state" in changes:
+            self.context.changed(self.job.id)
+
+
+def _hints(pacer: CreatePacer, send: Send, _status: int, headers: Mapping[str, str]) -> None:
+    pacer.answered(send, headers)

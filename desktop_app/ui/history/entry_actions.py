@@ -1,0 +1,62 @@
+"""What can be done with a history entry: the actions (with their shortcuts on the list) and the menus holding them."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QListView, QMenu, QToolButton, QWidget
+
+
+class EntryActions(QObject):
+    """Open, Rename (F2), Use these settings again, Copy parameters, Export as Markdown/JSON, Import and
+    Delete (Del): the list's context menu holds them all, the "⋯" button's menu holds Import. The actions
+    that need an entry are enabled only while one is selected (:meth:`set_entry_selected`).
+
+    Signals: one per action, each without arguments (the sidebar knows the selected entry).
+    """
+
+    open_triggered = Signal()
+    rename_triggered = Signal()
+    reuse_triggered = Signal()
+    copy_triggered = Signal()
+    markdown_triggered = Signal()
+    json_triggered = Signal()
+    import_triggered = Signal()
+    delete_triggered = Signal()
+
+    def __init__(self, owner: QWidget, view: QListView, more: QToolButton) -> None:
+        super().__init__(owner)
+
+        def action(name: str, text: str, signal: SignalInstance, shortcut: Qt.Key | None = None) -> QAction:
+            created = QAction(text, self)
+            created.setObjectName(name)
+            created.triggered.connect(signal)
+            if shortcut is not None:
+                created.setShortcut(shortcut)
+                created.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                view.addAction(created)
+            return created
+
+        opening = action("history_action_open", self.tr("Open"), self.open_triggered)
+        rename = action("history_action_rename", self.tr("Rename"), self.rename_triggered, Qt.Key.Key_F2)
+        reuse = action("history_action_reuse", self.tr("Use these settings again"), self.reuse_triggered)
+        copy = action("history_action_copy_parameters", self.tr("Copy parameters"), self.copy_triggered)
+        markdown = action("history_action_export_markdown", self.tr("Export as Markdown…"), self.markdown_triggered)
+        json = action("history_action_export_json", self.tr("Export as JSON…"), self.json_triggered)
+        importing = action("history_action_import", self.tr("Import…"), self.import_triggered)
+        delete = action("history_action_delete", self.tr("Delete…"), self.delete_triggered, Qt.Key.Key_Delete)
+        self._for_entry = (opening, rename, reuse, copy, markdown, json, delete)
+        self.menu = QMenu(owner)
+        self.menu.setObjectName("history_context_menu")
+        for group in ((opening, rename), (reuse, copy), (markdown, json, importing), (delete,)):
+            if not self.menu.isEmpty():
+                self.menu.addSeparator()
+            self.menu.addActions(list(group))
+        more_menu = QMenu(owner)
+        more_menu.setObjectName("history_more_menu")
+        more_menu.addAction(importing)
+        more.setMenu(more_menu)
+
+    def set_entry_selected(self, selected: bool) -> None:
+        for entry_action in self._for_entry:
+            entry_action.setEnabled(selected)

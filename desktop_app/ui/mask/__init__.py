@@ -1,0 +1,1 @@
+"""The mask painter: a black-and-white mask painted over a picture, for models with a mask input."""
