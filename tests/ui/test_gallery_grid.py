@@ -309,3 +309,21 @@ async def test_every_kind_of_cell_paints(presenter: GalleryPresenter) -> None:
     model = presenter.model
     kinds = {model.index(row).data(ITEM_ROLE).kind for row in range(model.rowCount())}
     assert kinds == {"image", "video", "audio", "other"}
+
+
+async def test_new_pictures_get_their_thumbnails_before_the_gallery_is_opened(
+        presenter: GalleryPresenter, library: Library, tmp_path: Path) -> None:
+    from tests.storage.gallery_helpers import make_output
+
+    conversation = library.made[0].conversation_id
+    new = [make_output(library.store, conversation, FLUX, f"new picture {n}", seed=500 + n, data=picture(500 + n))
+           for n in range(3)]
+    presenter.refresh()  # what the history's change notice calls
+    cache = ThumbnailCache(tmp_path / "thumbnails")
+    items = await library.gallery.page(GalleryFilter(kinds=("image",)), None, 5)
+    fresh = [item for item in items.items if item.id in {made.id for made in new}]
+    assert len(fresh) == 3
+    await until(lambda: all(cache.get(item.sha256, edge_for(1.0)) for item in fresh), message="their thumbnails")
+    assert presenter.window is None  # made in the background, the gallery never opened
+    older = [item for item in items.items if item not in fresh]
+    assert older and not any(cache.get(item.sha256, edge_for(1.0)) for item in older)  # only the new ones

@@ -23,8 +23,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from ...session import GalleryListing
-from ...storage.gallery import GalleryItem
+from ...session import Gallery, GalleryListing
+from ...storage.gallery import GalleryFilter, GalleryItem
 
 log = logging.getLogger(__name__)
 
@@ -179,6 +179,12 @@ class GalleryGridModel(QAbstractListModel):
         self._listing = None
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def newest_picture(gallery: Gallery) -> int:
+    """The id of the newest picture kept (0 when there is none): the pictures after it are new."""
+    page = await gallery.page(GalleryFilter(kinds=("image",)), None, 1)
+    return page.items[0].id if page.items else 0
 
 
 def describe(item: GalleryItem) -> str:

@@ -16,7 +16,7 @@ from ...storage.thumbnails import ThumbnailCache
 from .background import Background
 from .delegate import edge_for
 from .detail_pane import LARGE_EDGE
-from .grid_model import GalleryGridModel
+from .grid_model import GalleryGridModel, newest_picture
 from .media import open_externally
 from .rendering import RenderError, scaled_image
 from .selection import SelectionActions
@@ -50,7 +50,8 @@ class GalleryPresenter(QObject):
     use_settings_requested = Signal(object)
     conversation_requested = Signal(int)
 
-    def __init__(self, gallery: Gallery, cache: ThumbnailCache | None, parent: QWidget | None = None) -> None:
+    def __init__(self, gallery: Gallery, cache: ThumbnailCache | None, parent: QWidget | None = None, *,
+                 newest: int | None = None) -> None:
         super().__init__(parent)
         self.gallery = gallery
         self.owner = parent
@@ -60,7 +61,7 @@ class GalleryPresenter(QObject):
         self.window: GalleryWindow | None = None
         self.actions: SelectionActions | None = None
         self._stale = True
-        self._newest: int | None = None
+        self._newest = newest  # the newest picture known: those after it are new (their thumbnails made ahead)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(REFRESH_MS)
@@ -75,7 +76,7 @@ class GalleryPresenter(QObject):
         if not self.gallery.enabled:
             return
         await self.gallery.recover()
-        self._newest = max((item.id for item in await self._newest_images(None)), default=0)
+        self._newest = await newest_picture(self.gallery)
 
     def open(self) -> GalleryWindow:
         """Shows the gallery (built on first use), reading it again if the history changed meanwhile."""
