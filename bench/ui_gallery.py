@@ -10,6 +10,7 @@ year, ~86 % pictures; each picture a real 640×640 PNG, each sound a real WAV), 
     were all painted (cold cache, first time);
   - scrolling top to bottom: the scroll bar moves a page every 16 ms (dragging it), a 5 ms PreciseTimer measures how
     late the loop runs (the longest stall, and how many over 50 ms);
+  - for comparison, showing a listing (reset, lay out 10,000 cells, paint) in the grid's flow and in Qt's IconMode;
   - filter / search change → the grid painted with the new rows (the search's 250 ms typing pause not counted);
   - scrolling again in 80 stops, each until the thumbnails on screen are painted (they are made meanwhile);
   - memory: VmRSS before opening (the presenter built and started, the window never shown) and after both scrolls;
@@ -332,6 +333,35 @@ async def measure(folder: Path, repeats: int) -> dict[str, object]:
     await change("search two words", search(f"{word} {word[:2]}"))
     await change("search cleared", search(""))
 
+    # baseline: showing a listing (reset, lay out 10,000 cells, paint) in our flow and in Qt's IconMode
+    from PySide6.QtWidgets import QListView
+
+    listings = [await gallery.listing(GalleryFilter()), await gallery.listing(GalleryFilter(sort="oldest"))]
+
+    def show_times() -> list[float]:
+        times = []
+        for number in range(6):
+            began = time.perf_counter()
+            presenter.model.set_listing(listings[number % 2])
+            grid.viewport().repaint()
+            times.append(time.perf_counter() - began)
+        return times
+
+    ours = show_times()
+    grid.setViewMode(QListView.ViewMode.IconMode)
+    grid.setMovement(QListView.Movement.Static)
+    grid.setGridSize(grid.grid_delegate.cell)
+    await asyncio.sleep(0.3)
+    icon_mode = show_times()
+    grid.setViewMode(QListView.ViewMode.ListMode)
+    grid.setFlow(QListView.Flow.LeftToRight)
+    grid.setWrapping(True)
+    grid.setMovement(QListView.Movement.Static)
+    grid.setGridSize(grid.grid_delegate.cell)
+    await asyncio.sleep(0.3)
+    presenter.reload(keep_position=False)
+    await asyncio.sleep(0.3)
+
     # 1,000 new pictures
     with store.writing("bench: reveal the new outputs") as db:
         revealed = db.execute("INSERT INTO outputs SELECT * FROM bench_hidden").rowcount
@@ -357,7 +387,7 @@ async def measure(folder: Path, repeats: int) -> dict[str, object]:
     await recorder.close()
     store.close()
     return {"first": firsts, "thumbs": thumbs, "scroll": scroll, "stopping": stopping, "idle": idle, "reads": reads,
-            "scrolled": scrolled,
+            "scrolled": scrolled, "show": {"ours": ours, "icon_mode": icon_mode},
             "pixmaps": pixmaps, "changes": changes, "new": fresh}
 
 
@@ -422,6 +452,10 @@ def report(result: dict[str, object]) -> int:
           f"({stopping['seconds']:.1f} s, {int(stopping['made']):,} thumbnails made so far): longest stall "
           f"{ms(stopping['stall'])}, {int(stopping['over'])} over 50 ms")
     reads: dict[str, float] = result["reads"]  # type: ignore[assignment]
+    show: dict[str, list[float]] = result["show"]  # type: ignore[assignment]
+    ours, icon_mode = median(show["ours"]), median(show["icon_mode"])
+    print(f"  showing a listing of 10,000 (reset, lay out, paint): {ms(ours)} in the wrapping list flow, "
+          f"{ms(icon_mode)} in Qt's IconMode ({icon_mode / ours:.1f}×; medians of 6)")
     print("  changes → rows painted (of which the session's listing: count, anchors, first block): " + ", ".join(
         f"{label} {ms(seconds)} ({ms(reads[label])})" for label, seconds in changes.items()))
     print(f"  memory: idle {idle:.1f} MiB, after scrolling through {scrolled:.1f} MiB "
