@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractItemView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QMainWindow, QWidget
 
 from ...session import Gallery, GalleryListing, Reuse
 from ...storage.gallery import GalleryFilter, GalleryItem
@@ -257,5 +257,8 @@ class GalleryPresenter(QObject):
         self._say(describe(error))
 
     def _say(self, message: str) -> None:
-        if self.window is not None:
+        """In the gallery's status line while it is open, else in the main window's (a purge that failed)."""
+        if self.window is not None and self.window.isVisible():
             self.window.say(message)
+        elif isinstance(self.owner, QMainWindow):
+            self.owner.statusBar().showMessage(message, 10000)

@@ -35,7 +35,7 @@ class GalleryWiring(QObject):
         self.open_conversation = open_conversation
         self.catalogue = catalogue
         recorder = services.recorder
-        self.gallery = Gallery(recorder)
+        self.gallery = Gallery(recorder, on_warning=lambda message: window.statusBar().showMessage(message, 15000))
         self._presenter: GalleryPresenter | None = None
         self._newest: int | None = None
         self.action = named(QAction(self.tr("&Gallery"), window), "gallery_action_show")
