@@ -149,15 +149,22 @@ async def main(
 
     budget = services.runs.backends.options().get("budget")  # the app's one poll budget, trainings included
     trainings = attach_trainings(window, lambda: services.account.client, paths, budget)
+    from .ui.shell.compare_wiring import attach_compare
+    from .ui.shell.queue_wiring import attach_queue
+
+    queue = attach_queue(window, services, paths)
+    attach_compare(window, services, controller, queue.menu)
     gallery = attach_gallery(window, services, controller, paths)
     forget_module_sources()
     await controller.start()
     await trainings.start()
+    queue.start()  # after recovery: jobs left running are followed again
     await gallery.start()
     settle_heap()
     await closed.wait()
     await gallery.aclose()  # its deletions finish while the history is still open
     await trainings.aclose()
+    await queue.aclose()  # before the runs close: predictions in flight are left running for next time
     await controller.shutdown()
     await network.close()
     if store is not None:
@@ -271,8 +278,8 @@ def open_history(paths: AppPaths) -> tuple[HistoryStore | None, str | None]:
 
     try:
         store = HistoryStore.open(paths.history_db, library_dir=paths.library_dir)
-        store.mark_interrupted_on_start()
-        store.cleanup_orphans()
+        store.restart.mark_interrupted_on_start()
+        store.restart.cleanup_orphans()
     except (HistoryError, OSError) as error:
         log.warning("History unavailable: %s", error)
         from PySide6.QtCore import QCoreApplication

@@ -13,9 +13,9 @@ MAX_LINES = 400
 MAX_PUBLIC_METHODS = 20
 #: Modules of other layers still over the limit, at their size when the measure was set: they may shrink, never
 #: grow (their owners split them; the window and the application layer have no exception).
-OVER_THE_LIMIT = {"storage/history.py": 471}
+OVER_THE_LIMIT: dict[str, int] = {}
 #: Classes over the limit of public methods, likewise (HistoryStore grew with the gallery's queries).
-MANY_METHODS = {"storage/history.py:HistoryStore": 22}
+MANY_METHODS: dict[str, int] = {}
 
 
 def modules() -> list[Path]:

@@ -104,6 +104,89 @@
     </message>
 </context>
 <context>
+    <name>AddToQueueDialog</name>
+    <message>
+        <source>Add to queue</source>
+        <translation>Добавить в очередь</translation>
+    </message>
+    <message>
+        <source>One prompt per line</source>
+        <translation>Один запрос на строку</translation>
+    </message>
+    <message>
+        <source>From a file…</source>
+        <translation>Из файла…</translation>
+    </message>
+    <message>
+        <source>A text file (one prompt per line) or a CSV file (a column per input)</source>
+        <translation>Текстовый файл (один запрос на строку) или CSV-файл (по столбцу на параметр)</translation>
+    </message>
+    <message>
+        <source>Vary the seed</source>
+        <translation>Менять сид</translation>
+    </message>
+    <message>
+        <source>Lock the seed</source>
+        <translation>Закрепить сид</translation>
+    </message>
+    <message>
+        <source>Input to vary, e.g. num_inference_steps (or model)</source>
+        <translation>Изменяемый параметр, например num_inference_steps (или model)</translation>
+    </message>
+    <message>
+        <source>Values, separated by commas</source>
+        <translation>Значения через запятую</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Prompts</source>
+        <translation>Запросы</translation>
+    </message>
+    <message>
+        <source>Copies of each</source>
+        <translation>Копий каждого</translation>
+    </message>
+    <message>
+        <source>Seeds</source>
+        <translation>Сиды</translation>
+    </message>
+    <message>
+        <source>Matrix: input</source>
+        <translation>Матрица: параметр</translation>
+    </message>
+    <message>
+        <source>Matrix: values</source>
+        <translation>Матрица: значения</translation>
+    </message>
+    <message>
+        <source>Name the input the matrix varies.</source>
+        <translation>Укажите параметр, который меняет матрица.</translation>
+    </message>
+    <message>
+        <source>Prompts from a file</source>
+        <translation>Запросы из файла</translation>
+    </message>
+    <message>
+        <source>Prompts (*.txt *.csv)</source>
+        <translation>Запросы (*.txt *.csv)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>Все файлы (*)</translation>
+    </message>
+    <message>
+        <source>%1: %2 rows</source>
+        <translation>%1: строк — %2</translation>
+    </message>
+    <message>
+        <source>Over budget: %1</source>
+        <translation>Бюджет превышен: %1</translation>
+    </message>
+</context>
+<context>
     <name>AppController</name>
     <message>
         <source>Stop the running reply before opening another conversation.</source>
@@ -290,6 +373,32 @@
     <message>
         <source>Something answers at {0}, but it is not a Cog server.</source>
         <translation>По адресу {0} что-то отвечает, но это не сервер Cog.</translation>
+    </message>
+</context>
+<context>
+    <name>CompareWindow</name>
+    <message>
+        <source>Compare models</source>
+        <translation>Сравнение моделей</translation>
+    </message>
+    <message>
+        <source>The prompt to put to every model</source>
+        <translation>Запрос, который получит каждая модель</translation>
+    </message>
+    <message>
+        <source>owner/model (optional)</source>
+        <translation>владелец/модель (необязательно)</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>Сравнить</translation>
+    </message>
+</context>
+<context>
+    <name>CompareWiring</name>
+    <message>
+        <source>Compare models…</source>
+        <translation>Сравнить модели…</translation>
     </message>
 </context>
 <context>
@@ -1364,6 +1473,45 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>LaneColumn</name>
+    <message>
+        <source>Continue with this one</source>
+        <translation>Продолжить с этой</translation>
+    </message>
+    <message>
+        <source>no price known</source>
+        <translation>цена неизвестна</translation>
+    </message>
+    <message>
+        <source> (estimate)</source>
+        <translation> (оценка)</translation>
+    </message>
+    <message>
+        <source>First token: %1</source>
+        <translation>Первый токен: %1</translation>
+    </message>
+    <message>
+        <source>Tokens/s: %1</source>
+        <translation>Токенов/с: %1</translation>
+    </message>
+    <message>
+        <source>Total: %1</source>
+        <translation>Всего: %1</translation>
+    </message>
+    <message>
+        <source>Compute: %1</source>
+        <translation>Вычисления: %1</translation>
+    </message>
+    <message>
+        <source>Cost: %1</source>
+        <translation>Стоимость: %1</translation>
+    </message>
+    <message>
+        <source>Did not finish.</source>
+        <translation>Не завершилась.</translation>
+    </message>
+</context>
+<context>
     <name>Languages</name>
     <message>
         <source>System default</source>
@@ -2281,6 +2429,144 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Aborted</source>
         <translation>Прервано</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanel</name>
+    <message>
+        <source>Queued</source>
+        <translation>В очереди</translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation>Запуск</translation>
+    </message>
+    <message>
+        <source>Running</source>
+        <translation>Выполняется</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Сбой</translation>
+    </message>
+    <message>
+        <source>Canceled</source>
+        <translation>Отменено</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>Задание</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Состояние</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>Прогресс</translation>
+    </message>
+    <message>
+        <source>Compute</source>
+        <translation>Вычисления</translation>
+    </message>
+    <message>
+        <source>Cost</source>
+        <translation>Стоимость</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Добавить…</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Пауза</translation>
+    </message>
+    <message>
+        <source>Cancel selected</source>
+        <translation>Отменить выбранные</translation>
+    </message>
+    <message>
+        <source>Cancel all</source>
+        <translation>Отменить все</translation>
+    </message>
+    <message>
+        <source>Retry failed</source>
+        <translation>Повторить неудачные</translation>
+    </message>
+    <message>
+        <source>Show batch</source>
+        <translation>Показать пакет</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation>Выше</translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation>Ниже</translation>
+    </message>
+    <message>
+        <source>How many jobs run at once</source>
+        <translation>Сколько заданий выполняется одновременно</translation>
+    </message>
+    <message>
+        <source>no budget</source>
+        <translation>без бюджета</translation>
+    </message>
+    <message>
+        <source>A soft monthly budget: the queue warns when spending passes it</source>
+        <translation>Мягкий месячный бюджет: очередь предупреждает, когда расходы его превышают</translation>
+    </message>
+    <message>
+        <source>At once:</source>
+        <translation>Одновременно:</translation>
+    </message>
+    <message>
+        <source>Budget a month:</source>
+        <translation>Бюджет на месяц:</translation>
+    </message>
+    <message>
+        <source>Over budget: %1</source>
+        <translation>Бюджет превышен: %1</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Продолжить</translation>
+    </message>
+    <message>
+        <source>%1 jobs: %2 done, %3 failed · compute %4 s · cost $%5</source>
+        <translation>Заданий: %1, готово %2, с ошибкой %3 · вычисления %4 с · стоимость $%5</translation>
+    </message>
+</context>
+<context>
+    <name>QueueWiring</name>
+    <message>
+        <source>Queue</source>
+        <translation>Очередь</translation>
+    </message>
+    <message>
+        <source>&amp;Queue</source>
+        <translation>&amp;Очередь</translation>
+    </message>
+    <message>
+        <source>Show the queue</source>
+        <translation>Показать очередь</translation>
+    </message>
+    <message>
+        <source>Add to queue…</source>
+        <translation>Добавить в очередь…</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>Не удалось открыть %1: %2</translation>
     </message>
 </context>
 <context>

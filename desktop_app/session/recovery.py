@@ -47,7 +47,7 @@ class Recovery:
         if not self.recorder.enabled:
             return 0
         found = await self._find_held_predictions()
-        unfinished = await self.recorder.call(lambda store: store.unfinished_generations())
+        unfinished = await self.recorder.call(lambda store: store.restart.unfinished_generations())
         pending = {generation.id: generation for generation in [*found, *unfinished] if generation.prediction_id}
         runs: list[Run] = [self.runs.resume(generation, listener=listener) for generation in pending.values()]
         ends = await asyncio.gather(*(run.wait() for run in runs))
@@ -57,7 +57,7 @@ class Recovery:
         """Generations whose create request was held (``Prefer: wait``) when the app died never learnt their
         prediction id; the server's list of recent predictions tells it, by model and input."""
         since = self.now() - RETENTION
-        orphans = await self.recorder.call(lambda store: store.interrupted_without_prediction(since))
+        orphans = await self.recorder.call(lambda store: store.restart.interrupted_without_prediction(since))
         if not orphans:
             return []
         try:

@@ -9,7 +9,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -18,6 +18,7 @@ from . import history_schema as schema
 from .gallery_schema import model_name, output_kind, prompt_of
 from .history_library import OutputLibrary, type_and_extension
 from .history_records import (
+    ENTRY_QUERY,
     OUTPUT_COLUMNS,
     TURN_COLUMNS,
     Conversation,
@@ -28,35 +29,20 @@ from .history_records import (
     OutputRecord,
     format_timestamp,
     input_json_text,
-    insert_copy,
     load_generations,
     output_from_row,
     parse_timestamp,
     rowid,
     to_timestamp,
     turn_from_row,
+    utc_now,
 )
+from .history_restart import HistoryRestart
 from .history_schema import describe_error
 from .image_metadata import MetadataError, embed_metadata, normalize_metadata, sidecar_bytes
 from .validation import mask_tokens
 
 log = logging.getLogger(__name__)
-
-INTERRUPTED_MESSAGE = "The app closed before the prediction was created."
-_ENTRY_QUERY = """
-SELECT c.id, c.title, c.model, c.created_at, c.updated_at,
-  (SELECT substr(t.text, 1, 400) FROM turns t WHERE t.conversation_id = c.id AND t.text != ''
-   ORDER BY t.position DESC LIMIT 1),
-  (SELECT o.path FROM generations g JOIN outputs o ON o.generation_id = g.id
-   WHERE g.conversation_id = c.id AND o.kind = 'image' AND o.deleted_at IS NULL ORDER BY g.id, o.id LIMIT 1),
-  (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id)
-FROM (SELECT c.id FROM conversations c {where} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?) AS page
-JOIN conversations c ON c.id = page.id
-ORDER BY c.updated_at DESC, c.id DESC"""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class HistoryStore:
@@ -69,7 +55,7 @@ class HistoryStore:
 
     def __init__(
         self, connection: sqlite3.Connection, path: Path, library_dir: Path, *, fts: bool,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._connection: sqlite3.Connection | None = connection
         self._lock = threading.RLock()
@@ -79,6 +65,8 @@ class HistoryStore:
         self.library_dir = library_dir
         self.uses_fts = fts
         self.last_warning: str | None = None
+        self.restart = HistoryRestart(reading=self._read, writing=self._write, library=self._library,  # on start
+                                      lock=self._lock, now=self._now)
 
     def __repr__(self) -> str:
         return f"HistoryStore({str(self.path)!r}, fts={self.uses_fts})"
@@ -86,7 +74,7 @@ class HistoryStore:
     @classmethod
     def open(
         cls, path: Path, *, library_dir: Path | None = None, use_fts: bool | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> HistoryStore:
         """Opens (creating or upgrading) the database at ``path``; outputs go to ``library_dir`` (default:
         ``library`` beside it). FTS5 search is used when SQLite has it, unless ``use_fts=False``.
@@ -293,33 +281,6 @@ class HistoryStore:
                 raise
             return output_from_row(row, self._library.path)
 
-    def import_conversation(
-        self, conversation: Conversation, read_output: Callable[[OutputRecord], tuple[bytes, bytes | None]]
-    ) -> int:
-        """Adds a copy of ``conversation`` (its ids are ignored, its timestamps kept) in one transaction.
-
-        ``read_output`` returns each output's bytes (which must match its sha256) and its sidecar or ``None``.
-        The files go into the library first; if anything fails, the new files are removed again.
-        """
-        with self._lock:
-            stored: dict[int, str] = {}
-            created: list[str] = []
-            try:
-                for output in (output for generation in conversation.generations for output in generation.outputs):
-                    payload, sidecar = read_output(output)
-                    if hashlib.sha256(payload).hexdigest() != output.sha256:
-                        raise HistoryError(f"The output file {output.path.name} does not match its recorded checksum.")
-                    extension = output.relative_path.rsplit(".", 1)[-1]
-                    stored[output.id], was_created = self._library.store(
-                        payload, extension if extension.isalnum() else "bin", sidecar)
-                    if was_created:
-                        created.append(stored[output.id])
-                with self._write("import a conversation") as db:
-                    return insert_copy(db, conversation, stored)
-            except BaseException:
-                self._remove_unused(created)
-                raise
-
     # --- reading -------------------------------------------------------------------------------------
 
     def list_entries(self, query: str = "", offset: int = 0, limit: int = 50) -> list[HistoryEntry]:
@@ -329,7 +290,7 @@ class HistoryStore:
         where, parameters = schema.search_filter(terms, self.uses_fts)
         texts: dict[int, list[str]] = {}
         with self._read() as db:
-            rows = db.execute(_ENTRY_QUERY.format(where=where), (*parameters, max(limit, 0), max(offset, 0))).fetchall()
+            rows = db.execute(ENTRY_QUERY.format(where=where), (*parameters, max(limit, 0), max(offset, 0))).fetchall()
             if terms and rows:
                 ids = [row[0] for row in rows]
                 for conversation_id, text in db.execute(
@@ -374,38 +335,6 @@ class HistoryStore:
         if not found:
             raise NotFoundError(f"There is no generation {generation_id}.")
         return found[0]
-
-    def unfinished_generations(self) -> list[Generation]:
-        """Generations still ``starting`` or ``processing`` that have a prediction id: follow them again."""
-        with self._read() as db:
-            condition = "status IN ('starting', 'processing') AND prediction_id IS NOT NULL ORDER BY id"
-            return load_generations(db, self._library.path, condition, ())
-
-    def interrupted_without_prediction(self, since: datetime) -> list[Generation]:
-        """Generations ``interrupted`` before their prediction id was known (the app died while the create
-        request was held), created after ``since``: the caller may find their prediction on the server."""
-        with self._read() as db:
-            condition = "status = 'interrupted' AND prediction_id IS NULL AND created_at >= ? ORDER BY id"
-            return load_generations(db, self._library.path, condition, (to_timestamp(since),))
-
-    def mark_interrupted_on_start(self, *, turn_state: str | None = None) -> int:
-        """Marks generations that never got a prediction id as ``interrupted`` (call it once at startup,
-        before new predictions start); ``turn_state`` also sets their turns' state. Returns how many."""
-        condition = "status IN ('starting', 'processing') AND prediction_id IS NULL"
-        now = self._now()
-        with self._write("mark interrupted generations") as db:
-            if turn_state is not None:
-                db.execute(f"UPDATE turns SET state = ?, updated_at = ? WHERE id IN "
-                           f"(SELECT turn_id FROM generations WHERE {condition})", (turn_state, now))
-            return db.execute(
-                f"UPDATE generations SET status = 'interrupted', error = coalesce(error, ?), "
-                f"completed_at = coalesce(completed_at, ?) WHERE {condition}", (INTERRUPTED_MESSAGE, now)).rowcount
-
-    def cleanup_orphans(self, *, older_than: float = 60.0) -> int:
-        """Removes temporary files (``*.tmp*``) older than ``older_than`` seconds that an interrupted write
-        left in the library; returns how many. Complete files are never touched, referenced or not."""
-        with self._lock:
-            return self._library.cleanup_temporary(older_than)
 
     # --- for the gallery (storage/gallery.py) ---------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from .history_records import (
     OutputRecord,
     Turn,
     format_timestamp,
+    insert_copy,
     parse_timestamp,
 )
 from .image_metadata import sidecar_path
@@ -126,7 +127,7 @@ def import_json(store: HistoryStore, path: Path) -> int:
         side = sidecar_path(output.path)
         return data, side.read_bytes() if side.is_file() else None
 
-    return store.import_conversation(conversation, read_output)
+    return _import_copy(store, conversation, read_output)
 
 
 def export_generation(store: HistoryStore, generation_id: int, dest: Path) -> list[Path]:
@@ -245,3 +246,31 @@ def _optional_time(text: Any) -> datetime | None:
 
 def _local(when: datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _import_copy(
+    store: HistoryStore, conversation: Conversation, read_output: Callable[[OutputRecord], tuple[bytes, bytes | None]]
+) -> int:
+    """Adds a copy of ``conversation`` to ``store`` (its ids are ignored, its timestamps kept) in one transaction.
+
+    ``read_output`` returns each output's bytes (which must match its sha256) and its sidecar or ``None``.
+    The files go into the library first; if anything fails, the new files are removed again.
+    """
+    with store._lock:
+        stored: dict[int, str] = {}
+        created: list[str] = []
+        try:
+            for output in (output for generation in conversation.generations for output in generation.outputs):
+                payload, sidecar = read_output(output)
+                if hashlib.sha256(payload).hexdigest() != output.sha256:
+                    raise HistoryError(f"The output file {output.path.name} does not match its recorded checksum.")
+                extension = output.relative_path.rsplit(".", 1)[-1]
+                stored[output.id], was_created = store._library.store(
+                    payload, extension if extension.isalnum() else "bin", sidecar)
+                if was_created:
+                    created.append(stored[output.id])
+            with store._write("import a conversation") as db:
+                return insert_copy(db, conversation, stored)
+        except BaseException:
+            store._remove_unused(created)
+            raise

@@ -234,3 +234,21 @@ def insert_copy(db: sqlite3.Connection, conversation: Conversation, stored: Mapp
                 (generation_id, stored[output.id], output.content_type, output.size, output.sha256, output.source_url,
                  stamp(output.created_at), model_name(generation.model), output_kind(output.content_type)))
     return conversation_id
+
+
+# One page of the history list: each conversation with its last text, first image and turn count.
+ENTRY_QUERY = """
+SELECT c.id, c.title, c.model, c.created_at, c.updated_at,
+  (SELECT substr(t.text, 1, 400) FROM turns t WHERE t.conversation_id = c.id AND t.text != ''
+   ORDER BY t.position DESC LIMIT 1),
+  (SELECT o.path FROM generations g JOIN outputs o ON o.generation_id = g.id
+   WHERE g.conversation_id = c.id AND o.kind = 'image' AND o.deleted_at IS NULL ORDER BY g.id, o.id LIMIT 1),
+  (SELECT count(*) FROM turns t WHERE t.conversation_id = c.id)
+FROM (SELECT c.id FROM conversations c {where} ORDER BY c.updated_at DESC, c.id DESC LIMIT ? OFFSET ?) AS page
+JOIN conversations c ON c.id = page.id
+ORDER BY c.updated_at DESC, c.id DESC"""
+
+
+def utc_now() -> datetime:
+    """The history's clock: now, in UTC."""
+    return datetime.now(UTC)

@@ -236,7 +236,7 @@ async def test_finished_jobs_land_in_history_and_the_ledger(
             conversation = history.load_conversation(stored.history_id)
             assert {g.prediction_id for g in conversation.generations} == {j.prediction_id for j in jobs}
             assert all(g.status == "succeeded" and len(g.outputs) == 1 for g in conversation.generations)
-            assert history.unfinished_generations() == []  # nothing for the history's own recovery to follow
+            assert history.restart.unfinished_generations() == []  # nothing for the history's own recovery to follow
             ledger = queued.store.spend()
             assert {e.prediction_id for e in ledger} == {j.prediction_id for j in jobs}
             assert all(entry.cost == 0.003 for entry in ledger)

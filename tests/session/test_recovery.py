@@ -45,7 +45,7 @@ async def test_an_unfinished_prediction_is_resumed_after_a_restart(fake_replicat
     generation = _left_running(tmp_path, LLAMA, "are you there?", str(created["id"]))
 
     store = open_store(tmp_path)  # the next start
-    store.mark_interrupted_on_start()
+    store.restart.mark_interrupted_on_start()
     layer = await make_layer(fake_replicate, http, store)
     heard: list[object] = []
     recovery = Recovery(layer.runs, layer.recorder, lambda: layer.client)
@@ -100,7 +100,7 @@ async def test_a_prediction_held_when_the_app_died_is_found_by_model_and_input(f
         created = await _create(http, fake_replicate, FLUX, prompt)
 
     store = open_store(tmp_path)
-    assert store.mark_interrupted_on_start() == 1  # what the app does on start, before recovering
+    assert store.restart.mark_interrupted_on_start() == 1  # what the app does on start, before recovering
     layer = await make_layer(fake_replicate, http, store)
     try:
         assert await Recovery(layer.runs, layer.recorder, lambda: layer.client).resume_unfinished() == 1

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop_app.storage import AppPaths, HistoryError, HistoryStore, NotFoundError
-from desktop_app.storage.history import INTERRUPTED_MESSAGE
+from desktop_app.storage.history_restart import INTERRUPTED_MESSAGE
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
@@ -373,15 +373,15 @@ def test_unfinished_and_interrupted_generations_after_a_restart(tmp_path: Path) 
         store.update_generation(done, prediction_id="pred-done", status="succeeded")
 
     with HistoryStore.open(path) as store:
-        assert store.mark_interrupted_on_start(turn_state="stopped") == 1
-        assert [g.prediction_id for g in store.unfinished_generations()] == ["pred-running", "pred-queued"]
+        assert store.restart.mark_interrupted_on_start(turn_state="stopped") == 1
+        assert [g.prediction_id for g in store.restart.unfinished_generations()] == ["pred-running", "pred-queued"]
         interrupted = store.get_generation(lost)
         assert interrupted.status == "interrupted"
         assert interrupted.error == INTERRUPTED_MESSAGE
         assert interrupted.completed_at is not None
         states = {turn.id: turn.state for turn in store.load_conversation(conversation).turns}
         assert states == {running_turn: "streaming", lost_turn: "stopped"}
-        assert store.mark_interrupted_on_start() == 0
+        assert store.restart.mark_interrupted_on_start() == 0
 
 
 def test_closed_store_raises_a_history_error(tmp_path: Path) -> None:

@@ -102,11 +102,12 @@ def test_sigkill_mid_write_leaves_a_consistent_history(tmp_path: Path, committed
         for generation in loaded.generations:  # every recorded file is complete, including unreported ones
             for output in generation.outputs:
                 assert hashlib.sha256(output.path.read_bytes()).hexdigest() == output.sha256
-        unfinished = {generation.id for generation in store.unfinished_generations()}
+        unfinished = {generation.id for generation in store.restart.unfinished_generations()}
         assert {int(generation_id) for _, generation_id, _ in reported} <= unfinished
-        assert store.mark_interrupted_on_start() in (0, 1)  # killed between start_generation and its update
-        assert store.unfinished_generations() == [g for g in store.unfinished_generations() if g.prediction_id]
-        store.cleanup_orphans(older_than=0)
+        assert store.restart.mark_interrupted_on_start() in (0, 1)  # killed between start_generation and its update
+        unfinished_now = store.restart.unfinished_generations()
+        assert unfinished_now == [g for g in unfinished_now if g.prediction_id]
+        store.restart.cleanup_orphans(older_than=0)
         leftovers = [path for path in store.library_dir.rglob("*") if path.is_file()]
         assert not [path for path in leftovers if ".tmp" in path.name]
         recorded = {output.path for generation in loaded.generations for output in generation.outputs}

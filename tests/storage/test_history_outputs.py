@@ -277,20 +277,20 @@ def test_cleanup_orphans_removes_only_old_temporary_files(store: HistoryStore) -
     for path in (old_temp, old_complete):
         os.utime(path, (an_hour_ago, an_hour_ago))
 
-    assert store.cleanup_orphans() == 1
+    assert store.restart.cleanup_orphans() == 1
 
     assert not old_temp.exists()
     assert new_temp.exists()
     assert old_complete.exists()
     assert record.path.exists()
-    assert store.cleanup_orphans(older_than=0) == 1
+    assert store.restart.cleanup_orphans(older_than=0) == 1
     assert not new_temp.exists()
 
 
 def test_cleanup_orphans_without_a_library_folder(tmp_path: Path) -> None:
     with HistoryStore.open(tmp_path / "history.db") as store:
         assert not store.library_dir.exists()
-        assert store.cleanup_orphans() == 0
+        assert store.restart.cleanup_orphans() == 0
 
 
 @pytest.mark.parametrize(

@@ -99,7 +99,7 @@ def check_upgraded_v1_data(store: HistoryStore) -> None:
     assert [output.sha256 for output in finished.outputs] == [SHA]
     assert finished.outputs[0].path == store.library_dir / SHA[:2] / f"{SHA}.png"
     assert [entry.conversation_id for entry in store.list_entries("lighthouse")] == [1]  # indexed on upgrade
-    assert store.mark_interrupted_on_start() == 1  # the v2 status
+    assert store.restart.mark_interrupted_on_start() == 1  # the v2 status
     assert store.get_generation(lost.id).status == "interrupted"
 
 

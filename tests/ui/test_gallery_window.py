@@ -54,7 +54,7 @@ async def test_view_gallery_shows_a_new_output_and_leads_back_into_work(
     assert action.shortcut().toString() == "Ctrl+G"
     view_menu = next(entry.menu() for entry in h.window.menuBar().actions() if entry.objectName() == "menu_view")
     assert isinstance(view_menu, QMenu) and action in view_menu.actions()
-    assert [entry.text() for entry in h.window.menuBar().actions()][-2:] == ["&View", "&Help"]
+    assert [entry.text() for entry in h.window.menuBar().actions()][:4] == ["&File", "&Edit", "&View", "&Help"]
 
     h.fake.set_script(FLUX, Script(kind="image", images=[("png", 80, 60)], stream=True))
     h.choose("flux-schnell")

@@ -96,8 +96,8 @@ class GalleryWiring(QObject):
         menu = bar.addMenu(self.tr("&View"))
         menu.menuAction().setObjectName("menu_view")
         actions = bar.actions()
-        if len(actions) > 1:  # before Help, the last menu
-            bar.insertMenu(actions[-2], menu)
+        if len(actions) > 3:  # after File and Edit, the window's first two menus
+            bar.insertMenu(actions[2], menu)
         return menu
 
     def _back(self, call: Callable[[], Any]) -> None:

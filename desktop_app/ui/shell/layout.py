@@ -8,6 +8,7 @@ from typing import Literal
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QScrollArea, QSplitter, QWidget
+from shiboken6 import isValid
 
 OutputKind = Literal["text", "image"]
 SIDEBAR_WIDTH = 260
@@ -68,7 +69,7 @@ class PaneLayout(QObject):
         panel.setVisible(visible)
         self._fit_parameters()
         self.apply()
-        QTimer.singleShot(0, self.apply)  # again once the splitter has handled the panel's show or hide
+        QTimer.singleShot(0, self, self._apply_later)  # again once the splitter has handled the show or hide
 
     def use(self, kind: OutputKind) -> None:
         """Lays the panes out for a model that makes ``kind`` (remembering the current kind's widths first)."""
@@ -124,10 +125,20 @@ class PaneLayout(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.LayoutRequest:  # the form was rebuilt for another model
-            QTimer.singleShot(0, self._refit)
+            QTimer.singleShot(0, self, self._refit)
         return False
 
+    def _alive(self) -> bool:
+        """Whether the splitter and panes still exist: a deferred call may come after the window is gone."""
+        return isValid(self.splitter) and all(isValid(pane) for pane in self._panes.values())
+
+    def _apply_later(self) -> None:
+        if self._alive():
+            self.apply()
+
     def _refit(self) -> None:
+        if not self._alive():
+            return
         panel = self._panes.get("parameters")
         if panel is not None and self._fit_parameters() and not panel.isHidden():
             self.apply()

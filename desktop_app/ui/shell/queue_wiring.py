@@ -1,0 +1,117 @@
+"""Where the job queue meets the window: the Queue menu (Ctrl+Shift+Q shows the panel), the queue dock, the
+"Add to queue" dialog filled from the composer, and a finished job's outputs opened in the viewer."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QPlainTextEdit
+
+from ...session import HistoryOutputs, JobQueue, Services, Spending
+from ...session.queue_events import JobView
+from ...storage import AppPaths
+from ...storage.queue_store import QueueStore
+from ..common.widgets import named
+from ..queue.add_dialog import AddToQueueDialog
+from ..queue.panel import QueuePanel
+from .main_window import MainWindow
+
+log = logging.getLogger(__name__)
+
+
+class QueueWiring(QObject):
+    """Owns the queue dock and the add dialog for one window; ``start()`` after recovery, ``aclose()`` on the
+    way out (before the services close: predictions in flight are left running and followed next start)."""
+
+    def __init__(self, window: MainWindow, queue: JobQueue, store: QueueStore) -> None:
+        super().__init__(window)
+        self.window = window
+        self.queue = queue
+        self.store = store
+        self.dialog: AddToQueueDialog | None = None
+        self.panel = QueuePanel(queue)
+        self.panel.add_requested.connect(self.open_dialog)
+        self.panel.open_requested.connect(self.open_outputs)
+        self.panel.batch_requested.connect(self.open_batch)
+        self.dock = named(QDockWidget(self.tr("Queue"), window), "queueDockWidget")
+        self.dock.setWidget(self.panel)
+        window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
+        self.dock.hide()
+        self.menu = menu = window.menuBar().addMenu(self.tr("&Queue"))
+        self.show_action = named(QAction(self.tr("Show the queue"), window), "showQueueAction")
+        self.show_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
+        self.show_action.triggered.connect(self.show_panel)
+        self.add_action = named(QAction(self.tr("Add to queue…"), window), "addToQueueAction")
+        self.add_action.triggered.connect(self.open_dialog)
+        menu.addAction(self.show_action)
+        menu.addAction(self.add_action)
+
+    def show_panel(self) -> None:
+        self.dock.show()
+        self.dock.raise_()
+
+    def open_dialog(self) -> AddToQueueDialog:
+        """Shows the add dialog (not modal) with the composer's model and prompt; a second call raises it."""
+        if self.dialog is not None and self.dialog.isVisible():
+            self.dialog.raise_()
+            return self.dialog
+        box = self.window.findChild(QPlainTextEdit, "chat_prompt")  # the composer's prompt box
+        prompt = box.toPlainText() if box is not None else ""
+        dialog = AddToQueueDialog(self.queue, self.window.model_picker.current_model(), prompt, parent=self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.added.connect(lambda _batch: self.show_panel())
+        dialog.destroyed.connect(lambda: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.show()
+        return dialog
+
+    def open_outputs(self, job: JobView) -> None:
+        """Shows a finished job's kept outputs in the viewer."""
+        self.show_files(job.prompt or job.label, job.outputs)
+
+    def open_batch(self, batch_id: int) -> None:
+        """Shows every kept output of a batch together, in queue order (the viewer's strip is the grid)."""
+        jobs = self.queue.board.jobs(batch_id)
+        title = next((batch.title for batch in self.queue.board.batches() if batch.id == batch_id), "")
+        self.show_files(title, [path for job in jobs for path in job.outputs])
+
+    def show_files(self, title: str, paths: Sequence[Path]) -> None:
+        viewer = self.window.viewer
+        readable: list[tuple[Path, bytes]] = []
+        for path in paths:
+            try:
+                readable.append((path, path.read_bytes()))
+            except OSError as error:
+                self.window.statusBar().showMessage(self.tr("Cannot open %1: %2").replace("%1", str(path))
+                                                    .replace("%2", error.strerror or str(error)), 10000)
+        if not readable:
+            return
+        viewer.begin_generation(title, len(readable))
+        for index, (path, data) in enumerate(readable):
+            viewer.set_image_bytes(index, data, content_type=mimetypes.guess_type(path.name)[0],
+                                   source_url=path.as_uri())
+
+    def start(self) -> None:
+        self.queue.start()
+
+    async def aclose(self) -> None:
+        self.panel.stop()
+        await self.queue.aclose()
+        self.store.close()
+
+
+def attach_queue(window: MainWindow, services: Services, paths: AppPaths) -> QueueWiring:
+    """Builds the job queue over the app's backends (one poll budget), its history outputs and spending, and
+    puts the chat's finished runs in the same spend ledger."""
+    store = QueueStore.open(paths.queue_db)
+    spending = Spending(store)
+    queue = JobQueue(store, services.runs.backends, outputs=HistoryOutputs(services.recorder, store),
+                     spending=spending)
+    if services.runs.on_finished is None:  # the chat's runs (and comparisons) go in the same ledger
+        services.runs.on_finished = spending.record_run
+    return QueueWiring(window, queue, store)
