@@ -53,7 +53,8 @@ screenshots: $(STAMP) system-deps
 		tests/ui/test_training_wizard.py::test_from_a_folder_of_photos_to_a_trained_model_in_the_picker \
 		tests/ui/test_picture_screenshots.py \
 		tests/ui/test_queue_panel.py::test_a_2x2_matrix_from_the_dialog_runs_and_opens_in_the_viewer \
-		tests/ui/test_compare_window.py::test_three_models_stream_together_and_one_is_continued
+		tests/ui/test_compare_window.py::test_three_models_stream_together_and_one_is_continued \
+		tests/ui/test_gallery_window.py::test_screenshot_in_light_and_dark
 
 bench: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -22,6 +22,16 @@
     </message>
 </context>
 <context>
+    <name>GalleryFilterBar</name>
+    <message numerus="yes">
+        <source>%n output(s)</source>
+        <translation>
+            <numerusform>%n output</numerusform>
+            <numerusform>%n outputs</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>HistoryListModel</name>
     <message numerus="yes">
         <source>%Ln messages</source>
@@ -62,6 +72,40 @@
         <translation>
             <numerusform>Imported %n preset.</numerusform>
             <numerusform>Imported %n presets.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SelectionActions</name>
+    <message numerus="yes">
+        <source>Restored %n output(s).</source>
+        <translation>
+            <numerusform>Restored %n output.</numerusform>
+            <numerusform>Restored %n outputs.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n file path(s).</source>
+        <translation>
+            <numerusform>Copied %n file path.</numerusform>
+            <numerusform>Copied %n file paths.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n file(s) to {0}.</source>
+        <translation>
+            <numerusform>Exported %n file to {0}.</numerusform>
+            <numerusform>Exported %n files to {0}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>UndoBar</name>
+    <message numerus="yes">
+        <source>Deleted %n output(s).</source>
+        <translation>
+            <numerusform>Deleted %n output.</numerusform>
+            <numerusform>Deleted %n outputs.</numerusform>
         </translation>
     </message>
 </context>

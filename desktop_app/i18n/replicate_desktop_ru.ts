@@ -582,6 +582,71 @@
     </message>
 </context>
 <context>
+    <name>DetailPane</name>
+    <message>
+        <source>(no prompt)</source>
+        <translation>(без запроса)</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Загрузка…</translation>
+    </message>
+    <message>
+        <source>{0}
+Plays in your system&apos;s player.</source>
+        <translation>{0}
+Воспроизводится в системном проигрывателе.</translation>
+    </message>
+    <message>
+        <source>Open with system player</source>
+        <translation>Открыть в системном проигрывателе</translation>
+    </message>
+    <message>
+        <source>Open with default app</source>
+        <translation>Открыть в приложении по умолчанию</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>Версия</translation>
+    </message>
+    <message>
+        <source>Run time</source>
+        <translation>Время работы</translation>
+    </message>
+    <message>
+        <source>{0:.1f} s</source>
+        <translation>{0:.1f} с</translation>
+    </message>
+    <message>
+        <source>Prediction</source>
+        <translation>Предсказание</translation>
+    </message>
+    <message>
+        <source>Close the details</source>
+        <translation>Закрыть подробности</translation>
+    </message>
+    <message>
+        <source>Parameter</source>
+        <translation>Параметр</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Значение</translation>
+    </message>
+    <message>
+        <source>Use these settings again</source>
+        <translation>Использовать эти настройки снова</translation>
+    </message>
+    <message>
+        <source>Open conversation</source>
+        <translation>Открыть беседу</translation>
+    </message>
+</context>
+<context>
     <name>EntryActions</name>
     <message>
         <source>Open</source>
@@ -762,6 +827,267 @@
     <message>
         <source>All files (*)</source>
         <translation>Все файлы (*)</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryCell</name>
+    <message>
+        <source>Video</source>
+        <translation>Видео</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Аудио</translation>
+    </message>
+    <message>
+        <source>Image</source>
+        <translation>Изображение</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>Файл</translation>
+    </message>
+    <message>
+        <source>Cannot show</source>
+        <translation>Не удаётся показать</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryFilterBar</name>
+    <message>
+        <source>All models</source>
+        <translation>Все модели</translation>
+    </message>
+    <message>
+        <source>{0} ({1})</source>
+        <translation>{0} ({1})</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n output(s)</source>
+        <translation>
+            <numerusform>%n результат</numerusform>
+            <numerusform>%n результата</numerusform>
+            <numerusform>%n результатов</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Search prompts</source>
+        <translation>Поиск по запросам</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Тип</translation>
+    </message>
+    <message>
+        <source>All kinds</source>
+        <translation>Все типы</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>Изображения</translation>
+    </message>
+    <message>
+        <source>Videos</source>
+        <translation>Видео</translation>
+    </message>
+    <message>
+        <source>Audio</source>
+        <translation>Аудио</translation>
+    </message>
+    <message>
+        <source>Other files</source>
+        <translation>Другие файлы</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Дата</translation>
+    </message>
+    <message>
+        <source>Any time</source>
+        <translation>За всё время</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Сегодня</translation>
+    </message>
+    <message>
+        <source>Past 7 days</source>
+        <translation>За 7 дней</translation>
+    </message>
+    <message>
+        <source>Past 30 days</source>
+        <translation>За 30 дней</translation>
+    </message>
+    <message>
+        <source>Past year</source>
+        <translation>За год</translation>
+    </message>
+    <message>
+        <source>Between…</source>
+        <translation>Между датами…</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>С</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>По</translation>
+    </message>
+    <message>
+        <source>★ Favourites</source>
+        <translation>★ Избранное</translation>
+    </message>
+    <message>
+        <source>Show only favourites</source>
+        <translation>Показывать только избранное</translation>
+    </message>
+    <message>
+        <source>Hide rejected</source>
+        <translation>Скрыть отклонённые</translation>
+    </message>
+    <message>
+        <source>Order</source>
+        <translation>Порядок</translation>
+    </message>
+    <message>
+        <source>Newest first</source>
+        <translation>Сначала новые</translation>
+    </message>
+    <message>
+        <source>Oldest first</source>
+        <translation>Сначала старые</translation>
+    </message>
+    <message>
+        <source>By model</source>
+        <translation>По модели</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryGrid</name>
+    <message>
+        <source>The gallery could not be read: {0}</source>
+        <translation>Не удалось прочитать галерею: {0}</translation>
+    </message>
+    <message>
+        <source>(no prompt)</source>
+        <translation>(без запроса)</translation>
+    </message>
+    <message>
+        <source>favourite</source>
+        <translation>избранное</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>отклонено</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Открыть</translation>
+    </message>
+    <message>
+        <source>Favourite</source>
+        <translation>В избранное</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>Отклонить</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Копировать</translation>
+    </message>
+    <message>
+        <source>Export to folder…</source>
+        <translation>Экспортировать в папку…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Удалить</translation>
+    </message>
+    <message>
+        <source>Select all</source>
+        <translation>Выделить всё</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryPresenter</name>
+    <message>
+        <source>No outputs yet. Pictures, videos and sounds you generate are kept here.</source>
+        <translation>Результатов пока нет. Здесь хранятся созданные вами изображения, видео и звуки.</translation>
+    </message>
+    <message>
+        <source>Nothing matches these filters.</source>
+        <translation>Ничего не подходит под эти фильтры.</translation>
+    </message>
+    <message>
+        <source>Cannot show this picture: {0}</source>
+        <translation>Не удаётся показать это изображение: {0}</translation>
+    </message>
+    <message>
+        <source>The settings are in the main window, ready to run.</source>
+        <translation>Настройки перенесены в главное окно и готовы к запуску.</translation>
+    </message>
+    <message>
+        <source>The file is missing: {0}</source>
+        <translation>Файл отсутствует: {0}</translation>
+    </message>
+    <message>
+        <source>No program on this system opens {0}.</source>
+        <translation>В системе нет программы, которая открывает {0}.</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryThumbnails</name>
+    <message>
+        <source>the file is missing</source>
+        <translation>файл отсутствует</translation>
+    </message>
+    <message>
+        <source>not a picture Qt can read</source>
+        <translation>это не изображение, которое может прочитать Qt</translation>
+    </message>
+    <message>
+        <source>damaged</source>
+        <translation>файл повреждён</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryWindow</name>
+    <message>
+        <source>Something went wrong ({0}).</source>
+        <translation>Что-то пошло не так ({0}).</translation>
+    </message>
+    <message>
+        <source>Gallery — Replicate Desktop</source>
+        <translation>Галерея — Replicate Desktop</translation>
+    </message>
+    <message>
+        <source>Search prompts</source>
+        <translation>Поиск по запросам</translation>
+    </message>
+    <message>
+        <source>Close the details</source>
+        <translation>Закрыть подробности</translation>
+    </message>
+</context>
+<context>
+    <name>GalleryWiring</name>
+    <message>
+        <source>&amp;Gallery</source>
+        <translation>&amp;Галерея</translation>
+    </message>
+    <message>
+        <source>Every kept output, from every conversation</source>
+        <translation>Все сохранённые результаты из всех бесед</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>&amp;Вид</translation>
     </message>
 </context>
 <context>
@@ -1165,6 +1491,17 @@ Your chats and images will be listed here.</source>
     <message>
         <source>This image could not be decoded</source>
         <translation>Не удалось декодировать изображение</translation>
+    </message>
+</context>
+<context>
+    <name>InlinePlayer</name>
+    <message>
+        <source>Play</source>
+        <translation>Воспроизвести</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>Пауза</translation>
     </message>
 </context>
 <context>
@@ -2300,6 +2637,49 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>SelectionActions</name>
+    <message numerus="yes">
+        <source>Restored %n output(s).</source>
+        <translation>
+            <numerusform>Восстановлен %n результат.</numerusform>
+            <numerusform>Восстановлено %n результата.</numerusform>
+            <numerusform>Восстановлено %n результатов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Too late to undo: those files are gone.</source>
+        <translation>Слишком поздно для отмены: эти файлы уже удалены.</translation>
+    </message>
+    <message>
+        <source>Copied the picture.</source>
+        <translation>Изображение скопировано.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Copied %n file path(s).</source>
+        <translation>
+            <numerusform>Скопирован %n путь к файлу.</numerusform>
+            <numerusform>Скопировано %n пути к файлам.</numerusform>
+            <numerusform>Скопировано %n путей к файлам.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Select the outputs to export first.</source>
+        <translation>Сначала выделите результаты для экспорта.</translation>
+    </message>
+    <message>
+        <source>Export the selection into folder</source>
+        <translation>Экспортировать выделенное в папку</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n file(s) to {0}.</source>
+        <translation>
+            <numerusform>Экспортирован %n файл в {0}.</numerusform>
+            <numerusform>Экспортировано %n файла в {0}.</numerusform>
+            <numerusform>Экспортировано %n файлов в {0}.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SendToFlow</name>
     <message>
         <source>Only outputs kept in the history can be sent on; this one is not.</source>
@@ -2813,6 +3193,21 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Open settings</source>
         <translation>Открыть настройки</translation>
+    </message>
+</context>
+<context>
+    <name>UndoBar</name>
+    <message numerus="yes">
+        <source>Deleted %n output(s).</source>
+        <translation>
+            <numerusform>Удалён %n результат.</numerusform>
+            <numerusform>Удалено %n результата.</numerusform>
+            <numerusform>Удалено %n результатов.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Undo ({0} s)</source>
+        <translation>Отменить ({0} с)</translation>
     </message>
 </context>
 <context>

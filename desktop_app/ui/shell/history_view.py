@@ -127,15 +127,7 @@ class HistoryView(QObject):
         if reuse is None:
             self._status(self.tr("This conversation has no generation to reuse yet."))
             return
-        picker, chat = self.window.model_picker, self.window.chat
-        if not picker.set_current_model(reuse.model):
-            picker.set_current_model(reuse.model_name)
-        chat.set_prompt(reuse.prompt)
-        chat.focus_prompt()
-        if reuse.inputs:  # the other inputs go back into the model's form (a seed given here stays locked)
-            self.preferences.reuse_inputs(reuse.model_name, reuse.inputs)
-            if self.catalogue is not None:
-                self.catalogue.load_schema(reuse.model_name)
+        apply_reuse(self.window, reuse, self.preferences, self.catalogue)
 
     def _copy(self, parameters: dict[str, Any] | None) -> None:
         if parameters is None:
@@ -146,3 +138,17 @@ class HistoryView(QObject):
 
     def _status(self, message: str) -> None:
         self.window.statusBar().showMessage(message, 10000)
+
+
+def apply_reuse(window: MainWindow, reuse: Reuse, preferences: Preferences, catalogue: CatalogueFlow | None) -> None:
+    """Puts a past run's model, prompt and other inputs back into the window (the history list's "Reuse" and the
+    gallery's "Use these settings again")."""
+    picker, chat = window.model_picker, window.chat
+    if not picker.set_current_model(reuse.model):
+        picker.set_current_model(reuse.model_name)
+    chat.set_prompt(reuse.prompt)
+    chat.focus_prompt()
+    if reuse.inputs:  # the other inputs go back into the model's form (a seed given here stays locked)
+        preferences.reuse_inputs(reuse.model_name, reuse.inputs)
+        if catalogue is not None:
+            catalogue.load_schema(reuse.model_name)
