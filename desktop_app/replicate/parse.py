@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 KNOWN_STATUSES = frozenset({"starting", "processing", "succeeded", "failed", "canceled", "aborted"})
 URL_KEYS = ("get", "cancel", "stream", "web")
 # Replicate's ids are 26 lowercase base32 characters; allow a little more, but nothing that changes a URL path.
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 _NUMERIC_METRICS = ("predict_time", "total_time")
 
 
@@ -28,11 +28,11 @@ def parse_prediction(value: object) -> dict[str, Any]:
     finished: a status Replicate adds later must not break every run, and following stays bounded by the policy.
     """
     if not isinstance(value, dict):
-        raise MalformedPrediction(f"Replicate answered with {_describe(value)} instead of a prediction object.")
+        raise MalformedPrediction(f"Replicate answered with {describe_value(value)} instead of a prediction object.")
     prediction_id = value.get("id")
     if prediction_id is None:
         raise MalformedPrediction("Replicate answered with a prediction that has no id, so it cannot be followed.")
-    if not isinstance(prediction_id, str) or not _ID.match(prediction_id):
+    if not isinstance(prediction_id, str) or not ID_PATTERN.match(prediction_id):
         raise _wrong(None, "id", prediction_id, "a prediction id")
     status = value.get("status")
     if status is None:
@@ -78,12 +78,13 @@ def _check_urls(prediction_id: str, urls: object) -> None:
 def _wrong(prediction_id: str | None, field: str, value: object, expected: str) -> MalformedPrediction:
     which = f"prediction {prediction_id}" if prediction_id else "a prediction"
     return MalformedPrediction(
-        f"Replicate answered with {which} whose {field} field is {_describe(value)} instead of {expected}.",
+        f"Replicate answered with {which} whose {field} field is {describe_value(value)} instead of {expected}.",
         prediction_id=prediction_id,
     )
 
 
-def _describe(value: object) -> str:
+def describe_value(value: object) -> str:
+    """A JSON value as a few words for a sentence: 'the number 7', 'the text \'…\'', 'a list'."""
     if value is None:
         return "null"
     if isinstance(value, bool):

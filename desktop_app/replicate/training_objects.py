@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import PredictionError, UnexpectedResponse, UnknownModelError, excerpt
 from .models import ModelRef
-from .parse import KNOWN_STATUSES
+from .parse import ID_PATTERN, KNOWN_STATUSES, describe_value
 
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
 _TRAINER = re.compile(rf"^(?P<owner>{_PART})/(?P<name>{_PART}):(?P<version>[0-9a-f]{{64}})$")
@@ -19,7 +19,6 @@ _MODEL = re.compile(rf"^(?P<owner>{_PART})/(?P<name>{_PART})$")
 _NEW_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _RESULT_VERSION = re.compile(rf"^(?P<model>{_PART}/{_PART}):(?P<id>[0-9a-f]{{64}})$")
 _VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
-_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 
 
 @dataclass(frozen=True)
@@ -171,10 +170,10 @@ def parse_training(value: object) -> dict[str, Any]:
     :class:`MalformedTraining` naming the first field that is missing or of the wrong type: ``id``, ``status``,
     ``logs`` (text or null), ``error``, ``output`` (an object or null) and ``metrics`` (an object or null)."""
     if not isinstance(value, dict):
-        raise MalformedTraining(f"Replicate answered with {_describe(value)} instead of a training object.")
+        raise MalformedTraining(f"Replicate answered with {describe_value(value)} instead of a training object.")
     training_id = value.get("id")
-    if not isinstance(training_id, str) or not _ID.match(training_id):
-        which = "no id" if training_id is None else f"the id {_describe(training_id)}"
+    if not isinstance(training_id, str) or not ID_PATTERN.match(training_id):
+        which = "no id" if training_id is None else f"the id {describe_value(training_id)}"
         raise MalformedTraining(f"Replicate answered with a training that has {which}, so it cannot be followed.")
     status = value.get("status")
     if not isinstance(status, str) or not status.strip():
@@ -198,7 +197,7 @@ def training_result(training: dict[str, Any], destination: str | None = None) ->
     if not isinstance(version, str) or not _RESULT_VERSION.match(version):
         raise MalformedTraining(
             f"Training {training_id} succeeded, but Replicate's answer names no new version "
-            f"(output.version is {_describe(version)}).",
+            f"(output.version is {describe_value(version)}).",
             training_id=training_id or None,
         )
     weights = output.get("weights") if isinstance(output, dict) else None
@@ -211,23 +210,7 @@ def is_known_status(status: str) -> bool:
 
 def _wrong(training_id: str, field: str, value: object, expected: str) -> MalformedTraining:
     return MalformedTraining(
-        f"Replicate answered with training {training_id} whose {field} field is {_describe(value)} "
+        f"Replicate answered with training {training_id} whose {field} field is {describe_value(value)} "
         f"instead of {expected}.",
         training_id=training_id,
     )
-
-
-def _describe(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a true/false value"
-    if isinstance(value, int | float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the text {excerpt(value, 40)!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
