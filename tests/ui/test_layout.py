@@ -235,3 +235,17 @@ def test_the_parameters_are_whole_at_200_percent(tmp_path: Path, screenshots: Pa
     assert facts["chat"] >= 280, facts
     (screenshots / "parameters-200.png").write_bytes(shot.read_bytes())
 
+
+
+def test_feature_menus_sit_between_edit_and_help(qtbot: object) -> None:
+    """Help stays the last menu whatever features add theirs; View takes its usual place right after Edit."""
+    from desktop_app.ui.shell.main_window import MainWindow
+
+    window = MainWindow()
+    try:
+        window.add_menu("&Queue", "menu_queue")
+        window.add_menu("&View", "menu_view", after_edit=True)
+        titles = [action.text() for action in window.menuBar().actions()]
+        assert titles == ["&File", "&Edit", "&View", "&Queue", "&Help"]
+    finally:
+        window.deleteLater()

@@ -93,12 +93,7 @@ class GalleryWiring(QObject):
             menu = action.menu()
             if action.objectName() == "menu_view" and isinstance(menu, QMenu):
                 return menu
-        menu = bar.addMenu(self.tr("&View"))
-        menu.menuAction().setObjectName("menu_view")
-        actions = bar.actions()
-        if len(actions) > 3:  # after File and Edit, the window's first two menus
-            bar.insertMenu(actions[2], menu)
-        return menu
+        return self.window.add_menu(self.tr("&View"), "menu_view", after_edit=True)
 
     def _back(self, call: Callable[[], Any]) -> None:
         """Does it in the main window and brings that window to the front."""

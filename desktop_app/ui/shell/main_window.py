@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QMenu,
     QScrollArea,
     QSplitter,
     QToolButton,
@@ -142,6 +143,18 @@ class MainWindow(QMainWindow):
         self.sidebar = sidebar
         self.panes.add_sidebar(sidebar)
 
+    def add_menu(self, title: str, name: str, *, after_edit: bool = False) -> QMenu:
+        """A feature's menu on the menu bar: before Help (Help stays last), or right after Edit (View's place)."""
+        bar = self.menuBar()
+        actions = bar.actions()
+        anchor = self._help_action
+        if after_edit and self._edit_action in actions:
+            anchor = actions[actions.index(self._edit_action) + 1]
+        menu = QMenu(title, self)
+        menu.menuAction().setObjectName(name)
+        bar.insertMenu(anchor, menu)
+        return menu
+
     def set_parameters_panel(self, panel: QScrollArea) -> None:
         """Adds the model's parameter form at the right, hidden until asked for."""
         self.parameters_panel = panel
@@ -225,6 +238,7 @@ class MainWindow(QMainWindow):
         self._file_menu = file_menu
 
         edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        self._edit_action = edit_menu.menuAction()
         self.copy_image_action = self._action(self.tr("&Copy image"), None, "edit-copy")
         self.paste_picture_action = self._action(self.tr("&Paste picture"), QKeySequence.StandardKey.Paste,
                                                  "edit-paste")
@@ -238,6 +252,7 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.settings_action)
 
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self._help_action = help_menu.menuAction()
         self.log_folder_action = self._action(self.tr("Open &log folder"), None, None)
         self.log_folder_action.triggered.connect(self.log_folder_requested)
         self.about_action = self._action(self.tr("&About Replicate Desktop"), None, "help-about")

@@ -49,7 +49,7 @@ class QueueWiring(QObject):
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
-        self.menu = menu = window.menuBar().addMenu(self.tr("&Queue"))
+        self.menu = menu = window.add_menu(self.tr("&Queue"), "menu_queue")
         self.show_action = named(QAction(self.tr("Show the queue"), window), "showQueueAction")
         self.show_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
         self.show_action.triggered.connect(self.show_panel)
