@@ -436,8 +436,12 @@
 <context>
     <name>Composer</name>
     <message>
-        <source>Ask the model… (Enter sends, Shift+Enter adds a line)</source>
-        <translation>Спросите модель… (Enter — отправить, Shift+Enter — новая строка)</translation>
+        <source>Ask the model…</source>
+        <translation>Спросите модель…</translation>
+    </message>
+    <message>
+        <source>Enter sends, Shift+Enter adds a line</source>
+        <translation>Enter — отправить, Shift+Enter — новая строка</translation>
     </message>
     <message>
         <source>Send</source>

@@ -29,7 +29,9 @@ class Composer(QWidget):
         self._prompt = QPlainTextEdit(self)
         self._prompt.setObjectName("chat_prompt")
         self._prompt.setTabChangesFocus(True)
-        self._prompt.setPlaceholderText(self.tr("Ask the model… (Enter sends, Shift+Enter adds a line)"))
+        # short enough for a narrow chat (the Parameters panel open at 1280 px): the keys are in the tooltip
+        self._prompt.setPlaceholderText(self.tr("Ask the model…"))
+        self._prompt.setToolTip(self.tr("Enter sends, Shift+Enter adds a line"))
         self._prompt.installEventFilter(self)
         self._prompt.document().contentsChanged.connect(self._on_prompt_contents_changed)
 
