@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from typing import TypeGuard
 
+from .event_log import EventLog
 from .training_events import END_EVENTS, TrainingBegun, TrainingEnd, TrainingRunEvent
 
 log = logging.getLogger(__name__)
@@ -28,33 +30,30 @@ class TrainingRun:
         self.destination = destination
         self.training_id = training_id
         self.cancel_requested = False
-        self._events: list[TrainingRunEvent] = []
-        self._listeners: list[Listener] = []
-        self._wakeup: asyncio.Future[None] | None = None
+        self._log: EventLog[TrainingRunEvent, TrainingEnd] = EventLog(f"training run {run_id}", _is_end)
         self._task: asyncio.Task[None] | None = None
-        self._end: TrainingEnd | None = None
 
     def __repr__(self) -> str:
         return f"TrainingRun({self.id}, {self.trainer!r} → {self.destination!r}, training={self.training_id})"
 
     def __aiter__(self) -> AsyncIterator[TrainingRunEvent]:
-        return _Reader(self)
+        return aiter(self._log)
 
     @property
     def done(self) -> bool:
-        return self._end is not None
+        return self._log.end is not None
 
     @property
     def end(self) -> TrainingEnd | None:
-        return self._end
+        return self._log.end
 
     @property
     def events(self) -> list[TrainingRunEvent]:
-        return list(self._events)
+        return self._log.events
 
     def add_listener(self, listener: Listener) -> None:
         """Calls ``listener`` with each later event, before any reader sees it."""
-        self._listeners.append(listener)
+        self._log.add_listener(listener)
 
     def cancel(self) -> bool:
         """Stops the run and cancels the training on Replicate (or stops packing and uploading before it exists).
@@ -66,9 +65,7 @@ class TrainingRun:
         return True
 
     async def wait(self) -> TrainingEnd:
-        while self._end is None:
-            await self._changed()
-        return self._end
+        return await self._log.wait()
 
     # ---- for the service -------------------------------------------------------------------------
 
@@ -80,7 +77,7 @@ class TrainingRun:
             error = None if finished.cancelled() else finished.exception()
             if error is not None:
                 log.error("Training run %s raised", self.id, exc_info=error)
-            if self._end is None:
+            if not self.done:
                 self.emit(on_orphan(error))
 
         task.add_done_callback(done)
@@ -93,44 +90,10 @@ class TrainingRun:
         return True
 
     def emit(self, event: TrainingRunEvent) -> None:
-        if self._end is not None:
-            return
-        if isinstance(event, TrainingBegun):
+        if not self.done and isinstance(event, TrainingBegun):
             self.training_id = event.training_id
-        if isinstance(event, END_EVENTS):
-            self._end = event
-        self._events.append(event)
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not stop the run or the other listeners
-                log.exception("A listener of training run %s failed on %s", self.id, type(event).__name__)
-        if self._wakeup is not None and not self._wakeup.done():
-            self._wakeup.set_result(None)
-        self._wakeup = None
-
-    async def _changed(self) -> None:
-        if self._wakeup is None:
-            self._wakeup = asyncio.get_running_loop().create_future()
-        await asyncio.shield(self._wakeup)
+        self._log.append(event)
 
 
-class _Reader:
-    """One reader's position in a run's events (a plain iterator: nothing to close when a reader stops early)."""
-
-    def __init__(self, run: TrainingRun) -> None:
-        self._run = run
-        self._index = 0
-
-    def __aiter__(self) -> _Reader:
-        return self
-
-    async def __anext__(self) -> TrainingRunEvent:
-        while True:
-            events = self._run._events
-            if self._index < len(events):
-                self._index += 1
-                return events[self._index - 1]
-            if self._run.done:
-                raise StopAsyncIteration
-            await self._run._changed()
+def _is_end(event: TrainingRunEvent) -> TypeGuard[TrainingEnd]:
+    return isinstance(event, END_EVENTS)
