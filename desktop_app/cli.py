@@ -17,13 +17,20 @@ from typing import Any, TextIO
 import aiohttp
 
 from .cli_checks import UsageError, check_generate_args
+from .cli_common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    schema_source,
+    stored_token,
+)
 from .replicate import (
     APP_POLICY,
     Completed,
     FollowPolicy,
     ImageResponse,
     LogsAppended,
-    ModelSchemas,
     PollBudget,
     Progress,
     ReplicateClient,
@@ -44,8 +51,6 @@ from .storage.outputs import (
     place_file,
     sniff_image_extension,
 )
-
-EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,13 +96,13 @@ def run_generate(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: Te
 
 
 async def _generate(args: argparse.Namespace, extra: dict[str, Any], policy: FollowPolicy, out: Reporter) -> int:
-    token = os.environ.get("REPLICATE_API_TOKEN") or _stored_token()
+    token = os.environ.get("REPLICATE_API_TOKEN") or stored_token()
     async with aiohttp.ClientSession() as session:
         client = ReplicateClient.from_env(session, token=token)
         try:
             extra = await _send_files(client, extra)
             events = generate(client, args.model, [], prompt=args.prompt, extra_input=extra, policy=policy,
-                              budget=PollBudget(), schemas=_schemas(), deadline=args.deadline)
+                              budget=PollBudget(), schemas=schema_source(), deadline=args.deadline)
             async with contextlib.aclosing(events):
                 async for event in events:
                     if isinstance(event, ImageResponse):
@@ -139,27 +144,6 @@ async def _save_image(
         part.unlink(missing_ok=True)
         raise
     out.saved(url, path, saved.size)
-
-
-def _schemas() -> ModelSchemas:
-    """Models' schemas, cached on disk where the window keeps them too."""
-    try:
-        from .storage import AppPaths
-        from .storage.schema_cache import SchemaCache
-
-        return ModelSchemas(SchemaCache(AppPaths.default().cache_dir / "schemas"))
-    except Exception:  # no usable cache folder: read schemas from the API each run
-        return ModelSchemas()
-
-
-def _stored_token() -> str | None:
-    try:
-        from .storage import AppPaths, TokenStore
-
-        token, _source = TokenStore(AppPaths.default().config_dir).resolve({})
-        return token
-    except Exception:  # a broken keyring must not stop a run that has no token anyway
-        return None
 
 
 class Reporter:

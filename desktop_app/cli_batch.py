@@ -27,8 +27,9 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from .cli_batch_parts import BatchArgs, FolderOutputs, check_batch_args, lock_folder, schema_source, stored_token
+from .cli_batch_parts import BatchArgs, FolderOutputs, check_batch_args, lock_folder
 from .cli_checks import UsageError
+from .cli_common import EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, schema_source, stored_token
 from .replicate import MissingTokenError, PollBudget, ReplicateClient
 from .session.backends import Backends
 from .session.costs import format_dollars
@@ -48,7 +49,6 @@ from .session.queue_events import (
 from .session.spend import Spending
 from .storage.queue_store import BatchRecord, QueueStore, QueueStoreError
 
-EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 4, 130  # as for generate
 STORE_NAME = ".replicate-batch.sqlite3"
 _EVENT_NAMES: dict[type, str] = {JobsAdded: "added", JobChanged: "job", JobProgress: "progress", JobOutput: "output",
                                  JobThrottled: "throttled", QueueChanged: "queue", BatchFinished: "batch_finished",

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .cli_checks import UsageError, parse_inputs
-from .replicate import EmptyPromptError, ModelSchemas, UnknownModelError, get_model
+from .replicate import EmptyPromptError, UnknownModelError, get_model
 from .session.events import RunFinished
 from .session.jobs import MODEL_KEY, BatchSpec, BatchSpecError, JobSpec, expand, parse_axis, read_rows
 from .session.run import Run
@@ -134,25 +134,3 @@ class FolderOutputs:
         if not outputs and finished.text:
             pieces.append((f"{base}.txt", finished.text.encode("utf-8")))
         return [await asyncio.to_thread(save_output, self.folder, name, data) for name, data in pieces]
-
-
-def schema_source() -> ModelSchemas:
-    """Models' schemas, cached on disk where the window keeps them too (from the API alone without a cache)."""
-    try:
-        from .storage import AppPaths
-        from .storage.schema_cache import SchemaCache
-
-        return ModelSchemas(SchemaCache(AppPaths.default().cache_dir / "schemas"))
-    except Exception:  # no usable cache folder: read schemas from the API each run
-        return ModelSchemas()
-
-
-def stored_token() -> str | None:
-    """The token the app keeps (keyring or file), when there is one."""
-    try:
-        from .storage import AppPaths, TokenStore
-
-        token, _source = TokenStore(AppPaths.default().config_dir).resolve({})
-        return token
-    except Exception:  # a broken keyring must not stop a run that has no token anyway
-        return None

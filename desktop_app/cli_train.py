@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import aiohttp
 
 from .cli_checks import UsageError, parse_inputs
+from .cli_common import EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, stored_token
 from .replicate import (
     DeadlineError,
     PollBudget,
@@ -48,8 +49,6 @@ from .session import (
 )
 from .session.training_checks import check_names
 from .storage import AppPaths, TrainingRecord, TrainingsStore, TrainingsStoreError
-
-EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -139,7 +138,7 @@ def check_args(args: argparse.Namespace) -> tuple[TrainingRequest | None, Traini
 
 async def _main(args: argparse.Namespace, request: TrainingRequest | None, follow: TrainingFollow,
                 out: Reporter) -> int:
-    token = os.environ.get("REPLICATE_API_TOKEN") or _stored_token()
+    token = os.environ.get("REPLICATE_API_TOKEN") or stored_token()
     paths = AppPaths.default()
     try:
         store = TrainingsStore(paths.data_dir / "trainings.db")
@@ -208,16 +207,6 @@ async def _exit_code(client: ReplicateClient, end: TrainingEnd | None, out: Repo
 
 def _on_server(end: TrainingEnd) -> bool:
     return isinstance(end, TrainingCanceled) and end.on_server
-
-
-def _stored_token() -> str | None:
-    try:
-        from .storage import TokenStore
-
-        token, _source = TokenStore(AppPaths.default().config_dir).resolve({})
-        return token
-    except Exception:  # a broken keyring must not stop a run that has no token anyway
-        return None
 
 
 class Reporter:

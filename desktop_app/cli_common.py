@@ -1,0 +1,29 @@
+"""What every headless command shares: exit codes, the stored token, and models' schemas cached on disk."""
+
+from __future__ import annotations
+
+from .replicate import ModelSchemas
+
+EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
+
+
+def stored_token() -> str | None:
+    """The token the app keeps (keyring or file), when there is one."""
+    try:
+        from .storage import AppPaths, TokenStore
+
+        token, _source = TokenStore(AppPaths.default().config_dir).resolve({})
+        return token
+    except Exception:  # a broken keyring must not stop a run that has no token anyway
+        return None
+
+
+def schema_source() -> ModelSchemas:
+    """Models' schemas, cached on disk where the window keeps them too (from the API alone without a cache)."""
+    try:
+        from .storage import AppPaths
+        from .storage.schema_cache import SchemaCache
+
+        return ModelSchemas(SchemaCache(AppPaths.default().cache_dir / "schemas"))
+    except Exception:  # no usable cache folder: read schemas from the API each run
+        return ModelSchemas()
