@@ -107,7 +107,7 @@ async def run_flow(base_url: str, trainer_version: str, photos: Path, work: Path
                 flow.phases.append(Phase(name, time.perf_counter()))
                 return flow.phases[-1]
 
-            wiring.action.trigger()
+            wiring.open_wizard()
             wizard = wiring.wizard
             assert wizard is not None
             wizard.trainer.trainer.setEditText(f"{FLUX_TRAINER}:{trainer_version}")

@@ -23,10 +23,13 @@ if TYPE_CHECKING:
     import aiohttp
 
     from .replicate import ModelSchemas, ReplicateClient
-    from .session import Services
+    from .session import Services, TrainingService
+    from .storage import TrainingsStore
     from .storage.history import HistoryStore
     from .ui.shell.controller import AppController
     from .ui.shell.gallery_wiring import GalleryWiring
+    from .ui.shell.queue_entry import QueueEntry
+    from .ui.shell.training_entry import TrainingEntry
 
 log = logging.getLogger(__name__)
 
@@ -145,15 +148,7 @@ async def main(
     controller = attach_window(window, services, paths, initial_model=getattr(args, "model", None))
     window.about_requested.connect(lambda: _show_about(window, paths))
     window.log_folder_requested.connect(lambda: _open_folder(paths.log_dir))
-    from .ui.shell.training_wiring import attach_trainings
-
-    budget = services.runs.backends.options().get("budget")  # the app's one poll budget, trainings included
-    trainings = attach_trainings(window, lambda: services.account.client, paths, budget)
-    from .ui.shell.compare_wiring import attach_compare
-    from .ui.shell.queue_wiring import attach_queue
-
-    queue = attach_queue(window, services, paths, controller.catalogue)
-    attach_compare(window, services, controller, queue.menu)
+    trainings, queue = attach_on_demand(window, services, paths, controller)
     gallery = attach_gallery(window, services, controller, paths)
     forget_module_sources()
     await controller.start()
@@ -202,6 +197,23 @@ def attach_window(window: MainWindow, services: Services, paths: AppPaths, *,
         attach_history(window, services, controller.tasks, open_conversation=controller.open_conversation,
                        catalogue=catalogue)
     return controller
+
+
+def attach_on_demand(window: MainWindow, services: Services, paths: AppPaths,
+                     controller: AppController) -> tuple[TrainingEntry, QueueEntry]:
+    """The trainings and the queue (with comparisons): their menus now, the rest when first used or when a last
+    session left work of theirs unfinished (an idle window never loads their modules or the network stack)."""
+    from .ui.shell.queue_entry import QueueEntry
+    from .ui.shell.training_entry import TrainingEntry
+
+    def make_training_service(store: TrainingsStore) -> TrainingService:
+        from .ui.shell.training_wiring import training_service
+
+        budget = services.runs.backends.options().get("budget")  # the app's one poll budget, trainings included
+        return training_service(store, lambda: services.account.client, paths, budget)
+
+    trainings = TrainingEntry(window, paths.data_dir / "trainings.db", make_training_service)
+    return trainings, QueueEntry(window, services, paths, controller, controller.catalogue)
 
 
 def attach_gallery(window: MainWindow, services: Services, controller: AppController,

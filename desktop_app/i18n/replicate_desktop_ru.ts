@@ -427,13 +427,6 @@
     </message>
 </context>
 <context>
-    <name>CompareWiring</name>
-    <message>
-        <source>Compare models…</source>
-        <translation>Сравнить модели…</translation>
-    </message>
-</context>
-<context>
     <name>Composer</name>
     <message>
         <source>Ask the model…</source>
@@ -1577,6 +1570,10 @@ Your chats and images will be listed here.</source>
         <translation>Replicate Desktop</translation>
     </message>
     <message>
+        <source>&amp;View</source>
+        <translation>&amp;Вид</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>Модель</translation>
     </message>
@@ -2468,6 +2465,29 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>QueueEntry</name>
+    <message>
+        <source>&amp;Queue</source>
+        <translation>&amp;Очередь</translation>
+    </message>
+    <message>
+        <source>Show the queue</source>
+        <translation>Показать очередь</translation>
+    </message>
+    <message>
+        <source>Add to queue…</source>
+        <translation>Добавить в очередь…</translation>
+    </message>
+    <message>
+        <source>Compare models…</source>
+        <translation>Сравнить модели…</translation>
+    </message>
+    <message>
+        <source>The queue is not kept this session: %1</source>
+        <translation>Очередь в этом сеансе не сохраняется: %1</translation>
+    </message>
+</context>
+<context>
     <name>QueuePanel</name>
     <message>
         <source>Queued</source>
@@ -2595,18 +2615,6 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Queue</source>
         <translation>Очередь</translation>
-    </message>
-    <message>
-        <source>&amp;Queue</source>
-        <translation>&amp;Очередь</translation>
-    </message>
-    <message>
-        <source>Show the queue</source>
-        <translation>Показать очередь</translation>
-    </message>
-    <message>
-        <source>Add to queue…</source>
-        <translation>Добавить в очередь…</translation>
     </message>
     <message>
         <source>Fix the parameters before adding to the queue: %1</source>
@@ -2949,6 +2957,21 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>TrainingEntry</name>
+    <message>
+        <source>Train a model…</source>
+        <translation>Обучить модель…</translation>
+    </message>
+    <message>
+        <source>Trainings</source>
+        <translation>Обучения</translation>
+    </message>
+    <message>
+        <source>Trainings running now and the past ones</source>
+        <translation>Идущие сейчас и прошлые обучения</translation>
+    </message>
+</context>
+<context>
     <name>TrainingPanel</name>
     <message>
         <source>Training %1 into %2</source>
@@ -3012,10 +3035,6 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Trainings</source>
         <translation>Обучения</translation>
-    </message>
-    <message>
-        <source>Train a model…</source>
-        <translation>Обучить модель…</translation>
     </message>
     <message>
         <source>Replicate Desktop</source>

@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
-from PySide6.QtWidgets import QMenu
 
-from desktop_app.ui.shell.compare_wiring import CompareWiring, attach_compare
+from desktop_app.ui.shell.compare_wiring import CompareWiring
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 
@@ -22,9 +21,7 @@ GEMMA = "google-deepmind/gemma-2b-it"
 @pytest_asyncio.fixture
 async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[tuple[Harness, CompareWiring]]:
     harness = await make_harness(fake_replicate, tmp_path, history=True)
-    menu = harness.window.menuBar().addMenu("Queue")
-    wiring = attach_compare(harness.window, harness.services, harness.controller, menu)
-    assert isinstance(menu, QMenu) and wiring.action in menu.actions()
+    wiring = CompareWiring(harness.window, harness.services, harness.controller)
     yield harness, wiring
     if wiring.compare is not None:
         wiring.compare.close()

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QPlainTextEdit
 from desktop_app.ui.form.parameter_form import ParameterForm
 from desktop_app.ui.models.catalogue_flow import CatalogueFlow
 from desktop_app.ui.queue.add_dialog import AddToQueueDialog
-from desktop_app.ui.shell.queue_wiring import QueueWiring, attach_queue
+from desktop_app.ui.shell.queue_entry import QueueEntry
+from desktop_app.ui.shell.queue_wiring import QueueWiring
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 
@@ -61,11 +62,12 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Ri
     harness = await make_harness(fake_replicate, tmp_path, history=True, catalogue=True)
     flow = harness.controller.catalogue
     assert flow is not None
-    wiring = attach_queue(harness.window, harness.services, harness.paths, flow)
+    entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller, flow)
+    wiring = entry.wiring
     wiring.start()
     await until(lambda: "fake-user" in harness.window.account_label.text(), message="the account check")
     yield Rig(harness, wiring, flow)
-    await wiring.aclose()
+    await entry.aclose()
     await harness.close()
 
 

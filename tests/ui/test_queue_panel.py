@@ -14,7 +14,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from desktop_app.ui.queue.add_dialog import AddToQueueDialog
-from desktop_app.ui.shell.queue_wiring import QueueWiring, attach_queue
+from desktop_app.ui.shell.queue_entry import QueueEntry
+from desktop_app.ui.shell.queue_wiring import QueueWiring
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 
@@ -38,10 +39,11 @@ class Rig:
 @pytest_asyncio.fixture
 async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Rig]:
     harness = await make_harness(fake_replicate, tmp_path, history=True)
-    wiring = attach_queue(harness.window, harness.services, harness.paths)
+    entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller)
+    wiring = entry.wiring
     wiring.start()
     yield Rig(harness, wiring)
-    await wiring.aclose()
+    await entry.aclose()
     await harness.close()
 
 

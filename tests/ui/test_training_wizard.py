@@ -200,7 +200,7 @@ async def test_a_training_goes_on_after_quitting_and_is_picked_up_at_the_next_st
     (resumed,) = await again.start()
 
     assert resumed.training_id == training.id
-    (panel,) = again.dock_contents.panels
+    (panel,) = again.wiring.dock_contents.panels
     await until(lambda: panel.end is not None, message="the resumed training to end")
     assert isinstance(panel.end, TrainingSucceeded)
     assert rig.window.model_picker.current_model() == panel.end.version

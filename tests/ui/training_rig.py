@@ -13,6 +13,7 @@ from desktop_app.replicate import PollBudget, ReplicateClient, TrainingFollow
 from desktop_app.session import TrainingService
 from desktop_app.storage import TrainingsStore
 from desktop_app.ui.shell.main_window import MainWindow
+from desktop_app.ui.shell.training_entry import TrainingEntry
 from desktop_app.ui.shell.training_wiring import TrainingWiring
 from desktop_app.ui.training.wizard import TrainingWizard
 from tests.fake_replicate import FakeReplicate
@@ -43,17 +44,17 @@ class FakeTray:
 
 
 class TrainingRig:
-    """The window, its training wiring and the fake; ``restart()`` is the app started again on the same store."""
+    """The window, its trainings (entry first, as the app makes them) and the fake; ``start_app()`` again is the
+    app started again on the same trainings file."""
 
     def __init__(self, fake: FakeReplicate, http: aiohttp.ClientSession, tmp_path: Path) -> None:
         self.fake, self.http, self.tmp_path = fake, http, tmp_path
         self.trainer = fake.trainings.add_trainer()
         self.client = ReplicateClient(http, token=fake.token, base_url=fake.base_url)
         self.tray = FakeTray()
-        self.stores: list[TrainingsStore] = []
-        self.wirings: list[TrainingWiring] = []
+        self.entries: list[TrainingEntry] = []
         self.windows: list[MainWindow] = []
-        self.wiring = self.start_app()
+        self.entry = self.start_app()
 
     @property
     def trainer_ref(self) -> str:
@@ -63,38 +64,41 @@ class TrainingRig:
     def window(self) -> MainWindow:
         return self.windows[-1]
 
-    def start_app(self) -> TrainingWiring:
-        store = TrainingsStore(self.tmp_path / "data" / "trainings.db")
-        service = TrainingService(lambda: self.client, store, work_dir=self.tmp_path / "cache",
-                                  follow=replace(FAST, budget=PollBudget()))
+    @property
+    def wiring(self) -> TrainingWiring:
+        return self.entry.wiring
+
+    def start_app(self) -> TrainingEntry:
+        def make_service(store: TrainingsStore) -> TrainingService:
+            return TrainingService(lambda: self.client, store, work_dir=self.tmp_path / "cache",
+                                   follow=replace(FAST, budget=PollBudget()))
+
         window = MainWindow()
         window.resize(1000, 700)
-        wiring = TrainingWiring(window, service, tray=lambda: self.tray)  # type: ignore[arg-type, return-value]
-        self.stores.append(store)
+        entry = TrainingEntry(window, self.tmp_path / "data" / "trainings.db", make_service,
+                              tray=lambda: self.tray)  # type: ignore[arg-type, return-value]
         self.windows.append(window)
-        self.wirings.append(wiring)
-        return wiring
+        self.entries.append(entry)
+        return entry
 
     async def quit_app(self) -> None:
-        await self.wiring.aclose()
+        await self.entry.aclose()
 
     def paid_requests(self) -> list[tuple[str, str]]:
         """Requests that store, create or start something (everything but the free GETs)."""
         return [(r.method, r.path) for r in self.fake.requests if r.method != "GET"]
 
     def open_wizard(self) -> TrainingWizard:
-        self.wiring.action.trigger()
+        self.entry.action.trigger()
         wizard = self.wiring.wizard
         assert wizard is not None and wizard.isVisible()
         return wizard
 
     async def close(self) -> None:
-        for wiring in self.wirings:
-            await wiring.aclose()
-            if wiring.wizard is not None:
-                wiring.wizard.close()
-        for store in self.stores:
-            store.close()
+        for entry in self.entries:
+            if entry.built and entry.wiring.wizard is not None:
+                entry.wiring.wizard.close()
+            await entry.aclose()
         for window in self.windows:
             window.close()
             window.deleteLater()

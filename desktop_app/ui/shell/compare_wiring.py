@@ -1,14 +1,12 @@
-"""Where comparisons meet the window: Queue → "Compare models…" opens the comparison window with the composer's
-model and prompt, and "Continue with this one" puts the chosen reply in the chat to go on from."""
+"""Where comparisons meet the window: Queue → "Compare models…" (queue_entry.py) opens the comparison window with
+the composer's model and prompt, and "Continue with this one" puts the chosen reply in the chat to go on from."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QPlainTextEdit
+from PySide6.QtWidgets import QPlainTextEdit
 
 from ...session import Comparison, RunFinished, Services
-from ..common.widgets import named
 from ..compare.window import CompareWindow
 from .controller import AppController
 from .main_window import MainWindow
@@ -17,16 +15,12 @@ from .main_window import MainWindow
 class CompareWiring(QObject):
     """Owns the comparison window of one main window, and hands a chosen reply to the chat."""
 
-    def __init__(self, window: MainWindow, services: Services, controller: AppController, menu: QMenu) -> None:
+    def __init__(self, window: MainWindow, services: Services, controller: AppController) -> None:
         super().__init__(window)
         self.window = window
         self.services = services
         self.controller = controller
         self.compare: CompareWindow | None = None
-        self.action = named(QAction(self.tr("Compare models…"), window), "compareModelsAction")
-        self.action.setShortcut(QKeySequence("Ctrl+Shift+M"))
-        self.action.triggered.connect(self.open_window)
-        menu.addAction(self.action)
 
     def open_window(self) -> CompareWindow:
         """Shows the comparison window (a second call raises it), its first model and prompt the composer's."""
@@ -65,7 +59,3 @@ class CompareWiring(QObject):
         self.controller.models.show_model(lane.model)
         self.window.raise_()
         self.window.activateWindow()
-
-
-def attach_compare(window: MainWindow, services: Services, controller: AppController, menu: QMenu) -> CompareWiring:
-    return CompareWiring(window, services, controller, menu)

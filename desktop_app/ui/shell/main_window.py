@@ -155,6 +155,18 @@ class MainWindow(QMainWindow):
         bar.insertMenu(anchor, menu)
         return menu
 
+    @property
+    def file_menu(self) -> QMenu:
+        return self._file_menu
+
+    def view_menu(self) -> QMenu:
+        """The View menu (right after Edit), made by the first feature that puts something in it."""
+        for action in self.menuBar().actions():
+            menu = action.menu()
+            if action.objectName() == "menu_view" and isinstance(menu, QMenu):
+                return menu
+        return self.add_menu(self.tr("&View"), "menu_view", after_edit=True)
+
     def set_parameters_panel(self, panel: QScrollArea) -> None:
         """Adds the model's parameter form at the right, hidden until asked for."""
         self.parameters_panel = panel

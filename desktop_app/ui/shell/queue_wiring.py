@@ -1,5 +1,5 @@
-"""Where the job queue meets the window: the Queue menu (Ctrl+Shift+Q shows the panel), the queue dock, the
-"Add to queue" dialog filled from the composer and the parameter form, and a finished job's outputs opened in
+"""Where the job queue meets the window once it is used (queue_entry.py makes this on first need): the queue dock,
+the "Add to queue" dialog filled from the composer and the parameter form, and a finished job's outputs opened in
 the viewer."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QPlainTextEdit
 
 from ...replicate import InputSchema, coerce_values
@@ -49,14 +48,6 @@ class QueueWiring(QObject):
         self.dock.setWidget(self.panel)
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
-        self.menu = menu = window.add_menu(self.tr("&Queue"), "menu_queue")
-        self.show_action = named(QAction(self.tr("Show the queue"), window), "showQueueAction")
-        self.show_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
-        self.show_action.triggered.connect(self.show_panel)
-        self.add_action = named(QAction(self.tr("Add to queue…"), window), "addToQueueAction")
-        self.add_action.triggered.connect(self.open_dialog)
-        menu.addAction(self.show_action)
-        menu.addAction(self.add_action)
 
     def show_panel(self) -> None:
         self.dock.show()
@@ -140,14 +131,13 @@ class QueueWiring(QObject):
 
 
 def attach_queue(window: MainWindow, services: Services, paths: AppPaths,
-                 catalogue: CatalogueFlow | None = None) -> QueueWiring:
-    """Builds the job queue over the app's backends (one poll budget), its history outputs and spending, and
-    puts the chat's finished runs in the same spend ledger; ``catalogue`` (the parameter form) gives the add
-    dialog the values and schema a Send would use."""
-    store = QueueStore.open(paths.queue_db)
-    spending = Spending(store)
+                 catalogue: CatalogueFlow | None = None, *, store: QueueStore | None = None,
+                 spending: Spending | None = None) -> QueueWiring:
+    """Builds the job queue over the app's backends (one poll budget), its history outputs and the spend ledger
+    (the one the chat's runs use too, when given); ``catalogue`` (the parameter form) gives the add dialog the
+    values and schema a Send would use."""
+    store = store or QueueStore.open(paths.queue_db)
+    spending = spending or Spending(store)
     queue = JobQueue(store, services.runs.backends, outputs=HistoryOutputs(services.recorder, store),
                      spending=spending)
-    if services.runs.on_finished is None:  # the chat's runs (and comparisons) go in the same ledger
-        services.runs.on_finished = spending.record_run
     return QueueWiring(window, queue, store, catalogue)

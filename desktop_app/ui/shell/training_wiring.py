@@ -1,20 +1,19 @@
-"""Where trainings meet the window: File → "Train a model…", the trainings dock, resuming unfinished trainings at
-start, a notification when one ends in the background, and a trained version put into the picker and composer."""
+"""Where trainings meet the window once they are used (training_entry.py makes this on first need): the wizard,
+the trainings dock, resuming unfinished trainings, a notification when one ends in the background, and a trained
+version put into the picker and composer."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDockWidget, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QDockWidget, QSystemTrayIcon
 
 from ...replicate import PollBudget, ReplicateClient
 from ...session import TrainingCanceled, TrainingFailed, TrainingRun, TrainingService, TrainingSucceeded
-from ...storage import AppPaths, TrainingRecord, TrainingsStore, TrainingsStoreError
+from ...storage import AppPaths, TrainingRecord, TrainingsStore
 from ..common.widgets import named
 from ..form.parameter_form import ParameterForm
 from ..training.follow_panel import TrainingsDock
@@ -40,11 +39,6 @@ class TrainingWiring(QObject):
         window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
         self._tray = tray or _system_tray
-        self.action = named(QAction(self.tr("Train a model…"), window), "trainModelAction")
-        self.action.triggered.connect(self.open_wizard)
-        file_menu = window.menuBar().actions()[0].menu()
-        assert isinstance(file_menu, QMenu)  # the window's first menu is File
-        file_menu.insertAction(window.cog_action, self.action)
         self.notified: list[str] = []
 
     def open_wizard(self) -> TrainingWizard:
@@ -148,14 +142,7 @@ def _system_tray() -> QSystemTrayIcon | None:
     return _tray[0]
 
 
-def attach_trainings(window: MainWindow, client: Callable[[], ReplicateClient], paths: AppPaths,
-                     budget: PollBudget | None = None) -> TrainingWiring:
-    """Builds the TrainingService from the app's client, paths and poll budget, and wires it into the window."""
-    try:
-        store = TrainingsStore(paths.data_dir / "trainings.db")
-    except TrainingsStoreError as error:
-        log.warning("Trainings are not kept this session: %s", error)
-        store = TrainingsStore(Path(":memory:"))
-    service = TrainingService(client, store, work_dir=paths.cache_dir / "training-data", budget=budget)
-    return TrainingWiring(window, service)
-
+def training_service(store: TrainingsStore, client: Callable[[], ReplicateClient], paths: AppPaths,
+                     budget: PollBudget | None = None) -> TrainingService:
+    """The app's TrainingService: its client, its cache folder for packed photos, its one poll budget."""
+    return TrainingService(client, store, work_dir=paths.cache_dir / "training-data", budget=budget)
