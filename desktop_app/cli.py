@@ -22,6 +22,7 @@ from .cli_common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    parse_args,
     schema_source,
     stored_token,
 )
@@ -77,11 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_generate(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
     parser = build_parser()
-    try:
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):  # usage and --help
-            args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return EXIT_USAGE if exit_.code else EXIT_OK
+    args = parse_args(parser, argv, stdout, stderr)
+    if isinstance(args, int):
+        return args
     try:
         checked = check_generate_args(args)  # every free check, before anything is sent or spent
     except UsageError as error:

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+from collections.abc import Sequence
+from typing import TextIO
+
 from .replicate import ModelSchemas
 
 EXIT_OK, EXIT_USAGE, EXIT_API, EXIT_FAILED, EXIT_TIMEOUT, EXIT_INTERRUPTED = 0, 2, 3, 4, 5, 130
@@ -27,3 +32,14 @@ def schema_source() -> ModelSchemas:
         return ModelSchemas(SchemaCache(AppPaths.default().cache_dir / "schemas"))
     except Exception:  # no usable cache folder: read schemas from the API each run
         return ModelSchemas()
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str], stdout: TextIO,
+               stderr: TextIO) -> argparse.Namespace | int:
+    """The parsed arguments, or the exit code when argparse ended the command (usage error, or ``--help``)
+    after writing to the given streams rather than to the process's."""
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            return parser.parse_args(argv)
+    except SystemExit as exit_:
+        return EXIT_USAGE if exit_.code else EXIT_OK

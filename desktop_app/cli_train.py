@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import aiohttp
 
 from .cli_checks import UsageError, parse_inputs
-from .cli_common import EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, stored_token
+from .cli_common import EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, parse_args, stored_token
 from .replicate import (
     DeadlineError,
     PollBudget,
@@ -80,11 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_train(argv: Sequence[str], *, stdout: TextIO = sys.stdout, stderr: TextIO = sys.stderr) -> int:
     parser = build_parser()
-    try:
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):  # usage and --help
-            args = parser.parse_args(argv)
-    except SystemExit as exit_:
-        return EXIT_USAGE if exit_.code else EXIT_OK
+    args = parse_args(parser, argv, stdout, stderr)
+    if isinstance(args, int):
+        return args
     out = Reporter(stdout, stderr, as_json=args.json)
     try:
         request, follow = check_args(args)  # every free check that needs neither disk nor network
