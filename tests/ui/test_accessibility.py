@@ -7,10 +7,6 @@ accessible names, and a real window started with ``QT_SCALE_FACTOR=2`` renders t
 from __future__ import annotations
 
 import functools
-import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -33,8 +29,8 @@ from PySide6.QtWidgets import (
 
 from desktop_app.ui.viewer.toolbar import ImageToolbar
 from tests.fake_replicate import FakeReplicate, Script
-from tests.integration.helpers import ThreadedFake
 from tests.ui.harness import Harness, child, make_harness, until
+from tests.ui.scaled_app import run_scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 LLAMA = "meta/meta-llama-3-70b-instruct"
@@ -173,82 +169,27 @@ async def test_symbol_buttons_have_accessible_names(harness: Harness) -> None:
 
 # ------------------------------------------------------------------------------------------------- 200 % scale
 
-_DRIVER = r'''
-"""Opens the real window, chats once and saves a grab of it: python driver.py ROOT OUT.png"""
-import asyncio, json, os, sys
-from pathlib import Path
-
+_DRIVE = r'''
+import asyncio
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit
 
-from desktop_app.__main__ import build_parser
-from desktop_app.app import main, open_window
-from desktop_app.storage.paths import AppPaths
-from desktop_app.ui.shell.event_loop import AppEventLoop
 
-REPLY_DONE = lambda window: bool(window.chat.turns()) and window.chat.turns()[-1].state == "done"
-
-
-def run() -> int:
-    root, out = Path(sys.argv[1]), Path(sys.argv[2])
-    paths = AppPaths.under(root)
-    app, window, store = open_window(paths)
-    window.resize(1280, 800)
-    args = build_parser().parse_args(["--model", "llama-3-70b"])
-    facts = {}
-
-    async def drive() -> None:
-        while "fake-user" not in window.account_label.text():
-            await asyncio.sleep(0.02)
-        box = window.findChild(QPlainTextEdit, "chat_prompt")
-        box.setPlainText("Write a Python function that reverses the words of a sentence.")
-        QTest.keyClick(box, Qt.Key.Key_Return)
-        while not REPLY_DONE(window):
-            await asyncio.sleep(0.02)
-        await asyncio.sleep(0.2)
-        pixmap = window.grab()
-        image = pixmap.toImage()
-        image.save(str(out))
-        facts.update(pixmap_ratio=pixmap.devicePixelRatio(), image_ratio=image.devicePixelRatio(),
-                     pixels=[image.width(), image.height()], logical=[window.width(), window.height()],
-                     screen_ratio=window.screen().devicePixelRatio(), window_ratio=window.devicePixelRatioF())
-        window.close()
-
-    async def both() -> int:
-        driving = asyncio.ensure_future(drive())
-        result = await main(app, window, args, dict(os.environ), paths, store)
-        await driving
-        print(json.dumps(facts), flush=True)
-        return result
-
-    with asyncio.Runner(loop_factory=lambda: AppEventLoop(app)) as runner:
-        return runner.run(both())
-
-
-sys.exit(run())
+async def drive(window, facts):
+    box = window.findChild(QPlainTextEdit, "chat_prompt")
+    box.setPlainText("Write a Python function that reverses the words of a sentence.")
+    QTest.keyClick(box, Qt.Key.Key_Return)
+    while not (window.chat.turns() and window.chat.turns()[-1].state == "done"):
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.2)
 '''
 
 
 @pytest.mark.e2e
 def test_the_window_renders_sharp_at_200_percent(tmp_path: Path, screenshots: Path) -> None:
-    server = ThreadedFake()
-    server.start()
-    try:
-        fake = server.fake
-        server.call(lambda: fake.set_script(LLAMA, Script(kind="text", chunks=["Here", " is", " `reverse()`."])))
-        driver = tmp_path / "driver.py"
-        driver.write_text(_DRIVER)
-        shot = tmp_path / "chat-200.png"
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2", "PYTHONPATH": str(ROOT),
-               "REPLICATE_API_TOKEN": fake.token, "REPLICATE_API_BASE_URL": fake.base_url}
-        env.pop("QT_ENABLE_HIGHDPI_SCALING", None)
-        result = subprocess.run([sys.executable, str(driver), str(tmp_path / "user"), str(shot)], env=env,
-                                cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        server.stop()
-    assert result.returncode == 0, result.stderr[-3000:]
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
+    facts, shot = run_scaled(tmp_path, "llama-3-70b", _DRIVE, setup=lambda fake: fake.set_script(
+        LLAMA, Script(kind="text", chunks=["Here", " is", " `reverse()`."])))
     assert facts["pixmap_ratio"] == facts["image_ratio"] == facts["window_ratio"] == 2.0, facts
     assert facts["logical"] == [1280, 800], facts
     assert facts["pixels"] == [2560, 1600], facts

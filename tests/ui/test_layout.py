@@ -4,10 +4,6 @@ enough for every editor (at 1280×800), and the widths the user drags to are rem
 from __future__ import annotations
 
 import asyncio
-import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,8 +14,8 @@ from PySide6.QtWidgets import QScrollArea, QWidget
 from desktop_app.storage.settings import SettingsStore
 from desktop_app.ui.form.parameter_form import ParameterForm
 from tests.fake_replicate import FakeReplicate, Script
-from tests.integration.helpers import ThreadedFake
 from tests.ui.harness import Harness, make_harness, until
+from tests.ui.scaled_app import run_scaled
 
 ROOT = Path(__file__).resolve().parents[2]
 LLAMA = "meta/meta-llama-3-70b-instruct"
@@ -148,88 +144,37 @@ async def test_the_widths_the_user_chose_are_remembered_per_kind(fake_replicate:
         await second.close()
 
 
-_DRIVER = r'''
-"""Opens the real window at 1280×800, opens flux-schnell's parameters and reports what the panel shows:
-python driver.py ROOT OUT.png"""
-import asyncio, json, os, sys
-from pathlib import Path
-
+_DRIVE = r'''
+import asyncio
 from PySide6.QtWidgets import QWidget
 
-from desktop_app.__main__ import build_parser
-from desktop_app.app import main, open_window
-from desktop_app.storage.paths import AppPaths
-from desktop_app.ui.shell.event_loop import AppEventLoop
 
-
-def run() -> int:
-    root, out = Path(sys.argv[1]), Path(sys.argv[2])
-    paths = AppPaths.under(root)
-    app, window, store = open_window(paths)
-    window.resize(1280, 800)
-    args = build_parser().parse_args(["--model", "flux-schnell"])
-    facts = {}
-
-    async def drive() -> None:
-        while "fake-user" not in window.account_label.text():
-            await asyncio.sleep(0.02)
-        panel = window.findChild(QWidget, "parametersPanel")
-        while panel.widget().editor("num_outputs") is None:
-            await asyncio.sleep(0.02)
-        window.parameters_button.click()
-        await asyncio.sleep(0.3)
-        form, viewport = panel.widget(), panel.viewport()
-        cut = []
-        for spec in form.schema().fields:
-            editor = form.editor(spec.name)
-            if editor is None or not editor.isVisibleTo(form):
-                continue
-            left = editor.mapTo(viewport, editor.rect().topLeft()).x()
-            right = editor.mapTo(viewport, editor.rect().topRight()).x()
-            if left < 0 or right >= viewport.width():
-                cut.append(spec.name)
-        image = window.grab().toImage()
-        image.save(str(out))
-        facts.update(ratio=window.devicePixelRatioF(), logical=[window.width(), window.height()],
-                     horizontal_bar=panel.horizontalScrollBar().isVisible(), cut=cut,
-                     editors=sum(1 for spec in form.schema().fields if form.editor(spec.name) is not None),
-                     chat=window.panes.pane_width("chat"), parameters=window.panes.pane_width("parameters"))
-        window.close()
-
-    async def both() -> int:
-        driving = asyncio.ensure_future(drive())
-        result = await main(app, window, args, dict(os.environ), paths, store)
-        await driving
-        print(json.dumps(facts), flush=True)
-        return result
-
-    with asyncio.Runner(loop_factory=lambda: AppEventLoop(app)) as runner:
-        return runner.run(both())
-
-
-sys.exit(run())
+async def drive(window, facts):
+    panel = window.findChild(QWidget, "parametersPanel")
+    while panel.widget().editor("num_outputs") is None:
+        await asyncio.sleep(0.02)
+    window.parameters_button.click()
+    await asyncio.sleep(0.3)
+    form, viewport = panel.widget(), panel.viewport()
+    cut = []
+    for spec in form.schema().fields:
+        editor = form.editor(spec.name)
+        if editor is None or not editor.isVisibleTo(form):
+            continue
+        left = editor.mapTo(viewport, editor.rect().topLeft()).x()
+        right = editor.mapTo(viewport, editor.rect().topRight()).x()
+        if left < 0 or right >= viewport.width():
+            cut.append(spec.name)
+    facts.update(horizontal_bar=panel.horizontalScrollBar().isVisible(), cut=cut,
+                 editors=sum(1 for spec in form.schema().fields if form.editor(spec.name) is not None),
+                 chat=window.panes.pane_width("chat"), parameters=window.panes.pane_width("parameters"))
 '''
 
 
 @pytest.mark.e2e
 def test_the_parameters_are_whole_at_200_percent(tmp_path: Path, screenshots: Path) -> None:
-    server = ThreadedFake()
-    server.start()
-    try:
-        fake = server.fake
-        driver = tmp_path / "driver.py"
-        driver.write_text(_DRIVER)
-        shot = tmp_path / "parameters-200.png"
-        env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "2", "PYTHONPATH": str(ROOT),
-               "REPLICATE_API_TOKEN": fake.token, "REPLICATE_API_BASE_URL": fake.base_url}
-        env.pop("QT_ENABLE_HIGHDPI_SCALING", None)
-        result = subprocess.run([sys.executable, str(driver), str(tmp_path / "user"), str(shot)], env=env,
-                                cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
-    finally:
-        server.stop()
-    assert result.returncode == 0, result.stderr[-3000:]
-    facts = json.loads(result.stdout.strip().splitlines()[-1])
-    assert facts["ratio"] == 2.0 and facts["logical"] == [1280, 800], facts
+    facts, shot = run_scaled(tmp_path, "flux-schnell", _DRIVE)
+    assert facts["window_ratio"] == 2.0 and facts["logical"] == [1280, 800], facts
     assert facts["editors"] >= 4, facts
     assert facts["cut"] == [] and not facts["horizontal_bar"], facts
     assert facts["chat"] >= 280, facts
