@@ -27,6 +27,7 @@ from ..replicate import (
     SentCreate,
     ServerError,
     UnexpectedResponse,
+    claim_prediction,
 )
 from ..storage.queue_store import JobRecord, QueueStore, QueueStoreError
 from .costs import usage_of
@@ -94,6 +95,7 @@ class JobWork:
         context = self.context
         job = self.job
         if job.prediction_id is not None and job.state in ("creating", "running"):
+            claim_prediction(job.prediction_id)
             self.following = True
             self.run = context.runs.follow(job.prediction_id, model=job.model, prompt=str(job.input.get("prompt", "")),
                                            listener=self._heard)
@@ -169,6 +171,7 @@ class JobWork:
         return None  # pragma: no cover - the loop returns or raises
 
     def _claim(self, prediction: dict[str, Any]) -> dict[str, Any]:
+        claim_prediction(str(prediction["id"]))  # no lost create of this process (a chat run's) takes it
         try:
             self._set(state="running", prediction_id=str(prediction["id"]))
         except QueueStoreError:

@@ -5,11 +5,14 @@ its create's answer was lost â€” Replicate echoes the file as a URL of its own â
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 
+from desktop_app.replicate import SentCreate, find_lost_prediction
 from desktop_app.session.jobs import BatchSpec, expand
+from desktop_app.session.lost_creates import FILE_SENT
 from tests.fake_replicate import FakeReplicate, Script
 from tests.fake_replicate.fault_kinds import Reset, Stall
 
@@ -109,3 +112,18 @@ async def test_a_file_jobs_create_left_unanswered_when_the_app_stopped_is_found_
     assert job.state == "succeeded", job.error
     assert creates(fake_replicate) == 1
     assert list(fake_replicate.predictions) == [job.prediction_id]
+
+
+async def test_a_jobs_prediction_is_never_taken_by_another_lost_create_of_the_process(
+        fake_replicate: FakeReplicate, http: aiohttp.ClientSession, tmp_path: Path) -> None:
+    upscaler(fake_replicate)
+    fake_replicate.inputs_as_files = True
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    async with queue_over(fake_replicate, http, tmp_path / "q.sqlite3") as queued:
+        await queued.queue.add_checked(expand(BatchSpec(UPSCALE, file_key="image", files=photos(tmp_path, 1))))
+        await idle(queued.queue)
+        (job,) = queued.queue.board.jobs()
+        assert job.state == "succeeded" and job.prediction_id in fake_replicate.predictions
+        # a chat run sending the same input whose answer was lost must not mistake the job's prediction for its own
+        same = SentCreate(UPSCALE, None, {"image": FILE_SENT}, since)
+        assert await find_lost_prediction(queued.client, same) is None
