@@ -3,11 +3,12 @@
     replicate-desktop batch MODEL [--prompts FILE] [PROMPT] [-n N] [--matrix KEY=V1,V2,…]… [-i KEY=VALUE]…
                             [--concurrency N] [--out DIR] [--json]
 
-Every output is saved into ``--out``; the batch itself is kept there too (``.replicate-batch.sqlite3``), so the
-same command run again after a crash or a kill takes it up where it stopped: queued jobs run, running ones are
-followed by their prediction ids, and nothing runs twice. Ctrl+C cancels what is running, on the server too.
-Exit codes as for ``generate``: 0 all succeeded, 2 a usage error (nothing sent), 3 an account or API problem,
-4 when any job failed, 130 when interrupted.
+Every job is checked against its own model's input schema (each model of a ``--matrix model=…`` read from
+Replicate) before anything is created. Every output is saved into ``--out``; the batch itself is kept there too
+(``.replicate-batch.sqlite3``), so the same command run again after a crash or a kill takes it up where it
+stopped: queued jobs run, running ones are followed by their prediction ids, and nothing runs twice. Ctrl+C
+cancels what is running, on the server too. Exit codes as for ``generate``: 0 all succeeded, 2 a usage error
+(nothing sent), 3 an account or API problem, 4 when any job failed, 130 when interrupted.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from .session.queue_events import (
     QueueChanged,
     QueueEvent,
 )
+from .session.queue_schemas import SchemaReadError
 from .session.spend import Spending
 from .storage.queue_store import BatchRecord, QueueStore, QueueStoreError
 
@@ -118,11 +120,12 @@ async def _batch(checked: BatchArgs, token: str, out: BatchReporter) -> int:
         queue = JobQueue(store, backends, outputs=FolderOutputs(checked.out), spending=Spending(store),
                          concurrency=checked.concurrency)
         try:
-            batch = _batch_to_run(queue, store, checked, out)
-        except (BatchCheckError, UsageError) as error:
-            out.error(str(error), EXIT_USAGE)
+            batch = await _batch_to_run(queue, store, checked, out)
+        except (BatchCheckError, UsageError, SchemaReadError) as error:
+            code = EXIT_API if isinstance(error, SchemaReadError) and error.exit_code != EXIT_USAGE else EXIT_USAGE
+            out.error(str(error), code)
             store.close()
-            return EXIT_USAGE
+            return code
         done = asyncio.Event()
         interrupted = False
 
@@ -167,9 +170,10 @@ async def _batch(checked: BatchArgs, token: str, out: BatchReporter) -> int:
     return EXIT_FAILED if summary.failed or summary.canceled else EXIT_OK
 
 
-def _batch_to_run(queue: JobQueue, store: QueueStore, checked: BatchArgs, out: BatchReporter) -> BatchRecord:
-    """The unfinished batch of this very command, taken up again; else a new one (refused while another
-    command's batch is unfinished in the same folder)."""
+async def _batch_to_run(queue: JobQueue, store: QueueStore, checked: BatchArgs, out: BatchReporter) -> BatchRecord:
+    """The unfinished batch of this very command, taken up again (with the schemas it was checked against); else
+    a new one, its jobs checked against their models' schemas (refused while another command's batch is
+    unfinished in the same folder)."""
     key = hashlib.sha256(json.dumps(checked.identity, sort_keys=True, default=str).encode()).hexdigest()
     unfinished = store.batches(unfinished_only=True)
     same = [batch for batch in unfinished if batch.key == key]
@@ -183,7 +187,7 @@ def _batch_to_run(queue: JobQueue, store: QueueStore, checked: BatchArgs, out: B
                          f"{other.total} jobs left); run that command again to finish it, or choose another --out.")
     estimate = queue.estimate(checked.jobs)
     out.estimate(estimate.describe(), estimate.runs, estimate.cost)
-    return queue.add(checked.jobs, key=key)
+    return await queue.add_checked(checked.jobs, key=key)
 
 
 class BatchReporter:

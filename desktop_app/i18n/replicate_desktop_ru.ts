@@ -217,6 +217,10 @@
         <source>Over budget: %1</source>
         <translation>Бюджет превышен: %1</translation>
     </message>
+    <message>
+        <source>Reading the other models&apos; inputs…</source>
+        <translation>Читаю входные параметры других моделей…</translation>
+    </message>
 </context>
 <context>
     <name>AppController</name>

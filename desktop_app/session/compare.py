@@ -2,7 +2,8 @@
 first token, tokens a second, total time, compute time and cost — then one chosen to continue the chat with.
 
 The runs are ordinary runs of the run service, recorded in one history conversation (the user's prompt, then
-each model's reply), so a comparison is kept in history like any other run. Text models stream side by side;
+each model's reply, each lane a generation with its prediction, outputs and times), so a comparison is kept in
+history like any other run; the conversation's title names the models compared. Text models stream side by side;
 image models' outputs arrive as ``OutputReady`` events of their runs, for a grid.
 """
 
@@ -14,11 +15,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..replicate import InputSchema
+from ..replicate import InputSchema, is_cog_reference
 from .conversation import Conversation
 from .costs import Cost, Prices, usage_of
 from .events import RunBegun, RunCanceled, RunEnd, RunFailed, RunFinished, SessionEvent, TextAppended, TextReplaced
-from .recorder import HistoryRecorder
+from .recorder import HistoryRecorder, conversation_title
 from .requests import RunRequest
 from .run import Run
 from .runs import RunService
@@ -94,7 +95,7 @@ class Comparison:
         self.runs = runs
         self.prompt = prompt
         self.models = unique
-        self.recorder = recorder
+        self.recorder = recorder if recorder is not None else runs.recorder  # the lanes' own recorder
         self.prices = prices
         self.clock = clock
         self.conversation = Conversation()
@@ -110,7 +111,8 @@ class Comparison:
                  for model in self.models]
         self.conversation.add_user(self.prompt, plans[0].model)
         if self.recorder is not None:
-            self.recorder.record_user_turn(self.conversation, self.prompt, plans[0].model)
+            self.recorder.record_user_turn(self.conversation, self.prompt, plans[0].model,
+                                           title=comparison_title(self.prompt, [plan.model for plan in plans]))
         for plan in plans:
             metrics = LaneMetrics()
             run = self.runs.launch(plan, target=self.conversation, listener=self._listener(metrics))
@@ -170,4 +172,11 @@ class Comparison:
         return self.prices.cost_of(usage)
 
 
-__all__ = ["CompareError", "Comparison", "Lane", "LaneMetrics"]
+def comparison_title(prompt: str, models: Sequence[str]) -> str:
+    """A comparison's history title: its prompt, shortened, and the models it was put to (by their names)."""
+    names = " vs ".join(model if is_cog_reference(model) else model.split(":", 1)[0].rsplit("/", 1)[-1]
+                        for model in models)
+    return f"{conversation_title(prompt)} ({names})"
+
+
+__all__ = ["CompareError", "Comparison", "Lane", "LaneMetrics", "comparison_title"]

@@ -1,89 +1,66 @@
-"""Finding a create whose answer was lost (reset, timeout, a garbled body, the app killed) among the account's
-recent predictions, before anything is sent again: model and version, the exact input sent, and a created-at
-no earlier than the send (less some clock skew)."""
+"""What a queue job keeps of the create it sent, so that a create whose answer was lost (a reset, a timeout, a
+garbled body, the app killed) is found among the account's recent predictions by the core's own lookup
+(:func:`~desktop_app.replicate.find_lost_prediction`) before anything is sent again — after a restart too."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from ..replicate import MalformedPrediction, ReplicateClient, parse_prediction
+from ..replicate import CreateCall, ReplicateClient, SentCreate, find_lost_prediction, parse_model
+from ..storage.queue_store import JobRecord, QueueStore
 
-log = logging.getLogger(__name__)
-
-CLOCK_SKEW = timedelta(seconds=120)  # the server's clock and ours may disagree by this much
-MAX_PAGES = 10  # 1,000 predictions: a create older than that is not "recent"
+FILE_SENT = "data:,"  # stands in for a local file's value: the core's lookup takes any file URL echoed for it
 
 
-@dataclass(frozen=True)
-class SentCreate:
-    """What was sent: the model (``owner/name``), the version it named (``None`` on the model route), a digest of
-    the input (:func:`input_digest`) and when (UTC)."""
-
-    model: str
-    version: str | None
-    digest: str
-    sent_at: datetime
-
-
-def input_digest(model_input: Mapping[str, Any]) -> str:
-    """A digest of an input as JSON with sorted keys: equal for the input sent and the input Replicate echoes."""
-    text = json.dumps(dict(model_input), sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-async def find_sent(client: ReplicateClient, sent: SentCreate, *, exclude: Collection[str] = (),
-                    max_pages: int = MAX_PAGES) -> dict[str, Any] | None:
-    """The prediction ``sent`` created, if the account's recent predictions (newest first) show one that no job
-    owns yet (``exclude``); of several, the oldest. Raises the client's errors when the list cannot be read:
-    then nobody can tell, and nothing should be sent again."""
-    earliest = sent.sent_at - CLOCK_SKEW
-    url = "predictions"
-    found: dict[str, Any] | None = None
-    for _ in range(max_pages):
-        page = await client.get_json(url)
-        results = page.get("results")
-        oldest: datetime | None = None
-        for item in results if isinstance(results, list) else ():
-            created = _time(item.get("created_at")) if isinstance(item, dict) else None
-            if created is None:
-                continue
-            oldest = created if oldest is None else min(oldest, created)
-            if created < earliest or not _matches(item, sent) or item.get("id") in exclude:
-                continue
-            try:
-                found = parse_prediction(item)  # newest first: the last match kept is the oldest
-            except MalformedPrediction:
-                continue
-        following = page.get("next")
-        if not isinstance(following, str) or not following or (oldest is not None and oldest < earliest):
-            break
-        url = following
-    if found is not None:
-        log.info("A create whose answer was lost had made prediction %s; following it instead of sending again",
-                 found.get("id"))
-    return found
+def kept_input(sent: Mapping[str, Any], job_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The input a create sent, as the job keeps it to look for that create later. A local file's value (a
+    ``data:`` URI, or the URL of its upload) may come back from Replicate as the URL of the file it stored, so it
+    is kept as a bare ``data:`` URI, which the core's lookup matches with any file URL; any other ``data:`` URI
+    keeps only its header (the lookup never compares the bytes). Everything else is kept as sent."""
+    kept: dict[str, Any] = {}
+    for key, value in sent.items():
+        local = job_input.get(key)
+        if isinstance(local, Path):
+            kept[key] = FILE_SENT
+        elif isinstance(value, list) and isinstance(local, list | tuple):
+            kept[key] = [FILE_SENT if index < len(local) and isinstance(local[index], Path) else _short(item)
+                         for index, item in enumerate(value)]
+        else:
+            kept[key] = _short(value)
+    return kept
 
 
-def _matches(item: Mapping[str, Any], sent: SentCreate) -> bool:
-    if item.get("model") != sent.model:
-        return False
-    if sent.version is not None and item.get("version") != sent.version:
-        return False
-    model_input = item.get("input")
-    return isinstance(model_input, dict) and input_digest(model_input) == sent.digest
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
+def sent_create(job: JobRecord, call: CreateCall | None = None) -> SentCreate | None:
+    """The create ``job`` last sent, as the core's lookup takes it; ``None`` when it sent none. A job sent by an
+    older version of the app kept no input: then it is the input ``call`` would send again (a restored job's
+    plan is made the same way, from the same schema)."""
+    if job.sent_at is None:
         return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+    if job.sent_input is not None:
+        model_input: Mapping[str, Any] = job.sent_input
+    elif call is not None:
+        model_input = kept_input(call.model_input, job.input)
+    else:
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    version = job.sent_version or (call.version if call is not None else None)
+    return SentCreate(parse_model(job.model).full_name, version, dict(model_input), job.sent_at)
+
+
+def new_send(call: CreateCall, job_input: Mapping[str, Any], sent_at: datetime) -> SentCreate:
+    """The create ``call`` is about to send, as the job keeps it."""
+    return SentCreate(call.ref.full_name, call.version, kept_input(call.model_input, job_input), sent_at)
+
+
+async def find_sent(client: ReplicateClient, sent: SentCreate, store: QueueStore) -> dict[str, Any] | None:
+    """The prediction ``sent`` made, if the account's recent predictions list one no job owns (the core's
+    lookup); its errors pass through, for when the list cannot be read nobody can tell."""
+    return await find_lost_prediction(client, sent, exclude=store.claimed_predictions())
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("data:"):
+        return value.split(",", 1)[0] + ","
+    return value

@@ -4,12 +4,15 @@ kept in their own database so that they survive quitting and crashes.
     queue = JobQueue(QueueStore.open(paths.queue_db), backends, outputs=HistoryOutputs(recorder), spending=spending)
     queue.start()
     batch = queue.add(expand(BatchSpec("flux-schnell", rows=…, repeat=4)))
+    batch = await queue.add_checked(expand(BatchSpec("flux-schnell", matrix=(Axis("model", …),))))  # schemas read
     queue.subscribe(panel.on_queue_event)       # JobsAdded, JobChanged, JobProgress, JobOutput, JobThrottled, …
     queue.pause(); queue.move(job_id, 0); queue.resume(); queue.cancel(job_id); queue.retry_failed()
     await queue.aclose()                        # quitting: running predictions are left to be followed next time
 
 Jobs never run twice: a create whose answer was lost is looked for among the account's recent predictions before
-anything is sent again (also after a restart), and every prediction a job had stays its own.
+anything is sent again (also after a restart), and every prediction a job had stays its own. Every job is checked
+against its own model's input schema before anything is added; a batch keeps those schemas, so its jobs are sent
+the same way after a restart.
 """
 
 from __future__ import annotations
@@ -18,14 +21,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from pathlib import Path
 from typing import Any
 
-from ..replicate import APP_POLICY, FollowPolicy, InputSchema, ReplicateError
+from ..replicate import APP_POLICY, FollowPolicy, InputSchema, is_cog_reference
 from ..storage.queue_store import BatchRecord, JobRecord, NewJob, QueueStore
 from .backends import Backends
 from .costs import BatchEstimate, Prices
-from .jobs import BatchCheckError, JobSpec, batch_title
+from .jobs import JobSpec, batch_title
 from .pacing import CreatePacer, Pacing
 from .queue_board import QueueBoard, job_view
 from .queue_cancel import cancel_on_server, cancel_unanswered
@@ -38,7 +40,8 @@ from .queue_events import (
     QueueChanged,
     QueueEvent,
 )
-from .queue_job import JobContext, JobOutputs, JobWork, request_of
+from .queue_job import JobContext, JobOutputs, JobWork
+from .queue_schemas import BatchSchemas, InputSchemaReader, check_jobs, check_names, fit_form_values, schema_json
 from .run import Run
 from .runs import RunService
 from .spend import Spending
@@ -66,9 +69,12 @@ class JobQueue:
         concurrency: int | None = None,
         pacer: CreatePacer | None = None,
         policy: FollowPolicy = QUEUE_POLICY,
+        schemas: InputSchemaReader | None = None,
     ) -> None:
+        """``schemas`` reads the input schemas of the models a batch runs (from Replicate by default)."""
         self.store = store
         self.backends = backends
+        self.schemas = schemas or InputSchemaReader(backends.client)
         self.runs = RunService(backends, first_id=QUEUE_RUN_IDS)  # no history of its own: outputs record it
         self.spending = spending
         self.prices = prices or (spending.prices if spending is not None else Prices())
@@ -91,7 +97,7 @@ class JobQueue:
         self._inboxes: set[asyncio.Queue[QueueEvent | None]] = set()
         self.context = JobContext(store, self.runs, self.pacer, backends.client, self._emit, self._changed,
                                   lambda: self._detaching, policy, outputs, spending,
-                                  account_problem=self._account_problem)
+                                  account_problem=self._account_problem, schemas=BatchSchemas(store))
         self.reason: str | None = None
 
     # ---- events -----------------------------------------------------------------------------------
@@ -115,33 +121,21 @@ class JobQueue:
 
     # ---- composing --------------------------------------------------------------------------------
 
-    def check(self, specs: Sequence[JobSpec], *, schemas: dict[str, InputSchema] | None = None) -> None:
-        """Every local check of every job (model, token, prompt, parameters, files), before anything is added
-        or sent; raises :class:`BatchCheckError` for the first job that fails."""
-        if not specs:
-            raise ValueError("The batch has no jobs.")
-        for index, spec in enumerate(specs):
-            request = request_of(spec.model, spec.input, (schemas or {}).get(spec.model))
-            try:
-                self.runs.prepare(request)
-            except ReplicateError as error:
-                raise BatchCheckError(index, spec, str(error)) from None
-            for key, value in spec.input.items():
-                if isinstance(value, Path) and not value.is_file():
-                    raise BatchCheckError(index, spec, f"{key}: there is no file at {value}.")
-
     def estimate(self, specs: Sequence[JobSpec]) -> BatchEstimate:
         """What ``specs`` are expected to cost (an estimate, labelled so)."""
         return self.prices.estimate(specs)
 
     def add(self, specs: Sequence[JobSpec], *, title: str | None = None, key: str | None = None,
             schemas: dict[str, InputSchema] | None = None) -> BatchRecord:
-        """Checks ``specs`` (see :meth:`check`), then queues them as one batch at the end of the queue."""
-        self.check(specs, schemas=schemas)
-        self.context.schemas.update(schemas or {})  # its jobs are sent as checked (e.g. promptless by schema)
+        """Checks every job of ``specs`` (:func:`~desktop_app.session.queue_schemas.check_jobs`: with
+        ``schemas``, each against its own model's), then queues them as one batch at the end of the queue."""
+        check_jobs(self.runs, specs, schemas)
+        used = {spec.model for spec in specs}
+        kept = {model: schema_json(schema) for model, schema in (schemas or {}).items() if model in used}
         first = next((spec.prompt for spec in specs if spec.prompt), None) or specs[0].model
-        batch = self.store.add_batch(title or batch_title(first, len(specs)),
-                                     [NewJob(spec.model, dict(spec.input), spec.label) for spec in specs], key=key)
+        batch = self.store.add_batch(title or batch_title(first, len(specs)),  # sent as checked after a restart
+                                     [NewJob(spec.model, dict(spec.input), spec.label) for spec in specs], key=key,
+                                     schemas=kept)
         ids = tuple(job.id for job in self.store.jobs(batch_id=batch.id))
         self._emit(JobsAdded(batch.id, ids))
         if self.spending is not None:
@@ -151,6 +145,22 @@ class JobQueue:
                 self._emit(BudgetWarning(status, planned, batch.id))
         self._wakeup()
         return batch
+
+    async def add_checked(self, specs: Sequence[JobSpec], *, title: str | None = None, key: str | None = None,
+                          schemas: dict[str, InputSchema] | None = None, form_model: str | None = None
+                          ) -> BatchRecord:
+        """Reads the input schema of every model the jobs run (those not in ``schemas``), then adds them as
+        :meth:`add` does, each checked against its own model's schema. When the jobs' shared values came from
+        ``form_model``'s parameter form, jobs of other models leave out its untouched defaults they do not take.
+        Raises :class:`~desktop_app.session.queue_schemas.SchemaReadError` when a schema cannot be read, and the
+        core's ``MissingTokenError`` (before any request) without a token."""
+        check_names(specs)  # what needs no schema comes first: a typo is not a request
+        if any(not is_cog_reference(spec.model) for spec in specs):
+            self.backends.client().require_token()
+        found = await self.schemas.read_all((spec.model for spec in specs), schemas)
+        if form_model is not None:
+            specs = fit_form_values(specs, form_model, found.get(form_model), found)
+        return self.add(specs, title=title, key=key, schemas=found)
 
     # ---- control ----------------------------------------------------------------------------------
 
@@ -235,7 +245,7 @@ class JobQueue:
         for job in failed:
             fresh = {"state": "queued", "error": None}
             if job.prediction_id is not None:  # it ran and failed: the next create is a new one
-                fresh |= {"prediction_id": None, "sent_at": None, "sent_digest": None}
+                fresh |= {"prediction_id": None, "sent_at": None, "sent_input": None, "sent_version": None}
             self.store.update_job(job.id, **fresh)  # a create with no answer keeps sent_at: looked for first
             self._finished_batches.discard(job.batch_id)
             self._changed(job.id)

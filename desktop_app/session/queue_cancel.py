@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from ..replicate import ReplicateClient, ReplicateError, cancel_prediction, parse_model
+from ..replicate import ReplicateClient, ReplicateError, cancel_prediction
 from ..storage.queue_store import QueueStore
-from .lost_creates import SentCreate, find_sent
+from .lost_creates import find_sent, sent_create
 from .queue_job import JobWork
 
 log = logging.getLogger(__name__)
@@ -35,12 +35,11 @@ async def cancel_unanswered(client: ReplicateClient, store: QueueStore, work: Jo
         if work.run is not None and work.run.prediction_id is None:  # claimed just as its run was canceled
             await cancel_on_server(client, job.prediction_id)
         return
-    if job.sent_at is None or job.sent_digest is None:
-        return
     try:
-        ref = parse_model(job.model)
-        found = await find_sent(client, SentCreate(ref.full_name, ref.version, job.sent_digest, job.sent_at),
-                                exclude=store.claimed_predictions())
+        sent = sent_create(job)
+        if sent is None:
+            return
+        found = await find_sent(client, sent, store)
     except ReplicateError as error:
         log.warning("Could not check whether canceled job %s had started a prediction: %s", job.id, error)
         return

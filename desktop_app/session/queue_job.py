@@ -7,7 +7,7 @@ import asyncio
 import functools
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -24,16 +24,18 @@ from ..replicate import (
     RateLimitedError,
     ReplicateClient,
     ReplicateError,
+    SentCreate,
     ServerError,
     UnexpectedResponse,
+    claim_prediction,
 )
 from ..storage.queue_store import JobRecord, QueueStore, QueueStoreError
 from .costs import usage_of
 from .events import ProgressChanged, RunCanceled, RunEnd, RunFailed, RunFinished, SessionEvent
-from .lost_creates import SentCreate, find_sent, input_digest
+from .lost_creates import find_sent, new_send, sent_create
 from .pacing import CreatePacer, Send
 from .queue_events import JobOutput, JobProgress, JobThrottled, QueueEvent
-from .requests import RunRequest
+from .queue_schemas import BatchSchemas, request_of
 from .run import Run
 from .runs import RunService
 from .spend import Spending
@@ -71,15 +73,10 @@ class JobContext:
     spending: Spending | None = None
     sleep: Callable[[float], Any] = asyncio.sleep
     account_problem: Callable[[str], None] = lambda _message: None  # every job would fail so: stop starting them
-    schemas: dict[str, InputSchema] = field(default_factory=dict)  # the schemas batches were checked against
+    schemas: BatchSchemas | None = None  # the schemas each batch was checked against, kept with it
 
-
-def request_of(model: str, model_input: Mapping[str, Any], schema: InputSchema | None = None) -> RunRequest:
-    """The run a job asks for: its prompt and the rest of its input as parameters (checked against ``schema``)."""
-    prompt = model_input.get("prompt")
-    parameters = {key: value for key, value in model_input.items() if key != "prompt"}
-    return RunRequest(model, prompt=prompt if isinstance(prompt, str) else None, parameters=parameters,
-                      schema=schema)
+    def schema_of(self, job: JobRecord) -> InputSchema | None:
+        return self.schemas.of(job) if self.schemas is not None else None
 
 
 class JobWork:
@@ -98,12 +95,13 @@ class JobWork:
         context = self.context
         job = self.job
         if job.prediction_id is not None and job.state in ("creating", "running"):
+            claim_prediction(job.prediction_id)
             self.following = True
             self.run = context.runs.follow(job.prediction_id, model=job.model, prompt=str(job.input.get("prompt", "")),
                                            listener=self._heard)
         else:
             try:
-                plan = context.runs.prepare(request_of(job.model, job.input, context.schemas.get(job.model)))
+                plan = context.runs.prepare(request_of(job.model, job.input, context.schema_of(job)))
             except ReplicateError as error:
                 self._set(state="failed", error=str(error))
                 if isinstance(error, MissingTokenError):
@@ -124,21 +122,23 @@ class JobWork:
 
     async def _create(self, call: CreateCall) -> dict[str, Any]:
         job = self.job
-        if job.sent_at is not None and job.sent_digest is not None:  # sent before the app stopped or a retry
-            found = await self._look_for(call, job.sent_at, job.sent_digest)
+        earlier = sent_create(job, call)
+        if earlier is not None:  # sent before the app stopped, or before a retry: looked for first
+            found = await self._look_for(call, earlier)
             if found is not None:
                 return self._claim(found)
         first, lost = False, 0
         pacer = self.context.pacer
         while True:
             send = await pacer.turn(first=first)
-            sent_at, digest = datetime.now(UTC), input_digest(call.model_input)
-            self._set(sent_at=sent_at, sent_digest=digest)  # committed before the request leaves
+            sent = new_send(call, job.input, datetime.now(UTC))
+            # committed before the request leaves
+            self._set(sent_at=sent.sent_at, sent_input=dict(sent.model_input), sent_version=sent.version)
             try:
                 created = await call.send(retry_throttled=False, on_answer=functools.partial(_hints, pacer, send))
             except RateLimitedError as error:
                 held = pacer.throttled(send, retry_after=error.retry_after, detail=error.detail)
-                self._set(sent_at=None, sent_digest=None)  # refused: nothing was made
+                self._set(sent_at=None, sent_input=None, sent_version=None)  # refused: nothing was made
                 self.context.emit(JobThrottled(job.id, held, pacer.snapshot()))
                 first = True
                 continue
@@ -146,7 +146,7 @@ class JobWork:
                 raise  # the core cancels a prediction it cannot follow
             except (NetworkError, ServerError, UnexpectedResponse) as error:
                 log.info("Job %s: the answer to its create was lost (%s); looking for it", job.id, error)
-                found = await self._look_for(call, sent_at, digest)
+                found = await self._look_for(call, sent)
                 if found is not None:
                     pacer.accepted(send)
                     return self._claim(found)
@@ -158,11 +158,10 @@ class JobWork:
             pacer.accepted(send)
             return self._claim(created)
 
-    async def _look_for(self, call: CreateCall, sent_at: datetime, digest: str) -> dict[str, Any] | None:
-        sent = SentCreate(call.ref.full_name, call.version, digest, sent_at)
+    async def _look_for(self, call: CreateCall, sent: SentCreate) -> dict[str, Any] | None:
         for pause in (*LIST_TRIES, None):
             try:
-                return await find_sent(call.client, sent, exclude=self.context.store.claimed_predictions())
+                return await find_sent(call.client, sent, self.context.store)
             except ReplicateError as error:
                 if pause is None:
                     raise LostAnswerError(
@@ -172,6 +171,7 @@ class JobWork:
         return None  # pragma: no cover - the loop returns or raises
 
     def _claim(self, prediction: dict[str, Any]) -> dict[str, Any]:
+        claim_prediction(str(prediction["id"]))  # no lost create of this process (a chat run's) takes it
         try:
             self._set(state="running", prediction_id=str(prediction["id"]))
         except QueueStoreError:

@@ -85,11 +85,12 @@ class HistoryRecorder:
     def enabled(self) -> bool:
         return self.store is not None
 
-    def record_user_turn(self, target: HistoryTarget, text: str, model: str) -> None:
-        """Appends what the user sent (creating the conversation on its first message)."""
+    def record_user_turn(self, target: HistoryTarget, text: str, model: str, *, title: str | None = None) -> None:
+        """Appends what the user sent (creating the conversation on its first message, called ``title`` when
+        given, else after the message)."""
 
         def write(store: HistoryStore) -> None:
-            store.add_turn(_conversation_id(store, target, text, model), "user", text, model, "done")
+            store.add_turn(_conversation_id(store, target, text, model, title), "user", text, model, "done")
 
         self._submit(write, lambda: target.history_id)
 
@@ -228,10 +229,11 @@ class HistoryRecorder:
                 self._queue.task_done()
 
 
-def _conversation_id(store: HistoryStore, target: HistoryTarget, prompt: str, model: str) -> int:
+def _conversation_id(store: HistoryStore, target: HistoryTarget, prompt: str, model: str,
+                     title: str | None = None) -> int:
     """The target's conversation, created on its first write (in the worker thread, so later writes see it)."""
     if target.history_id is None:
-        target.history_id = store.create_conversation(conversation_title(prompt), model)
+        target.history_id = store.create_conversation(title or conversation_title(prompt), model)
     return target.history_id
 
 

@@ -27,7 +27,8 @@ class NewJob:
 
 @dataclass(frozen=True)
 class JobRecord:
-    """One job as stored. ``sent_at``/``sent_digest`` describe the last create sent (its answer may be lost)."""
+    """One job as stored. ``sent_at``, ``sent_input`` and ``sent_version`` describe the last create sent (its
+    answer may be lost): when it left, its input (as a lost create is looked for by it) and the version it named."""
 
     id: int
     batch_id: int
@@ -39,13 +40,14 @@ class JobRecord:
     prediction_id: str | None
     attempts: int
     sent_at: datetime | None
-    sent_digest: str | None
+    sent_input: dict[str, Any] | None
     error: str | None
     predict_time: float | None
     cost: float | None
     outputs: list[str]
     created_at: datetime
     updated_at: datetime
+    sent_version: str | None = None
 
     @property
     def ended(self) -> bool:
@@ -54,8 +56,9 @@ class JobRecord:
 
 @dataclass(frozen=True)
 class BatchRecord:
-    """A batch: its title, an optional ``key`` (the command line's digest of its jobs) and its history
-    conversation."""
+    """A batch: its title, an optional ``key`` (the command line's digest of its jobs), its history
+    conversation, its jobs by state and the input ``schemas`` (by model, as JSON objects) they were checked
+    against."""
 
     id: int
     title: str
@@ -63,6 +66,7 @@ class BatchRecord:
     history_id: int | None
     created_at: datetime
     counts: Mapping[str, int] = field(default_factory=dict)
+    schemas: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:

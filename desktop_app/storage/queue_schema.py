@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 JOB_STATES = ("queued", "creating", "running", "succeeded", "failed", "canceled")
 
 # Version 1: the first shape. Never edit it: later versions are migrations below.
@@ -74,10 +74,25 @@ def _create_v1(connection: sqlite3.Connection) -> None:
         connection.execute(statement)
 
 
+def _add_sent_inputs_and_schemas(connection: sqlite3.Connection) -> None:
+    """Version 2: what a job's last create sent (the input, in the form a lost create is looked for by, and the
+    version it named) instead of a digest of it, which cannot match Replicate's echo of a file; and the input
+    schemas each batch was checked against, so that its jobs are sent the same way after a restart. Version 1's
+    ``sent_digest`` column stays, unread."""
+    connection.execute("ALTER TABLE jobs ADD COLUMN sent_input_json TEXT")
+    connection.execute("ALTER TABLE jobs ADD COLUMN sent_version TEXT")
+    connection.execute("""CREATE TABLE batch_schemas (
+        batch_id INTEGER NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        schema_json TEXT NOT NULL,
+        PRIMARY KEY (batch_id, model)
+    )""")
+
+
 Migration = Callable[[sqlite3.Connection], None]
 
 #: Upgrades the database from version N (the key) to N + 1; version 0 is an empty file.
-MIGRATIONS: Mapping[int, Migration] = {0: _create_v1}
+MIGRATIONS: Mapping[int, Migration] = {0: _create_v1, 1: _add_sent_inputs_and_schemas}
 
 
 class QueueSchemaError(Exception):

@@ -1,8 +1,10 @@
 """The job queue's own SQLite file (``queue.sqlite3``, WAL): batches, jobs, the spend ledger, prices chosen.
 
 Every write is one committed transaction, so a job's state survives the app quitting or dying: queued jobs
-come back queued, a job whose create may have reached Replicate keeps when it was sent and a digest of what
-was sent (to find it again before sending anything), a running job keeps its prediction id.
+come back queued, a job whose create may have reached Replicate keeps when it was sent and what was sent (to
+find it again before sending anything), a running job keeps its prediction id. A batch keeps the input schemas
+its jobs were checked against (as JSON objects the application layer reads), so they are sent alike after a
+restart.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -31,9 +33,9 @@ from .queue_records import (
 from .queue_schema import QueueSchemaError, open_queue_database
 
 _JOB_COLUMNS = ("id, batch_id, position, model, input_json, label, state, prediction_id, attempts, sent_at, "
-                "sent_digest, error, predict_time, cost, outputs_json, created_at, updated_at")
-_JOB_FIELDS = frozenset({"state", "prediction_id", "attempts", "sent_at", "sent_digest", "error", "predict_time",
-                         "cost", "outputs", "position"})
+                "sent_input_json, error, predict_time, cost, outputs_json, created_at, updated_at, sent_version")
+_JOB_FIELDS = frozenset({"state", "prediction_id", "attempts", "sent_at", "sent_input", "sent_version", "error",
+                         "predict_time", "cost", "outputs", "position"})
 
 
 class QueueStoreError(Exception):
@@ -87,12 +89,17 @@ class QueueStore:
 
     # --- batches and jobs ----------------------------------------------------------------------------
 
-    def add_batch(self, title: str, jobs: Sequence[NewJob], *, key: str | None = None) -> BatchRecord:
-        """A new batch whose jobs join the end of the queue, in order."""
+    def add_batch(self, title: str, jobs: Sequence[NewJob], *, key: str | None = None,
+                  schemas: Mapping[str, Mapping[str, Any]] | None = None) -> BatchRecord:
+        """A new batch whose jobs join the end of the queue, in order, with the input ``schemas`` (by model, as
+        JSON objects) they were checked against."""
         now = _stamp(self.clock())
         with self._write() as db:
             batch_id = _rowid(db.execute("INSERT INTO batches (title, key, created_at) VALUES (?, ?, ?)",
                                          (title, key, now)))
+            db.executemany("INSERT INTO batch_schemas (batch_id, model, schema_json) VALUES (?, ?, ?)",
+                           [(batch_id, model, json.dumps(schema, ensure_ascii=False, sort_keys=True))
+                            for model, schema in (schemas or {}).items()])
             start = int(db.execute("SELECT coalesce(max(position), 0) FROM jobs").fetchone()[0]) + 1
             db.executemany(
                 "INSERT INTO jobs (batch_id, position, model, input_json, label, state, created_at, updated_at) "
@@ -152,8 +159,8 @@ class QueueStore:
         return None if row is None else _job(row)
 
     def update_job(self, job_id: int, **changes: Any) -> JobRecord:
-        """Sets the given fields (state, prediction_id, attempts, sent_at, sent_digest, error, predict_time,
-        cost, outputs, position) in one transaction and returns the job as stored."""
+        """Sets the given fields (state, prediction_id, attempts, sent_at, sent_input, sent_version, error,
+        predict_time, cost, outputs, position) in one transaction and returns the job as stored."""
         unknown = set(changes) - _JOB_FIELDS
         if unknown:
             raise ValueError(f"unknown job fields: {sorted(unknown)}")
@@ -163,6 +170,9 @@ class QueueStore:
             if name == "outputs":
                 columns.append("outputs_json = ?")
                 values.append(json.dumps([str(item) for item in value]))
+            elif name == "sent_input":
+                columns.append("sent_input_json = ?")
+                values.append(None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True))
             elif name == "sent_at":
                 columns.append("sent_at = ?")
                 values.append(_stamp(value) if value is not None else None)
@@ -310,15 +320,18 @@ class QueueStore:
     def _batch(self, db: sqlite3.Connection, row: Sequence[Any]) -> BatchRecord:
         counts = {str(state): int(count) for state, count in db.execute(
             "SELECT state, count(*) FROM jobs WHERE batch_id = ? GROUP BY state", (row[0],))}
-        return BatchRecord(int(row[0]), str(row[1]), row[2], row[3], _parse(row[4]) or _now(), counts)
+        schemas = {str(model): json.loads(text) for model, text in db.execute(
+            "SELECT model, schema_json FROM batch_schemas WHERE batch_id = ?", (row[0],))}
+        return BatchRecord(int(row[0]), str(row[1]), row[2], row[3], _parse(row[4]) or _now(), counts, schemas)
 
 
 def _job(row: Sequence[Any]) -> JobRecord:
     return JobRecord(
         id=int(row[0]), batch_id=int(row[1]), position=int(row[2]), model=str(row[3]), input=decode_input(row[4]),
         label=str(row[5]), state=row[6], prediction_id=row[7], attempts=int(row[8]), sent_at=_parse(row[9]),
-        sent_digest=row[10], error=row[11], predict_time=row[12], cost=row[13], outputs=json.loads(row[14]),
-        created_at=_parse(row[15]) or _now(), updated_at=_parse(row[16]) or _now(),
+        sent_input=json.loads(row[10]) if row[10] else None, error=row[11], predict_time=row[12], cost=row[13],
+        outputs=json.loads(row[14]), created_at=_parse(row[15]) or _now(), updated_at=_parse(row[16]) or _now(),
+        sent_version=row[17],
     )
 
 

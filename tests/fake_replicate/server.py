@@ -76,6 +76,7 @@ class FakeReplicate:
         self.faults = Faults()  # scripted faults per request: see faults.py
         self.trainings = FakeTrainings(self)  # models you create, trainings and their new versions
         self.rate_limits = RateLimits()  # the account's limits (600 creates/min by default): see rate_limits.py
+        self.inputs_as_files = False  # True: input files are echoed as the URLs of copies kept (input_files.py)
         self._runner: web.AppRunner | None = None
         self._clock: Clock | None = None
         self._port: int | None = None
@@ -285,6 +286,10 @@ class FakeReplicate:
         prediction = FakePrediction(model=model, version=version, input=input, clock=self._clock,
                                     base_url=self.base_url, root_url=self.root_url, deployment=deployment,
                                     cancel_after=cancel_after)
+        if self.inputs_as_files:
+            from .input_files import store_input_files
+
+            store_input_files(prediction, self.catalogue.files, self.base_url, self.root_url)
         self.predictions[prediction.id] = prediction
         model.run_count += 1
         prediction.start()

@@ -134,6 +134,27 @@ def test_usage_errors_exit_2_with_one_sentence_and_send_nothing(fake: FakeReplic
     assert fake.requests == []
 
 
+def test_a_matrix_over_models_checks_every_models_schema_before_creating_anything(fake: FakeReplicate,
+                                                                                 tmp_path: Path) -> None:
+    llama = "meta/meta-llama-3-70b-instruct"
+    run = batch("flux-schnell", "a kite", "--matrix", f"model=flux-schnell,{llama}", "-i", "num_inference_steps=2",
+                "--out", str(tmp_path))
+    assert run.code == 2
+    assert f"{llama} has no input called num_inference_steps." in run.stderr
+    assert "Traceback" not in run.stderr
+    assert sorted(r.path for r in fake.requests) == sorted([f"/v1/models/{FLUX}", f"/v1/models/{llama}"])
+    missing = batch("flux-schnell", "a kite", "--matrix", "model=flux-schnell,acme/no-such-model", "--out",
+                    str(tmp_path))
+    assert missing.code == 2
+    assert "acme/no-such-model" in missing.stderr and "does not exist" in missing.stderr
+    assert [r for r in fake.requests if r.method == "POST"] == []  # nothing created
+    both = batch("flux-schnell", "a kite", "--matrix", "model=flux-schnell,stability-ai/stable-diffusion-3", "-i",
+                 "num_inference_steps=2", "--out", str(tmp_path))
+    assert both.code == 0, both.stderr
+    sent = sorted((p.model.full_name, p.input["num_inference_steps"]) for p in fake.predictions.values())
+    assert sent == [(FLUX, 2), ("stability-ai/stable-diffusion-3", 2)]
+
+
 def test_no_token_exits_3_before_any_request(fake: FakeReplicate, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("REPLICATE_API_TOKEN")
@@ -150,7 +171,7 @@ def test_a_refused_token_stops_the_batch_with_exit_3(fake: FakeReplicate, tmp_pa
                 "--out", str(tmp_path))
     assert run.code == 3
     assert "token was refused" in run.stderr
-    assert len([r for r in fake.requests if r.method == "POST"]) == 1  # not five times the same refusal
+    assert [r.method for r in fake.requests] == ["GET"]  # refused reading the schema: nothing was ever sent
 
 
 def test_one_folder_one_batch_at_a_time(fake: FakeReplicate, tmp_path: Path) -> None:

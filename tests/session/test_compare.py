@@ -97,3 +97,27 @@ async def test_nothing_is_sent_when_one_model_fails_its_checks(layer: Layer) -> 
     with pytest.raises(UnknownModelError):
         comparison.start()
     assert layer.fake.predictions == {}
+
+
+async def test_each_lane_is_kept_in_history_like_any_other_run_under_one_comparison(layer: Layer) -> None:
+    layer.fake.set_script(SDXL, Script(kind="image", images=[("png", 8, 8), ("png", 8, 8)]))
+    comparison = Comparison(layer.runs, "a lighthouse at dusk", [FLUX, SDXL])  # the run service's recorder
+    lanes = comparison.start()
+    await comparison.wait()
+    await layer.recorder.flush()
+    (entry,) = layer.store.list_entries()
+    assert entry.title == "a lighthouse at dusk (flux-schnell vs sdxl-lightning-4step)"
+    stored = layer.store.load_conversation(entry.conversation_id)
+    assert [(turn.role, turn.model) for turn in stored.turns] == [("user", FLUX), ("assistant", FLUX),
+                                                                  ("assistant", SDXL)]
+    assert stored.turns[0].text == "a lighthouse at dusk"
+    by_model = {generation.model: generation for generation in stored.generations}
+    for lane in lanes:
+        generation = by_model[lane.model]
+        assert generation.prediction_id == lane.run.prediction_id and generation.prediction_id in layer.fake.predictions
+        assert generation.status == "succeeded" and generation.predict_time == lane.metrics.predict_time
+        assert generation.input == {"prompt": "a lighthouse at dusk"}
+        assert [output.path for output in generation.outputs] == [output.path for output in lane.run.outputs]
+        assert all(output.path is not None and output.path.is_file() for output in generation.outputs)
+    assert [len(by_model[model].outputs) for model in (FLUX, SDXL)] == [1, 2]
+    assert layer.store.restart.unfinished_generations() == []

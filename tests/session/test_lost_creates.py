@@ -1,66 +1,52 @@
-"""Finding a create whose answer was lost: by model, version, the exact input and the time it was sent, across
-pages of the account's predictions, never one that a job already owns."""
+"""What a queue job keeps of the create it sent, so that the core's lookup finds it again: a local file's value
+stands for any file URL Replicate may echo, other ``data:`` URIs keep only their header, the rest as sent."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from pathlib import Path
 
-import aiohttp
-import pytest
+from desktop_app.replicate import CreateCall, parse_model
+from desktop_app.replicate.lost_create import same_input
+from desktop_app.session.lost_creates import FILE_SENT, kept_input, sent_create
+from desktop_app.storage.queue_store import JobRecord
 
-from desktop_app.replicate import ReplicateError
-from desktop_app.session.lost_creates import SentCreate, find_sent, input_digest
-from tests.fake_replicate import FakeReplicate
-from tests.integration.helpers import make_client
-
-FLUX = "black-forest-labs/flux-schnell"
-SDXL = "bytedance/sdxl-lightning-4step"
-SDXL_VERSION = "5f24084160c9089501c1b3545d9be3c27883ae2239b6f412990e82d4a6210f8f"
+SENT_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+PNG = "data:image/png;base64,iVBORw0KGgo="
 
 
-def test_digest_ignores_key_order_but_not_values() -> None:
-    assert input_digest({"a": 1, "b": "x"}) == input_digest({"b": "x", "a": 1})
-    assert input_digest({"a": 1}) != input_digest({"a": 2})
-    assert input_digest({"a": 1}) != input_digest({"a": "1"})
+def job(model_input: dict[str, object], **sent: object) -> JobRecord:
+    fields: dict[str, object] = {"sent_at": None, "sent_input": None, "sent_version": None, **sent}
+    return JobRecord(1, 1, 1, "acme/painter", model_input, "", "creating", None, 1, error=None, predict_time=None,
+                     cost=None, outputs=[], created_at=SENT_AT, updated_at=SENT_AT, **fields)  # type: ignore[arg-type]
 
 
-async def test_finds_the_oldest_unowned_match_across_pages(http: aiohttp.ClientSession) -> None:
-    fake = FakeReplicate(page_size=2)
-    await fake.start()
-    try:
-        client = make_client(http, fake)
-        sent_at = datetime.now(UTC)
-        ids = []
-        for prompt in ("same", "other", "same", "x", "y", "z"):
-            _, created = await client.post_json(f"models/{FLUX}/predictions", {"input": {"prompt": prompt}})
-            ids.append(created["id"])
-        sent = SentCreate(FLUX, None, input_digest({"prompt": "same"}), sent_at)
-        found = await find_sent(client, sent)
-        assert found is not None and found["id"] == ids[0]  # the oldest of the two, three pages back
-        again = await find_sent(client, sent, exclude={ids[0]})
-        assert again is not None and again["id"] == ids[2]
-        assert await find_sent(client, sent, exclude={ids[0], ids[2]}) is None
-        later = SentCreate(FLUX, None, sent.digest, sent_at + timedelta(minutes=10))
-        assert await find_sent(client, later) is None  # created long before that send: not it
-        other_model = SentCreate(SDXL, SDXL_VERSION, sent.digest, sent_at)
-        assert await find_sent(client, other_model) is None
-    finally:
-        await fake.close()
+def test_local_files_become_a_bare_data_uri_and_other_data_uris_lose_their_bytes(tmp_path: Path) -> None:
+    photo = tmp_path / "photo.png"
+    job_input = {"prompt": "p", "image": photo, "masks": ["https://example.com/m.png", photo], "style": PNG}
+    sent = {"prompt": "p", "image": "https://api.replicate.com/v1/files/abc", "masks": ["https://example.com/m.png",
+            PNG], "style": PNG, "steps": 4}
+    kept = kept_input(sent, job_input)
+    assert kept == {"prompt": "p", "image": FILE_SENT, "masks": ["https://example.com/m.png", FILE_SENT],
+                    "style": "data:image/png;base64,", "steps": 4}
+    echoed = {"prompt": "p", "image": "https://replicate.delivery/x.png", "masks": ["https://example.com/m.png",
+              "https://replicate.delivery/y.png"], "style": "https://replicate.delivery/z.png", "steps": 4}
+    assert same_input(kept, echoed)  # what the core's lookup compares
+    assert not same_input(kept, {**echoed, "steps": 5})
+    assert not same_input(kept, {**echoed, "masks": ["https://example.com/other.png", "https://x/y.png"]})
 
 
-async def test_matches_the_version_it_named(fake_replicate: FakeReplicate, http: aiohttp.ClientSession) -> None:
-    client = make_client(http, fake_replicate)
-    _, created = await client.post_json("predictions", {"version": SDXL_VERSION, "input": {"prompt": "v"}})
-    digest = input_digest({"prompt": "v"})
-    now = datetime.now(UTC)
-    found = await find_sent(client, SentCreate(SDXL, SDXL_VERSION, digest, now))
-    assert found is not None and found["id"] == created["id"]
-    assert await find_sent(client, SentCreate(SDXL, "0" * 64, digest, now)) is None
-
-
-async def test_an_unreadable_list_is_an_error_not_a_none(fake_replicate: FakeReplicate,
-                                                          http: aiohttp.ClientSession) -> None:
-    fake_replicate.fail_next("GET", "/v1/predictions", 401)
-    client = make_client(http, fake_replicate)
-    with pytest.raises(ReplicateError):
-        await find_sent(client, SentCreate(FLUX, None, "d", datetime.now(UTC)))
+def test_the_sent_create_is_the_kept_one_else_the_one_the_call_would_send(tmp_path: Path) -> None:
+    assert sent_create(job({"prompt": "p"})) is None  # nothing sent
+    kept = job({"prompt": "p"}, sent_at=SENT_AT, sent_input={"prompt": "p", "seed": 3}, sent_version="v" * 64)
+    sent = sent_create(kept)
+    assert sent is not None
+    assert (sent.model, sent.version, dict(sent.model_input), sent.sent_at) == (
+        "acme/painter", "v" * 64, {"prompt": "p", "seed": 3}, SENT_AT)
+    older = job({"prompt": "p", "image": tmp_path / "a.png"}, sent_at=SENT_AT)  # sent by an older version
+    assert sent_create(older) is None  # without the call, nobody can tell what it sent
+    call = CreateCall(None, parse_model("acme/painter:" + "e" * 64),  # type: ignore[arg-type]
+                      {"prompt": "p", "image": PNG}, None, None, None)
+    again = sent_create(older, call)
+    assert again is not None
+    assert (again.version, dict(again.model_input)) == ("e" * 64, {"prompt": "p", "image": FILE_SENT})

@@ -11,7 +11,6 @@ from pathlib import Path
 import aiohttp
 
 from desktop_app.session import HistoryRecorder
-from desktop_app.session.lost_creates import input_digest
 from desktop_app.session.queue_events import (
     BatchFinished,
     BudgetWarning,
@@ -204,7 +203,7 @@ async def test_a_create_sent_before_the_app_died_is_found_after_restart(
         (job,) = queued.store.jobs()
         sent_at = datetime.now(UTC)
         queued.store.update_job(job.id, state="creating", attempts=1, sent_at=sent_at,
-                                sent_digest=input_digest({"prompt": "sent once"}))
+                                sent_input={"prompt": "sent once"})
         # the create reached Replicate, but the app died before its answer came back
         await queued.client.post_json(f"models/{FLUX}/predictions", {"input": {"prompt": "sent once"}})
         posts = len(fake_replicate.requests_to("POST", "/v1/models/"))

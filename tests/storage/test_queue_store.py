@@ -1,5 +1,6 @@
-"""The queue's own database: batches and jobs in order, states, reordering, predictions owned for good, the spend
-ledger, per-model hardware and settings — all surviving a reopen; newer or foreign files refused in a sentence."""
+"""The queue's own database: batches and jobs in order (with the schemas they were checked against), states,
+reordering, predictions owned for good, the spend ledger, per-model hardware and settings — all surviving a reopen;
+an older database upgraded in place; newer or foreign files refused in a sentence."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_app.storage.queue_schema import SCHEMA_VERSION
+from desktop_app.storage.queue_schema import SCHEMA_VERSION, migrate
 from desktop_app.storage.queue_store import NewJob, QueueStore, QueueStoreError, SpendEntry
 
 
@@ -39,10 +40,10 @@ def test_states_prediction_ids_and_what_a_job_owned(tmp_path: Path) -> None:
         store.add_batch("b", [NewJob("m", {"prompt": str(i)}) for i in range(3)])
         one, two, three = store.jobs()
         sent = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-        store.update_job(one.id, state="creating", sent_at=sent, sent_digest="d1", attempts=1)
+        store.update_job(one.id, state="creating", sent_at=sent, sent_input={"prompt": "0"}, attempts=1)
         store.update_job(one.id, state="running", prediction_id="p1")
         store.update_job(one.id, state="failed", error="boom")
-        store.update_job(one.id, state="queued", prediction_id=None, sent_at=None, sent_digest=None)
+        store.update_job(one.id, state="queued", prediction_id=None, sent_at=None, sent_input=None)
         assert store.claimed_predictions() == {"p1"}  # a retried job's old prediction stays its own
         store.update_job(two.id, state="running", prediction_id="p2")
         with pytest.raises(QueueStoreError):
@@ -53,10 +54,48 @@ def test_states_prediction_ids_and_what_a_job_owned(tmp_path: Path) -> None:
         assert moved is not None and moved.state == "running" and moved.prediction_id == "p2"
         with pytest.raises(ValueError, match="unknown job fields"):
             store.update_job(one.id, colour="red")
-        store.update_job(three.id, state="creating", sent_at=sent, sent_digest="d3")
+        store.update_job(three.id, state="creating", sent_at=sent, sent_input={"prompt": "2", "image": "data:,"},
+                         sent_version="v" * 64)
     with open_store(tmp_path) as store:
         job = store.job(three.id)
-        assert job is not None and job.sent_at == sent and job.sent_digest == "d3" and job.state == "creating"
+        assert job is not None and job.sent_at == sent and job.state == "creating"
+        assert job.sent_input == {"prompt": "2", "image": "data:,"} and job.sent_version == "v" * 64
+        assert store.job(one.id).sent_input is None  # type: ignore[union-attr]
+
+
+def test_a_batch_keeps_the_schemas_its_jobs_were_checked_against(tmp_path: Path) -> None:
+    schema = {"fields": [{"name": "image", "kind": "file", "title": "Image", "required": True}],
+              "required": ["image"], "unsupported": [], "problems": []}
+    with open_store(tmp_path) as store:
+        checked = store.add_batch("upscales", [NewJob("acme/up", {"image": tmp_path / "a.png"})],
+                                  schemas={"acme/up": schema})
+        plain = store.add_batch("plain", [NewJob("m", {"prompt": "x"})])
+    with open_store(tmp_path) as store:
+        assert store.batch(checked.id).schemas == {"acme/up": schema}  # type: ignore[union-attr]
+        assert store.batch(plain.id).schemas == {}  # type: ignore[union-attr]
+
+
+def test_a_version_1_database_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "queue.sqlite3"
+    sent = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    db = sqlite3.connect(path, isolation_level=None)
+    migrate(db, target=1)  # the first shape, as the previous release left it
+    db.execute("INSERT INTO batches (id, title, created_at) VALUES (1, 'old', ?)", (sent.isoformat(),))
+    db.execute("INSERT INTO jobs (id, batch_id, position, model, input_json, state, sent_at, sent_digest, created_at, "
+               "updated_at) VALUES (1, 1, 1, 'acme/m', '{\"prompt\": \"p\"}', 'creating', ?, 'abc', ?, ?)",
+               (sent.isoformat(), sent.isoformat(), sent.isoformat()))
+    db.close()
+    with QueueStore.open(path) as store:
+        assert store._connection is not None
+        assert store._connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION > 1
+        job = store.job(1)
+        assert job is not None and (job.model, job.input, job.state, job.sent_at) == (
+            "acme/m", {"prompt": "p"}, "creating", sent)
+        assert job.sent_input is None and job.sent_version is None  # sent by the old version: not kept
+        assert store.batch(1).schemas == {}  # type: ignore[union-attr]
+        assert store.update_job(1, sent_input={"prompt": "p"}).sent_input == {"prompt": "p"}
+        added = store.add_batch("new", [NewJob("acme/m", {"prompt": "q"})], schemas={"acme/m": {"fields": []}})
+        assert store.batch(added.id).schemas == {"acme/m": {"fields": []}}  # type: ignore[union-attr]
 
 
 def test_move_reorders_only_the_waiting_jobs(tmp_path: Path) -> None:

@@ -145,3 +145,27 @@ async def test_a_folder_of_images_makes_one_job_per_image_for_the_file_input(rig
     sent = rig.sent(UPSCALE)
     assert len(sent) == 3 and all(str(i["image"]).startswith(("data:image/png", "https://")) for i in sent)
     assert sorted(job.label for job in rig.wiring.panel.model.jobs()) == ["a.png", "b.png", "c.png"]
+
+
+async def test_a_matrix_over_models_checks_each_model_against_its_own_schema(rig: Rig) -> None:
+    llama = "meta/meta-llama-3-70b-instruct"
+    rig.fake.set_script(FLUX, Script(kind="image", official=True))
+    await rig.form_for(FLUX)
+    rig.harness.prompt_box.setPlainText("a kite")
+    dialog = rig.dialog()
+    dialog.axis_key.setText("model")
+    dialog.axis_values.setText(f"{FLUX}, {llama}")
+    dialog.axis_key_2.setText("num_inference_steps")
+    dialog.axis_values_2.setText("2")
+    dialog.add_button.click()  # the other model's schema is read first
+    await until(lambda: dialog.problem.isVisible(), message="the refusal")
+    assert dialog.problem.text().endswith(f"{llama} has no input called num_inference_steps.")
+    assert dialog.isVisible() and dialog.add_button.isEnabled()
+    assert rig.wiring.panel.model.jobs() == [] and rig.fake.predictions == {}
+    dialog.axis_key_2.setText("")
+    dialog.axis_values_2.setText("")
+    dialog.add_button.click()
+    await until(lambda: rig.states() == ["succeeded"] * 2, message="both models' jobs done")
+    assert [i["prompt"] for i in rig.sent(FLUX)] == ["a kite"] and rig.sent(FLUX)[0]["aspect_ratio"] == "1:1"
+    (reply,) = rig.sent(llama)
+    assert "aspect_ratio" not in reply and "num_outputs" not in reply  # flux's untouched form values stay behind

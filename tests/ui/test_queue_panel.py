@@ -64,9 +64,9 @@ async def test_a_2x2_matrix_from_the_dialog_runs_and_opens_in_the_viewer(rig: Ri
     dialog = compose(rig, "a red fox\na blue whale", key="num_inference_steps", values="2, 4")
     assert dialog.isVisible() and not dialog.isModal()
     assert dialog.estimate_label.text() == "~4 runs, ~$0.01 (estimate)"  # flux-schnell: $0.003 an image, 4 × = $0.012
-    dialog.add_button.click()
-    assert rig.wiring.dock.isVisible()
-    assert len(rig.wiring.panel.model.jobs()) == 4
+    dialog.add_button.click()  # the model's schema is read first (no parameter form here), then every job checked
+    await until(lambda: len(rig.wiring.panel.model.jobs()) == 4, message="the four jobs added")
+    assert rig.wiring.dock.isVisible() and rig.wiring.dialog is None  # closed once the batch was added
     await until(lambda: rig.states() == ["succeeded"] * 4, message="the four jobs done")
     sent = sorted((r.json or {})["input"]["prompt"] + f" {(r.json or {})['input']['num_inference_steps']}"
                   for r in rig.fake.requests_to("POST", CREATES))
@@ -210,7 +210,8 @@ async def test_a_soft_budget_warns_before_and_when_a_batch_passes_it(rig: Rig) -
     assert lines[0] == "~4 runs, ~$0.01 (estimate)"
     assert lines[1].startswith("Over budget: $0.00 spent this month of a $0.01 budget")
     dialog.add_button.click()  # a soft budget: it warns, the user decides
-    assert panel.budget_note.isVisible() and panel.budget_note.text().startswith("Over budget:")
+    await until(lambda: panel.budget_note.isVisible(), message="the budget warning")
+    assert panel.budget_note.text().startswith("Over budget:")
     await until(lambda: rig.states() == ["succeeded"] * 4, message="the batch done")
     panel.budget.setValue(0.0)
     assert spending.budget is None and not panel.budget_note.isVisible()

@@ -1,9 +1,11 @@
 """The "Add to queue" dialog: one run × N (seeds varied or locked), a list of prompts, a matrix over one or two
-inputs and a folder of files for a file input, over the parameter form's values, with the batch's estimated cost
-shown and every job checked against the model's schema before anything is added."""
+inputs (or over models) and a folder of files for a file input, over the parameter form's values, with the batch's
+estimated cost shown and every job checked against its own model's schema before anything is added (the schemas of
+models other than the form's are read from Replicate first)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...replicate import InputSchema
+from ...replicate import InputSchema, ReplicateError
 from ...session.jobs import (
     Axis,
     BatchCheckError,
@@ -38,6 +40,7 @@ from ...session.jobs import (
     read_rows,
 )
 from ...session.queue import JobQueue
+from ...session.queue_schemas import check_names, missing_schemas
 from ..common.widgets import named
 
 MAX_COPIES = 1000
@@ -94,6 +97,7 @@ class AddToQueueDialog(QDialog):
             self.axes.append((key_edit, values_edit))
         self.axis_key, self.axis_values = self.axes[0]
         self.axis_key_2, self.axis_values_2 = self.axes[1]
+        self.reading: asyncio.Task[None] | None = None  # the other models' schemas being read before adding
         self.folder_key: str | None = None
         self.folder_files: tuple[Path, ...] = ()
         self.folder_button = named(QPushButton(self.tr("Folder…")), "queueFolderButton")
@@ -234,12 +238,50 @@ class AddToQueueDialog(QDialog):
         self.estimate_label.setText(text)
 
     def add(self) -> None:
-        """Adds the batch when every job passes its local checks; else says what to fix and keeps the dialog."""
+        """Adds the batch when every job passes its local checks; else says what to fix and keeps the dialog. When
+        the jobs run models whose schema the form does not hold (a matrix over models), those are read first."""
         try:
-            batch = self.queue.add(self.jobs(), schemas=self.schemas())
+            specs = self.jobs()
+            check_names(specs)  # a typo in a model's name is said at once, before anything is read
         except (BatchSpecError, BatchCheckError, ValueError) as error:
-            self.problem.setText(str(error))
-            self.problem.show()
+            self._say(str(error))
             return
-        self.added.emit(batch.id)
+        known = self.schemas() or {}
+        if not missing_schemas(specs, known):
+            try:
+                batch = self.queue.add(specs, schemas=known or None)
+            except (BatchSpecError, BatchCheckError, ValueError) as error:
+                self._say(str(error))
+                return
+            self._added(batch.id)
+            return
+        if self.reading is None or self.reading.done():
+            self.reading = asyncio.get_running_loop().create_task(self._add_reading(specs, known),
+                                                                  name="read the batch's schemas")
+
+    async def _add_reading(self, specs: list[JobSpec], known: dict[str, InputSchema]) -> None:
+        self.add_button.setEnabled(False)
+        self.estimate_label.setText(self.tr("Reading the other models' inputs…"))
+        try:
+            batch = await self.queue.add_checked(specs, schemas=known,
+                                                 form_model=self.schema_model if self.schema is not None else None)
+        except (BatchCheckError, ReplicateError, ValueError) as error:
+            self.update_estimate()
+            self._say(str(error))
+            return
+        self._added(batch.id)
+
+    def _added(self, batch_id: int) -> None:
+        self.reading = None
+        self.added.emit(batch_id)
         self.accept()
+
+    def _say(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.show()
+
+    def done(self, result: int) -> None:
+        """Closing the dialog while the schemas are read adds nothing."""
+        if self.reading is not None and not self.reading.done():
+            self.reading.cancel()
+        super().done(result)
