@@ -54,7 +54,8 @@ screenshots: $(STAMP) system-deps
 		tests/ui/test_picture_screenshots.py \
 		tests/ui/test_queue_panel.py::test_a_2x2_matrix_from_the_dialog_runs_and_opens_in_the_viewer \
 		tests/ui/test_compare_window.py::test_three_models_stream_together_and_one_is_continued \
-		tests/ui/test_gallery_window.py::test_screenshot_in_light_and_dark
+		tests/ui/test_gallery_window.py::test_screenshot_in_light_and_dark \
+		tests/ui/test_prices_dialog.py::test_the_dialog_fits_a_1280x800_screen_whole
 
 bench: $(STAMP) system-deps
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

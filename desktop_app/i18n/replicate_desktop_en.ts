@@ -100,6 +100,16 @@
     </message>
 </context>
 <context>
+    <name>SpendView</name>
+    <message numerus="yes">
+        <source>%n run(s) have no price: say which hardware their model runs on in Prices and hardware.</source>
+        <translation>
+            <numerusform>%n run has no price: say which hardware its model runs on in Prices and hardware.</numerusform>
+            <numerusform>%n runs have no price: say which hardware their model runs on in Prices and hardware.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>UndoBar</name>
     <message numerus="yes">
         <source>Deleted %n output(s).</source>

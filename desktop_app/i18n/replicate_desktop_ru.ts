@@ -478,6 +478,21 @@
     </message>
 </context>
 <context>
+    <name>CostsWiring</name>
+    <message>
+        <source>Prices and hardware…</source>
+        <translation>Цены и оборудование…</translation>
+    </message>
+    <message>
+        <source>The prices costs are estimated from, and the hardware each community model runs on</source>
+        <translation>Цены, по которым оцениваются расходы, и оборудование, на котором работает каждая модель сообщества</translation>
+    </message>
+    <message>
+        <source>Prices and hardware saved: costs are estimated with them.</source>
+        <translation>Цены и оборудование сохранены: расходы оцениваются по ним.</translation>
+    </message>
+</context>
+<context>
     <name>CrashDialog</name>
     <message>
         <source>The details are on the clipboard.</source>
@@ -1089,6 +1104,25 @@ Plays in your system&apos;s player.</source>
     <message>
         <source>&amp;View</source>
         <translation>&amp;Вид</translation>
+    </message>
+</context>
+<context>
+    <name>HardwarePrices</name>
+    <message>
+        <source>Hardware</source>
+        <translation>Оборудование</translation>
+    </message>
+    <message>
+        <source>SKU</source>
+        <translation>Код (SKU)</translation>
+    </message>
+    <message>
+        <source>$ per second</source>
+        <translation>$ в секунду</translation>
+    </message>
+    <message>
+        <source>$ per hour</source>
+        <translation>$ в час</translation>
     </message>
 </context>
 <context>
@@ -1875,6 +1909,61 @@ Your chats and images will be listed here.</source>
     </message>
 </context>
 <context>
+    <name>ModelHardware</name>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Runs on</source>
+        <translation>Работает на</translation>
+    </message>
+    <message>
+        <source>Another model: owner/name</source>
+        <translation>Другая модель: владелец/имя</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Добавить</translation>
+    </message>
+    <message>
+        <source>“%1” is not a model name:
+write it as owner/name, e.g. acme/upscaler.</source>
+        <translation>«%1» — не имя модели:
+напишите его как владелец/имя, например acme/upscaler.</translation>
+    </message>
+    <message>
+        <source>%1 is billed per output
+(see the official models below), not by hardware.</source>
+        <translation>%1 оплачивается за результат
+(см. официальные модели ниже), а не по оборудованию.</translation>
+    </message>
+    <message>
+        <source>The model picked in the window runs on a Cog server of your own:
+Replicate does not bill its runs.</source>
+        <translation>Модель, выбранная в окне, работает на вашем собственном сервере Cog:
+Replicate не берёт плату за её запуски.</translation>
+    </message>
+    <message>
+        <source>%1, the model picked in the window, is billed per output
+(see the official models below): it needs no hardware.</source>
+        <translation>%1, модель, выбранная в окне, оплачивается за результат
+(см. официальные модели ниже): оборудование ей не нужно.</translation>
+    </message>
+    <message>
+        <source>%1 (picked in the window)</source>
+        <translation>%1 (выбрана в окне)</translation>
+    </message>
+    <message>
+        <source>Not known (its runs have no price)</source>
+        <translation>Неизвестно (у запусков нет цены)</translation>
+    </message>
+    <message>
+        <source>Hardware %1 runs on</source>
+        <translation>Оборудование, на котором работает %1</translation>
+    </message>
+</context>
+<context>
     <name>ModelInfo</name>
     <message>
         <source>Meta&apos;s 70-billion-parameter Llama 3, tuned for chat</source>
@@ -1971,6 +2060,53 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Use any Replicate model by its owner/name[:version]</source>
         <translation>Любая модель Replicate по имени владелец/модель[:версия]</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPrices</name>
+    <message>
+        <source>Model</source>
+        <translation>Модель</translation>
+    </message>
+    <message>
+        <source>Billed</source>
+        <translation>Оплата</translation>
+    </message>
+    <message>
+        <source>$ each</source>
+        <translation>$ за штуку</translation>
+    </message>
+    <message>
+        <source>$ per 1M input tokens</source>
+        <translation>$ за 1 млн входных токенов</translation>
+    </message>
+    <message>
+        <source>$ per 1M output tokens</source>
+        <translation>$ за 1 млн выходных токенов</translation>
+    </message>
+    <message>
+        <source>per image</source>
+        <translation>за изображение</translation>
+    </message>
+    <message>
+        <source>per output</source>
+        <translation>за результат</translation>
+    </message>
+    <message>
+        <source>per token</source>
+        <translation>за токен</translation>
+    </message>
+    <message>
+        <source>per second of video</source>
+        <translation>за секунду видео</translation>
+    </message>
+    <message>
+        <source>%1 (input tokens)</source>
+        <translation>%1 (входные токены)</translation>
+    </message>
+    <message>
+        <source>%1 (output tokens)</source>
+        <translation>%1 (выходные токены)</translation>
     </message>
 </context>
 <context>
@@ -2383,6 +2519,76 @@ Your chats and images will be listed here.</source>
     <message>
         <source>Import presets…</source>
         <translation>Импортировать наборы…</translation>
+    </message>
+</context>
+<context>
+    <name>PriceEditor</name>
+    <message>
+        <source>%1: a price cannot be negative (%2). Enter 0 or more dollars.</source>
+        <translation>%1: цена не может быть отрицательной (%2). Введите 0 или больше долларов.</translation>
+    </message>
+    <message>
+        <source>%1: the price is empty. Enter dollars as a number, 0 or more.</source>
+        <translation>%1: цена не указана. Введите сумму в долларах числом, 0 или больше.</translation>
+    </message>
+    <message>
+        <source>%1: “%2” is not a price. Enter dollars as a number, 0 or more (e.g. 0.000225).</source>
+        <translation>%1: «%2» — не цена. Введите сумму в долларах числом, 0 или больше (например 0.000225).</translation>
+    </message>
+    <message>
+        <source>Your own price (not in the shipped table)</source>
+        <translation>Ваша собственная цена (её нет в поставляемой таблице)</translation>
+    </message>
+    <message>
+        <source>Changed; shipped price: %1</source>
+        <translation>Изменена; поставляемая цена: %1</translation>
+    </message>
+</context>
+<context>
+    <name>PricesDialog</name>
+    <message>
+        <source>Prices and hardware</source>
+        <translation>Цены и оборудование</translation>
+    </message>
+    <message>
+        <source>Replicate does not report what a run costs: every cost the app shows is an estimate from these prices.
+The prices shipped with the app were taken on %1 from replicate.com/pricing and the official
+models&apos; pages. Change any that no longer hold: changed prices are in bold.</source>
+        <translation>Replicate не сообщает, сколько стоит запуск: все расходы в приложении — оценки по этим ценам.
+Цены, поставляемые с приложением, взяты %1 с replicate.com/pricing и страниц официальных
+моделей. Измените те, что устарели: изменённые цены выделены жирным.</translation>
+    </message>
+    <message>
+        <source>Prices apply to runs from now on, to estimates, and to earlier runs that had no price.
+Runs priced before keep their cost.</source>
+        <translation>Цены применяются к запускам с этого момента, к оценкам и к прежним запускам, у которых не было цены.
+Запуски, оценённые раньше, сохраняют свою стоимость.</translation>
+    </message>
+    <message>
+        <source>Reset to shipped prices</source>
+        <translation>Вернуть поставляемые цены</translation>
+    </message>
+    <message>
+        <source>Show the prices of %1 again; Save keeps them</source>
+        <translation>Снова показать цены от %1; «Сохранить» сохранит их</translation>
+    </message>
+    <message>
+        <source>Hardware: billed per second of compute (community models)</source>
+        <translation>Оборудование: оплата за секунду вычислений (модели сообщества)</translation>
+    </message>
+    <message>
+        <source>Which hardware each community model runs on</source>
+        <translation>На каком оборудовании работает каждая модель сообщества</translation>
+    </message>
+    <message>
+        <source>Replicate&apos;s API does not say; the model&apos;s page on replicate.com does.
+Runs of a model whose hardware is not known have no price.</source>
+        <translation>API Replicate этого не сообщает; это указано на странице модели на replicate.com.
+У запусков модели с неизвестным оборудованием нет цены.</translation>
+    </message>
+    <message>
+        <source>Official models: billed per output</source>
+        <translation>Официальные модели: оплата за результат</translation>
     </message>
 </context>
 <context>
@@ -2860,6 +3066,14 @@ Your chats and images will be listed here.</source>
         <translation>По пакетам</translation>
     </message>
     <message>
+        <source>Prices and hardware…</source>
+        <translation>Цены и оборудование…</translation>
+    </message>
+    <message>
+        <source>The prices these costs are estimated from, and the hardware each community model runs on</source>
+        <translation>Цены, по которым оценены эти расходы, и оборудование, на котором работает каждая модель сообщества</translation>
+    </message>
+    <message>
         <source>Day</source>
         <translation>День</translation>
     </message>
@@ -2894,6 +3108,18 @@ Your chats and images will be listed here.</source>
     <message>
         <source>%1 runs, %2 in all</source>
         <translation>Запусков: %1, всего %2</translation>
+    </message>
+    <message>
+        <source>Costs are estimates from the app&apos;s prices; Replicate does not report them.</source>
+        <translation>Расходы — оценки по ценам приложения; Replicate их не сообщает.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n run(s) have no price: say which hardware their model runs on in Prices and hardware.</source>
+        <translation>
+            <numerusform>У %n запуска нет цены: укажите оборудование его модели в окне «Цены и оборудование».</numerusform>
+            <numerusform>У %n запусков нет цены: укажите оборудование их моделей в окне «Цены и оборудование».</numerusform>
+            <numerusform>У %n запусков нет цены: укажите оборудование их моделей в окне «Цены и оборудование».</numerusform>
+        </translation>
     </message>
 </context>
 <context>

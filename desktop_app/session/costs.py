@@ -170,6 +170,11 @@ class Prices:
     def table(self) -> PriceTable:
         return self.shipped.merged(self._overrides())
 
+    def snapshot(self) -> Prices:
+        """These prices as they are now (overrides and hardware read once), to price many runs alike."""
+        hardware = dict(self._hardware())
+        return Prices(self.table, hardware=lambda: hardware, recent_times=self._recent_times)
+
     def hardware_of(self, model: str) -> str | None:
         """The hardware the user said ``model`` runs on (by ``owner/name``, any version)."""
         return self._hardware().get(model_name(model))

@@ -94,7 +94,11 @@ class Spending:
         return self.record(run.prediction_id, usage)
 
     def by(self, group: Group, *, since: datetime | None = None, until: datetime | None = None) -> list[SpendRow]:
-        """The spend view: totals per day, model or batch, in time order (batches and models by first spend)."""
+        """The spend view: totals per day, model or batch, in time order (batches and models by first spend).
+
+        A run priced when it was recorded keeps that cost; a run that had no price then (the hardware its model
+        runs on was not known) is priced with today's prices once it can be."""
+        cost = self._late_pricing()
         rows: dict[str, list[SpendEntry]] = {}
         for entry in self.store.spend(since=since, until=until):
             if group == "day":
@@ -104,9 +108,21 @@ class Spending:
             else:
                 key = str(entry.batch_id) if entry.batch_id is not None else "chat"
             rows.setdefault(key, []).append(entry)
-        return [SpendRow(key, len(entries), sum(e.predict_time or 0.0 for e in entries),
-                         sum(e.cost or 0.0 for e in entries), sum(e.cost is None for e in entries))
-                for key, entries in rows.items()]
+        result = []
+        for key, entries in rows.items():
+            costs = [cost(entry) for entry in entries]
+            result.append(SpendRow(key, len(entries), sum(e.predict_time or 0.0 for e in entries),
+                                   sum(c or 0.0 for c in costs), sum(c is None for c in costs)))
+        return result
+
+    def hardware(self) -> dict[str, str]:
+        """The hardware the user said each model runs on (``owner/name`` → SKU)."""
+        return self.store.model_hardware()
+
+    def price_overrides(self) -> dict[str, Any]:
+        """The user's own prices as kept (the price table's JSON shape); empty when the shipped ones are used."""
+        raw = self.store.setting(PRICES_KEY)
+        return dict(raw) if isinstance(raw, dict) else {}
 
     def set_hardware(self, model: str, sku: str | None) -> None:
         """Remembers which hardware a community model runs on (``None`` forgets it); the SKU must have a price."""
@@ -148,5 +164,18 @@ class Spending:
         start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         if budget.period == "month":
             start = start.replace(day=1)
-        spent = sum(entry.cost or 0.0 for entry in self.store.spend(since=start, until=now + timedelta(seconds=1)))
+        cost = self._late_pricing()
+        spent = sum(cost(entry) or 0.0 for entry in self.store.spend(since=start, until=now + timedelta(seconds=1)))
         return BudgetStatus(budget, spent, planned)
+
+    def _late_pricing(self) -> Callable[[SpendEntry], float | None]:
+        """An entry's cost: as recorded, else (no price was known then) from today's prices and hardware, read
+        once for the whole ledger."""
+        today = self.prices.snapshot()
+
+        def cost(entry: SpendEntry) -> float | None:
+            if entry.cost is not None:
+                return entry.cost
+            return today.cost_of(Usage(entry.model, entry.predict_time, entry.outputs)).amount
+
+        return cost

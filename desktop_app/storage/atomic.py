@@ -14,6 +14,18 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o666) -> None:
     ``os.write`` until everything is on disk, fsynced and renamed over ``path``. On any error
     the temporary file is removed and the original exception propagates unchanged.
     """
+    temporary = write_beside(path, data, mode=mode)
+    try:
+        move_into_place(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def write_beside(path: Path, data: bytes, *, mode: int = 0o666) -> Path:
+    """The slow half of :func:`write_atomically`: ``data`` in a new temporary file beside ``path``, fsynced;
+    returns its name (``move_into_place`` it, or remove it). On any error nothing is left behind."""
     temporary = path.with_name(f".{path.name}.{os.urandom(8).hex()[:12]}.tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
     try:
@@ -25,11 +37,16 @@ def write_atomically(path: Path, data: bytes, *, mode: int = 0o666) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+    return temporary
+
+
+def move_into_place(temporary: Path, path: Path) -> None:
+    """The quick half of :func:`write_atomically`: renames a file from :func:`write_beside` over ``path``."""
+    os.replace(temporary, path)
     _fsync_directory(path.parent)
 
 

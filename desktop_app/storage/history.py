@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
@@ -242,44 +241,45 @@ class HistoryStore:
         """Saves ``data`` in the library as ``<sha256[:2]>/<sha256>.<ext>`` and records it; returns the record.
 
         The generation's prompt, model, version, seed and prediction id (overridden and extended by
-        ``metadata``) are embedded: PNG text chunks, JPEG/WebP XMP, else a ``.json`` sidecar. The file is
-        complete before its row exists; when it cannot be written (a full disk, an unwritable folder)
-        ``OutputWriteError`` is raised and there is neither a file nor a row. Only http(s) source URLs are kept.
+        ``metadata``) are embedded: PNG text chunks, JPEG/WebP XMP, else a ``.json`` sidecar. The file is complete
+        before its row exists; when it cannot be written (a full disk, an unwritable folder) ``OutputWriteError``
+        is raised and there is neither a file nor a row. Only http(s) source URLs are kept.
         """
-        with self._lock:
-            generation = self.get_generation(generation_id)
-            prompt = generation.input.get("prompt")
-            values = normalize_metadata({
-                "prompt": prompt if isinstance(prompt, str) else None, "model": generation.model,
-                "version": generation.version, "seed": generation.input.get("seed"),
-                "prediction_id": generation.prediction_id,
-                "parameters": json.dumps(generation.input, ensure_ascii=False, sort_keys=True),
-                **(metadata or {}),
-            })
-            sidecar = None
-            try:
-                payload = embed_metadata(data, content_type, values)
-            except MetadataError:
-                payload, sidecar = data, sidecar_bytes(values)
-            media_type, extension = type_and_extension(data, content_type)
-            relative, created = self._library.store(payload, extension, sidecar)
-            url = mask_tokens(source_url) if source_url and source_url.startswith(("https://", "http://")) else None
-            digest = hashlib.sha256(payload).hexdigest()
-            try:
-                with self._write("record an output") as db:
-                    now = self._now()
-                    output_id = rowid(db.execute(
-                        "INSERT INTO outputs (generation_id, path, content_type, size, sha256, source_url, created_at,"
-                        " model, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (generation_id, relative, media_type, len(payload), digest, url, now,
-                         model_name(generation.model), output_kind(media_type))))
-                    self._touch(db, generation.conversation_id, now)
-                    row = db.execute(f"SELECT {OUTPUT_COLUMNS} FROM outputs WHERE id = ?", (output_id,)).fetchone()
-            except BaseException:
-                if created:
-                    self._remove_unused([relative])
-                raise
-            return output_from_row(row, self._library.path)
+        generation = self.get_generation(generation_id)
+        prompt = generation.input.get("prompt")
+        values = normalize_metadata({
+            "prompt": prompt if isinstance(prompt, str) else None, "model": generation.model,
+            "version": generation.version, "seed": generation.input.get("seed"),
+            "prediction_id": generation.prediction_id,
+            "parameters": json.dumps(generation.input, ensure_ascii=False, sort_keys=True), **(metadata or {})})
+        try:
+            payload, sidecar = embed_metadata(data, content_type, values), None
+        except MetadataError:
+            payload, sidecar = data, sidecar_bytes(values)
+        media_type, extension = type_and_extension(data, content_type)
+        # Written without the lock (the window's reads would wait tens of ms); named with its row, under it.
+        staged = self._library.stage(payload, extension, sidecar)
+        url = mask_tokens(source_url) if source_url and source_url.startswith(("https://", "http://")) else None
+        try:
+            with self._lock:
+                created = self._library.place(staged)
+                try:
+                    with self._write("record an output") as db:
+                        now = self._now()
+                        output_id = rowid(db.execute(
+                            "INSERT INTO outputs (generation_id, path, content_type, size, sha256, source_url, "
+                            "created_at, model, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            (generation_id, staged.relative, media_type, len(payload), staged.digest, url, now,
+                             model_name(generation.model), output_kind(media_type))))
+                        self._touch(db, generation.conversation_id, now)
+                        row = db.execute(f"SELECT {OUTPUT_COLUMNS} FROM outputs WHERE id = ?", (output_id,)).fetchone()
+                except BaseException:
+                    if created:
+                        self._remove_unused([staged.relative])
+                    raise
+        finally:
+            self._library.discard(staged)
+        return output_from_row(row, self._library.path)
 
     # --- reading -------------------------------------------------------------------------------------
 

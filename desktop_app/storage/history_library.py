@@ -10,16 +10,34 @@ import mimetypes
 import os
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import move_into_place, write_beside
 from .image_metadata import image_format, sidecar_path
-from .outputs import extension_for_content_type, write_bytes_atomically
+from .outputs import OutputWriteError, describe_os_error, extension_for_content_type, write_bytes_atomically
 
 log = logging.getLogger(__name__)
 
 OCTET_STREAM = "application/octet-stream"
 _MEDIA_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif",
                 "avif": "image/avif", "bmp": "image/bmp", "tiff": "image/tiff"}
+
+
+@dataclass(frozen=True)
+class StagedOutput:
+    """An output on its way into the library (:meth:`OutputLibrary.stage`): its place, its sha256, and the
+    temporary file holding it (``None`` when an identical file was already in place)."""
+
+    relative: str
+    digest: str
+    payload: bytes
+    temporary: Path | None
+    sidecar: bytes | None
+
+
+def _holds(target: Path, size: int) -> bool:
+    return target.is_file() and target.stat().st_size == size
 
 
 class OutputLibrary:
@@ -44,20 +62,56 @@ class OutputLibrary:
         Returns the relative path and whether the file was created. Raises ``OutputWriteError``
         with nothing left behind when it cannot be written.
         """
+        staged = self.stage(payload, extension, sidecar)
+        try:
+            return staged.relative, self.place(staged)
+        finally:
+            self.discard(staged)
+
+    def stage(self, payload: bytes, extension: str, sidecar: bytes | None = None) -> StagedOutput:
+        """The slow half of :meth:`store`, which needs no lock: hashes ``payload`` and writes it (fsynced) under a
+        temporary name in its shard folder, unless an identical file is already in place. ``place`` it or
+        ``discard`` it; a staged file left behind is removed by ``cleanup_temporary``."""
         digest = hashlib.sha256(payload).hexdigest()
         relative = f"{digest[:2]}/{digest}.{extension}"
         target = self.path(relative)
-        created = not (target.is_file() and target.stat().st_size == len(payload))
-        if created:
-            write_bytes_atomically(target, payload)
-        if sidecar is not None:
+        temporary = None
+        if not _holds(target, len(payload)):
             try:
-                write_bytes_atomically(sidecar_path(target), sidecar)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temporary = write_beside(target, payload)
+            except OSError as error:
+                raise OutputWriteError(target, describe_os_error(error), error.errno) from error
+        return StagedOutput(relative, digest, payload, temporary, sidecar)
+
+    def place(self, staged: StagedOutput) -> bool:
+        """The quick half of :meth:`store` (under the history's lock, with the row it goes with): the staged file
+        takes its name unless an identical one is there now, then the sidecar is written. True if created."""
+        target = self.path(staged.relative)
+        created = not _holds(target, len(staged.payload))
+        try:
+            if created and staged.temporary is not None:
+                move_into_place(staged.temporary, target)
+            elif created:  # identical when staged, removed since (its conversation deleted)
+                write_bytes_atomically(target, staged.payload)
+        except OutputWriteError:
+            raise
+        except OSError as error:
+            raise OutputWriteError(target, describe_os_error(error), error.errno) from error
+        if staged.sidecar is not None:
+            try:
+                write_bytes_atomically(sidecar_path(target), staged.sidecar)
             except OSError:
                 if created:
-                    self.remove([relative])
+                    self.remove([staged.relative])
                 raise
-        return relative, created
+        return created
+
+    def discard(self, staged: StagedOutput) -> None:
+        """Removes a staged file that was not placed (nothing when it was)."""
+        if staged.temporary is not None:
+            with contextlib.suppress(OSError):
+                staged.temporary.unlink(missing_ok=True)
 
     def remove(self, relative_paths: Iterable[str]) -> list[str]:
         """Deletes these files and their sidecars; returns ``"<path> (<reason>)"`` for each that resisted."""

@@ -131,3 +131,24 @@ def test_aliases_are_priced_like_their_full_names() -> None:
     prices = Prices()
     assert prices.cost_of(Usage("flux-schnell", 1.0, outputs=1)).amount == pytest.approx(0.003)
     assert prices.estimate(expand(BatchSpec("flux-schnell", {"prompt": "p"}, repeat=2))).cost == pytest.approx(0.006)
+
+
+def test_runs_without_a_price_are_priced_once_their_hardware_is_known(tmp_path: Path) -> None:
+    with QueueStore.open(tmp_path / "queue.sqlite3") as store:
+        spending = Spending(store)
+        spending.set_hardware("acme/painter", "gpu-t4")
+        spending.record("p1", Usage("acme/painter", 100.0))  # priced now: T4 × 100 s
+        spending.record("p2", Usage("acme/upscaler", 10.0))  # hardware not known: no price
+        spending.record("p3", Usage("acme/upscaler", None))  # no compute time: no price, ever
+        spending.set_budget(Budget(1.0, "day"))
+        (row,) = spending.by("day")
+        assert (round(row.cost, 6), row.unpriced) == (0.0225, 2)
+        spending.set_prices({"hardware": {"gpu-t4": {"name": "Nvidia T4", "per_second": 1.0}}})
+        spending.set_hardware("acme/upscaler", "gpu-a40-small")
+        costs = {row.key: (round(row.cost, 6), row.unpriced) for row in spending.by("model")}
+        assert costs == {"acme/painter": (0.0225, 0),  # priced before: keeps its cost
+                         "acme/upscaler": (0.00575, 1)}  # priced now: A40 × 10 s; the one without a time stays
+        status = spending.status()
+        assert status is not None and status.spent == pytest.approx(0.0225 + 0.00575)
+        assert spending.hardware() == {"acme/painter": "gpu-t4", "acme/upscaler": "gpu-a40-small"}
+        assert spending.price_overrides() == {"hardware": {"gpu-t4": {"name": "Nvidia T4", "per_second": 1.0}}}

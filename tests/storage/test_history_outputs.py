@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,18 +156,45 @@ def test_identical_outputs_share_one_file(store: HistoryStore) -> None:
 
 def test_the_file_is_complete_before_its_row_exists(store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
     generation = new_generation(store)
-    seen: list[tuple[int, bool]] = []
-    real_write = history_library.write_bytes_atomically
+    seen: list[tuple[int, str]] = []
+    real_move = history_library.move_into_place
 
-    def watched(path: Path, data: bytes) -> None:
+    def watched(temporary: Path, path: Path) -> None:  # the moment the file takes its name in the library
         rows_before = output_rows(store)
-        real_write(path, data)
-        seen.append((rows_before, path.read_bytes() == data))
+        real_move(temporary, path)
+        seen.append((rows_before, hashlib.sha256(path.read_bytes()).hexdigest()))
 
-    monkeypatch.setattr(history_library, "write_bytes_atomically", watched)
-    store.add_output(generation, image_bytes("PNG"), "image/png")
+    monkeypatch.setattr(history_library, "move_into_place", watched)
+    record = store.add_output(generation, image_bytes("PNG"), "image/png")
 
-    assert seen == [(0, True)]
+    assert seen == [(0, record.sha256)]  # named when whole (the bytes the row records), before the row
+    assert output_rows(store) == 1
+
+
+def test_reading_the_history_does_not_wait_for_an_output_being_written(
+        store: HistoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    generation = new_generation(store)
+    writing, release = threading.Event(), threading.Event()
+    real_write = history_library.write_beside
+
+    def slow_disk(path: Path, data: bytes) -> Path:
+        writing.set()
+        release.wait(10)
+        return real_write(path, data)
+
+    monkeypatch.setattr(history_library, "write_beside", slow_disk)
+    writer = threading.Thread(target=store.add_output, args=(generation, image_bytes("PNG"), "image/png"))
+    writer.start()
+    try:
+        assert writing.wait(10)
+        read: list[int] = []
+        reader = threading.Thread(target=lambda: read.append(store.count_entries("")))  # what the window reads
+        reader.start()
+        reader.join(10)
+        assert read == [1] and output_rows(store) == 0  # read while the file was still being written
+    finally:
+        release.set()
+        writer.join(10)
     assert output_rows(store) == 1
 
 

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -20,6 +21,7 @@ from ...session import Spending
 from ...session.costs import format_dollars
 from ...session.queue import JobQueue
 from ..common.widgets import named
+from .prices_dialog import PricesDialog, open_prices
 
 
 class SpendView(QDialog):
@@ -42,13 +44,21 @@ class SpendView(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.total = named(QLabel(), "spendTotal")
+        self.note = named(QLabel(), "spendNote")
+        self.note.setWordWrap(True)
+        self.prices_button = named(QPushButton(self.tr("Prices and hardware…")), "spendPricesButton")
+        self.prices_button.setToolTip(self.tr("The prices these costs are estimated from, and the hardware each "
+                                              "community model runs on"))
+        self.prices_button.clicked.connect(self.open_prices)
         top = QHBoxLayout()
         top.addWidget(self.group)
         top.addStretch(1)
+        top.addWidget(self.prices_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.total)
+        layout.addWidget(self.note)
         self.resize(560, 360)
         self.refresh()
 
@@ -72,3 +82,16 @@ class SpendView(QDialog):
                 self.table.setItem(number, column, item)
         self.total.setText(self.tr("%1 runs, %2 in all").replace("%1", str(sum(row.runs for row in rows)))
                            .replace("%2", format_dollars(sum(row.cost for row in rows))))
+        unpriced = sum(row.unpriced for row in rows)
+        note = self.tr("Costs are estimates from the app's prices; Replicate does not report them.")
+        if unpriced:
+            note += " " + self.tr("%n run(s) have no price: say which hardware their model runs on in Prices and "
+                                  "hardware.", "", unpriced)
+        self.note.setText(note)
+
+    def open_prices(self) -> PricesDialog:
+        """The prices dialog, with a row for each model whose runs have no price yet; its Save refreshes this."""
+        unpriced = [row.key for row in self.spending.by("model") if row.unpriced]
+        dialog = open_prices(self.spending, self, models=unpriced)
+        dialog.saved.connect(self.refresh)
+        return dialog
