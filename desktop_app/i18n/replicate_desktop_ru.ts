@@ -480,14 +480,6 @@
 <context>
     <name>CostsWiring</name>
     <message>
-        <source>Prices and hardware…</source>
-        <translation>Цены и оборудование…</translation>
-    </message>
-    <message>
-        <source>The prices costs are estimated from, and the hardware each community model runs on</source>
-        <translation>Цены, по которым оцениваются расходы, и оборудование, на котором работает каждая модель сообщества</translation>
-    </message>
-    <message>
         <source>Prices and hardware saved: costs are estimated with them.</source>
         <translation>Цены и оборудование сохранены: расходы оцениваются по ним.</translation>
     </message>
@@ -2691,6 +2683,14 @@ Runs of a model whose hardware is not known have no price.</source>
     <message>
         <source>Compare models…</source>
         <translation>Сравнить модели…</translation>
+    </message>
+    <message>
+        <source>Prices and hardware…</source>
+        <translation>Цены и оборудование…</translation>
+    </message>
+    <message>
+        <source>The prices costs are estimated from, and the hardware each community model runs on</source>
+        <translation>Цены, по которым оцениваются расходы, и оборудование, на котором работает каждая модель сообщества</translation>
     </message>
     <message>
         <source>The queue is not kept this session: %1</source>

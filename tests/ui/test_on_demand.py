@@ -63,7 +63,7 @@ async def test_an_idle_start_builds_no_queue_and_its_menu_builds_it(harness: Har
         entry.start()
         assert not entry.built and entry._compare is None
         names = [action.objectName() for action in entry.menu.actions()]
-        assert names == ["showQueueAction", "addToQueueAction", "", "compareModelsAction"]
+        assert names == ["showQueueAction", "addToQueueAction", "", "compareModelsAction", "pricesAction"]
         entry.show_action.trigger()
         assert entry.built and entry.wiring.dock.isVisible()
         entry.compare_action.trigger()

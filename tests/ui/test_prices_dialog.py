@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QLineEdit, QMenu, QTableWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QTableWidget
 from pytestqt.qtbot import QtBot
 
 from desktop_app.session.costs import Usage
@@ -20,7 +20,7 @@ from desktop_app.session.spend import PRICES_KEY, Spending
 from desktop_app.storage.queue_store import QueueStore
 from desktop_app.ui.queue.price_tables import BAD_CELL, BadPrice, read_price
 from desktop_app.ui.queue.prices_dialog import PricesDialog
-from desktop_app.ui.shell.costs_wiring import CostsWiring, attach_costs
+from desktop_app.ui.shell.costs_wiring import CostsWiring
 from desktop_app.ui.shell.main_window import MainWindow
 
 FLUX = "black-forest-labs/flux-schnell"
@@ -43,15 +43,10 @@ def window(qtbot: QtBot) -> MainWindow:
     return main
 
 
-def attach(window: MainWindow, spending: Spending, current: str | None = "acme/painter") -> tuple[CostsWiring, QMenu]:
-    menu = window.add_menu("&Queue", "menu_queue")
-    return attach_costs(window, spending, menu, lambda: current), menu
-
-
 def open_from_menu(window: MainWindow, spending: Spending, current: str | None = "acme/painter") -> PricesDialog:
-    wiring, menu = attach(window, spending, current)
-    (action,) = [action for action in menu.actions() if action.text() == "Prices and hardware…"]
-    action.trigger()
+    """What Queue → Prices and hardware… does (the menu itself is tested in test_prices_flows)."""
+    wiring = CostsWiring(window, spending, lambda: current)
+    wiring.open_dialog()
     dialog = wiring.dialog
     assert dialog is not None and dialog.isVisible() and not dialog.isModal()
     return dialog

@@ -17,8 +17,9 @@ from desktop_app.session.costs import Usage
 from desktop_app.ui.common.translations import install_translations, remove_translations
 from desktop_app.ui.queue.prices_dialog import PricesDialog
 from desktop_app.ui.queue.spend_view import SpendView
-from desktop_app.ui.shell.costs_wiring import CostsWiring, attach_costs
-from desktop_app.ui.shell.queue_wiring import QueueWiring, attach_queue
+from desktop_app.ui.shell.costs_wiring import CostsWiring
+from desktop_app.ui.shell.queue_entry import QueueEntry
+from desktop_app.ui.shell.queue_wiring import QueueWiring
 from tests.fake_replicate import FakeReplicate, Script
 from tests.ui.harness import Harness, make_harness, until
 
@@ -28,6 +29,7 @@ FLUX = "black-forest-labs/flux-schnell"
 @dataclass
 class Rig:
     harness: Harness
+    entry: QueueEntry
     queue: QueueWiring
     costs: CostsWiring
 
@@ -38,12 +40,11 @@ class Rig:
 @pytest_asyncio.fixture
 async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Rig]:
     harness = await make_harness(fake_replicate, tmp_path, history=True)
-    queue = attach_queue(harness.window, harness.services, harness.paths)
-    window = harness.window
-    costs = attach_costs(window, queue.queue.spending, queue.menu, window.model_picker.current_model)
+    entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller)
+    queue = entry.wiring
     queue.start()
-    yield Rig(harness, queue, costs)
-    await queue.aclose()
+    yield Rig(harness, entry, queue, entry.costs)
+    await entry.aclose()
     await harness.close()
 
 
@@ -107,7 +108,7 @@ async def test_a_price_saved_from_the_menu_is_used_by_the_open_add_dialog_and_th
     assert add is not None
     add.prompts.setPlainText("a kite\na boat")
     assert add.estimate_label.text() == "~2 runs, ~$0.0060 (estimate)"  # 2 × $0.003
-    rig.costs.action.trigger()
+    rig.entry.prices_action.trigger()  # Queue → Prices and hardware…
     dialog = rig.costs.dialog
     assert dialog is not None and dialog.isVisible()
     assert dialog.per_model.rows() == []  # flux-schnell is billed per output: no hardware to choose

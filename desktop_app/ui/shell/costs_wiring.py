@@ -1,16 +1,13 @@
-"""Where prices meet the window: Queue → "Prices and hardware…" opens the prices dialog for the model picked in
-the window; once saved, the open spend views and the add dialog's estimate are reckoned again."""
+"""Where prices meet the window: Queue → "Prices and hardware…" (queue_entry.py) opens the prices dialog for the
+model picked in the window; once saved, the open spend views and the add dialog's estimate are reckoned again."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu
 
 from ...session import Spending
-from ..common.widgets import named
 from ..queue.add_dialog import AddToQueueDialog
 from ..queue.prices_dialog import PricesDialog, open_prices
 from ..queue.spend_view import SpendView
@@ -20,19 +17,13 @@ from .main_window import MainWindow
 class CostsWiring(QObject):
     """Owns the prices dialog of one main window (one at a time: a second open raises it)."""
 
-    def __init__(self, window: MainWindow, spending: Spending | None, menu: QMenu,
+    def __init__(self, window: MainWindow, spending: Spending | None,
                  current_model: Callable[[], str | None]) -> None:
         super().__init__(window)
         self.window = window
         self.spending = spending
         self.current_model = current_model
         self.dialog: PricesDialog | None = None
-        self.action = named(QAction(self.tr("Prices and hardware…"), window), "pricesAction")
-        self.action.setToolTip(self.tr("The prices costs are estimated from, and the hardware each community "
-                                       "model runs on"))
-        self.action.setEnabled(spending is not None)
-        self.action.triggered.connect(self.open_dialog)
-        menu.addAction(self.action)
 
     def open_dialog(self) -> PricesDialog | None:
         """Shows the dialog (not modal) for the window's current model; ``None`` when no ledger is kept."""
@@ -52,10 +43,3 @@ class CostsWiring(QObject):
             add_dialog.update_estimate()
         self.window.statusBar().showMessage(self.tr("Prices and hardware saved: costs are estimated with them."),
                                             8000)
-
-
-def attach_costs(window: MainWindow, spending: Spending | None, menu: QMenu,
-                 current_model: Callable[[], str | None]) -> CostsWiring:
-    """Adds "Prices and hardware…" to ``menu`` (the Queue menu); ``spending`` is the queue's ledger
-    (``QueueWiring.queue.spending``) and ``current_model`` the window's picked model."""
-    return CostsWiring(window, spending, menu, current_model)

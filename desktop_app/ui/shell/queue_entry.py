@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ..models.catalogue_flow import CatalogueFlow
     from .compare_wiring import CompareWiring
     from .controller import AppController
+    from .costs_wiring import CostsWiring
     from .queue_wiring import QueueWiring
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class QueueEntry(QObject):
         self._spending: Spending | None = None
         self._wiring: QueueWiring | None = None
         self._compare: CompareWiring | None = None
+        self._costs: CostsWiring | None = None
         self.menu = menu = window.add_menu(self.tr("&Queue"), "menu_queue")
         self.show_action = named(QAction(self.tr("Show the queue"), window), "showQueueAction")
         self.show_action.setShortcut(QKeySequence("Ctrl+Shift+Q"))
@@ -53,10 +55,15 @@ class QueueEntry(QObject):
         self.compare_action = named(QAction(self.tr("Compare models…"), window), "compareModelsAction")
         self.compare_action.setShortcut(QKeySequence("Ctrl+Shift+M"))
         self.compare_action.triggered.connect(lambda: self.compare.open_window())
+        self.prices_action = named(QAction(self.tr("Prices and hardware…"), window), "pricesAction")
+        self.prices_action.setToolTip(self.tr("The prices costs are estimated from, and the hardware each "
+                                              "community model runs on"))
+        self.prices_action.triggered.connect(lambda: self.costs.open_dialog())
         menu.addAction(self.show_action)
         menu.addAction(self.add_action)
         menu.addSeparator()
         menu.addAction(self.compare_action)
+        menu.addAction(self.prices_action)
         if services.runs.on_finished is None:  # the chat's runs (and comparisons) go in the queue's spend ledger
             services.runs.on_finished = self.record_run
 
@@ -108,6 +115,15 @@ class QueueEntry(QObject):
 
             self._compare = CompareWiring(self.window, self.services, self.controller)
         return self._compare
+
+    @property
+    def costs(self) -> CostsWiring:
+        """The prices dialog's owner (for the window's picked model), made on first use."""
+        if self._costs is None:
+            from .costs_wiring import CostsWiring
+
+            self._costs = CostsWiring(self.window, self.spending, self.window.model_picker.current_model)
+        return self._costs
 
     def record_run(self, run: Run, finished: RunFinished) -> object:
         try:
