@@ -40,7 +40,9 @@ def run_module(name: str) -> bool:
         result = main()
         if inspect.isawaitable(result):
             result = asyncio.run(_awaited(result))
-        ok = result in (None, 0, True)
+        # a bench's main() returns None or a verdict (True/False) or an exit code (0 = passed); by identity and
+        # type, since 1 == True would let an exit code of 1 pass
+        ok = result is None or result is True or (type(result) is int and result == 0)
         if not ok:
             print(f"bench.{name} reported failure: {result!r}", flush=True)
     except SystemExit as exit_:

@@ -175,8 +175,7 @@ async def drive(base_url: str, token: str, root: Path, token_count: int, trace: 
     from desktop_app.session.jobs import JobSpec
     from desktop_app.storage.paths import AppPaths
     from desktop_app.ui.compare.window import CompareWindow
-    from desktop_app.ui.shell.compare_wiring import CompareWiring
-    from desktop_app.ui.shell.queue_wiring import QueueWiring
+    from desktop_app.ui.shell.queue_entry import QueueEntry
 
     paths = AppPaths.under(root)
     env = {"REPLICATE_API_TOKEN": token, "REPLICATE_API_BASE_URL": base_url}
@@ -188,9 +187,9 @@ async def drive(base_url: str, token: str, root: Path, token_count: int, trace: 
     results = Results()
     try:
         await until(lambda: "fake-user" in window.account_label.text(), 20, "sign-in")
-        queue_wiring = window.findChild(QueueWiring)
-        compare_wiring = window.findChild(CompareWiring)
-        assert isinstance(queue_wiring, QueueWiring) and isinstance(compare_wiring, CompareWiring)
+        entry = window.findChild(QueueEntry)
+        assert isinstance(entry, QueueEntry)
+        queue_wiring, compare_wiring = entry.wiring, entry.compare  # built as Queue → Show and Compare… do
         queue = queue_wiring.queue
         queue.concurrency = 8
         queue_wiring.show_panel()

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest_asyncio
+from PySide6.QtGui import QTextCursor
 
 from desktop_app.ui.shell.compare_wiring import CompareWiring
 from tests.fake_replicate import FakeReplicate, Script
@@ -50,10 +51,15 @@ async def test_three_models_stream_together_and_one_is_continued(rig: tuple[Harn
     await until(lambda: columns[0].text.toPlainText() == "Hello", message="llama half-way")
     assert columns[2].text.toPlainText() == "Hi from Gemma"
     assert not columns[0].continue_button.isEnabled()  # held half-way: nothing to continue from yet
+    selection = columns[0].text.textCursor()
+    selection.select(QTextCursor.SelectionType.Document)  # the user selects what streamed so far, to copy it
+    columns[0].text.setTextCursor(selection)
     held.set()
     await until(lambda: all(column.continue_button.isEnabled() for column in columns), message="all three done")
     assert [column.text.toPlainText() for column in columns] == ["Hello from Llama", "Bonjour from Mixtral",
                                                                   "Hi from Gemma"]
+    # the rest was appended, not the whole text set again (which would have dropped the user's selection)
+    assert columns[0].text.textCursor().selectedText().startswith("Hello")
     for column in columns:
         measures = column.measures.text().splitlines()
         assert [line.split(":")[0] for line in measures] == ["First token", "Tokens/s", "Total", "Compute", "Cost"]
@@ -99,5 +105,7 @@ async def test_image_models_show_their_outputs_side_by_side(rig: tuple[Harness, 
     columns = window.columns
     await until(lambda: all(column.continue_button.isEnabled() for column in columns), message="both done")
     assert [column.images.count() for column in columns] == [1, 2]
-    assert all(not column.images.item(0).icon().isNull() for column in columns)
+    await until(lambda: all(not column.images.item(row).icon().isNull()
+                            for column in columns for row in range(column.images.count())),
+                message="every tile's picture, decoded off the GUI thread")
     assert all(column.images.isVisible() and not column.text.isVisible() for column in columns)

@@ -15,6 +15,7 @@ import aiohttp
 import pytest_asyncio
 from PySide6.QtWidgets import QDockWidget
 
+from desktop_app.session.jobs import JobSpec
 from desktop_app.storage import TrainingRecord, TrainingsStore
 from desktop_app.storage.queue_records import NewJob
 from desktop_app.storage.queue_store import QueueStore
@@ -66,6 +67,10 @@ async def test_an_idle_start_builds_no_queue_and_its_menu_builds_it(harness: Har
         assert names == ["showQueueAction", "addToQueueAction", "", "compareModelsAction", "pricesAction"]
         entry.show_action.trigger()
         assert entry.built and entry.wiring.dock.isVisible()
+        harness.fake.set_script(FLUX, Script(kind="image", official=True, steps=2))
+        entry.wiring.queue.add([JobSpec(FLUX, {"prompt": "a kite"})])  # what Add to queue… does once checked
+        await until(lambda: [job.state for job in entry.wiring.queue.board.jobs()] == ["succeeded"],
+                    message="a job added to the queue the menu built to run")
         entry.compare_action.trigger()
         compare = entry.compare.compare
         assert compare is not None and compare.isVisible()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QIcon, QImage, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QLabel,
     QListView,
@@ -18,7 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from ...session import Lane, RunFinished, SessionEvent
+from ..common.pictures import read_scaled
 from ..common.widgets import named
+
+log = logging.getLogger(__name__)
 
 THUMB = 160
 
@@ -53,39 +58,78 @@ class LaneColumn(QWidget):
         layout.addWidget(self.measures)
         layout.addWidget(self.continue_button)
         self._attached = True
+        self._shown = ""  # the text in the box: a streamed reply is appended to, never set again whole
+        self._decoding: set[asyncio.Task[None]] = set()
         lane.run.add_listener(self._heard)
         self.refresh()
 
     def detach(self) -> None:
         """Stops showing the run's events (the column is going away; the run may still end later)."""
         self._attached = False
+        for task in self._decoding:
+            task.cancel()
 
     def _heard(self, _event: SessionEvent) -> None:
         if self._attached:
             self.refresh()
 
     def refresh(self) -> None:
-        if self.text.toPlainText() != self.lane.text:
-            self.text.setPlainText(self.lane.text)
+        self._show_text(self.lane.text)
         paths = [output.path for output in self.lane.run.outputs if output.path is not None]
         if len(paths) != self.images.count():
             self._show_images(paths)
         self.measures.setText(self.describe())
         self.continue_button.setEnabled(isinstance(self.lane.run.end, RunFinished))
 
+    def _show_text(self, text: str) -> None:
+        """Appends what streamed since the last event; only a replaced reply (the final output corrected what
+        streamed) is set again whole. Setting the whole text on every token costs more with every token."""
+        if text == self._shown:
+            return
+        if self._shown and text.startswith(self._shown):
+            cursor = QTextCursor(self.text.document())  # not the view's cursor: a selection the user made stays
+            cursor.movePosition(QTextCursor.MoveOperation.End)
+            cursor.insertText(text[len(self._shown):])
+        else:
+            self.text.setPlainText(text)
+        self._shown = text
+
     def _show_images(self, paths: list[Path]) -> None:
-        # outputs are kept files of a few hundred KB at most here; the viewer decodes big ones off the GUI thread
-        self.images.clear()
-        for path in paths:
-            picture = QPixmap(str(path))
-            if not picture.isNull():
-                picture = picture.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                                         Qt.TransformationMode.SmoothTransformation)
-            item = QListWidgetItem(QIcon(picture), "")
+        """Adds a tile for each new output; its picture is decoded small, off the GUI thread (outputs can be
+        megabytes: decoded here, full size, they stalled the window while other runs streamed)."""
+        if len(paths) < self.images.count():
+            self.images.clear()
+        for path in paths[self.images.count():]:
+            item = QListWidgetItem("")
             item.setToolTip(path.name)
             self.images.addItem(item)
+            self._decode(self.images.count() - 1, path)
         self.images.setVisible(bool(paths))
         self.text.setVisible(not paths or bool(self.lane.text))
+
+    def _decode(self, row: int, path: Path) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # shown before any loop runs (a finished comparison opened in a plain test)
+            self._set_picture(row, read_scaled(path, THUMB))
+            return
+        task = loop.create_task(self._decode_off_thread(row, path), name=f"compare thumbnail {path.name}")
+        self._decoding.add(task)
+        task.add_done_callback(self._decoding.discard)
+
+    async def _decode_off_thread(self, row: int, path: Path) -> None:
+        try:
+            image = await asyncio.to_thread(read_scaled, path, THUMB)
+        except Exception as error:  # a tile without its picture; the file is still kept and named
+            log.warning("Cannot show %s: %s", path.name, error)
+            return
+        if self._attached:
+            self._set_picture(row, image)
+
+    def _set_picture(self, row: int, image: QImage) -> None:
+        item = self.images.item(row)
+        if item is not None and not image.isNull():
+            item.setIcon(QIcon(QPixmap.fromImage(image)))
 
     def describe(self) -> str:
         """The lane's measures so far, one per line; a dash for what is not known (yet)."""

@@ -90,6 +90,8 @@ class CompareWindow(QWidget):
 
     def closeEvent(self, event: object) -> None:
         self.stop()
+        for column in self.columns:  # the lanes' last events (their cancel) come after the columns are gone
+            column.detach()
         super().closeEvent(event)  # type: ignore[arg-type]
 
     def _say(self, message: str) -> None:

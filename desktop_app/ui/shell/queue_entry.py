@@ -99,12 +99,13 @@ class QueueEntry(QObject):
 
     @property
     def wiring(self) -> QueueWiring:
-        """The job queue, its dock and the add dialog, made on first use."""
+        """The job queue (dispatching), its dock and the add dialog, made on first use."""
         if self._wiring is None:
             from .queue_wiring import attach_queue
 
             self._wiring = attach_queue(self.window, self.services, self.paths, self.catalogue,
                                         store=self.store, spending=self.spending)
+            self._wiring.start()  # dispatching at once: what is added from now on runs
         return self._wiring
 
     @property
@@ -140,7 +141,7 @@ class QueueEntry(QObject):
             log.warning("The queue cannot be read: %s", error)
             return
         if left:
-            self.wiring.start()
+            self.wiring.start()  # made and started: jobs left running are followed again, queued ones sent
 
     async def aclose(self) -> None:
         """Leaves predictions in flight running (followed next start) and closes the queue file."""

@@ -11,6 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
 
+from ..common.pictures import read_scaled
+
 __all__ = [
     "THUMBNAIL_EDGE",
     "DecodedImage",
@@ -57,12 +59,7 @@ CHAT_THUMBNAIL_EDGE = 256
 
 def thumbnail_of(path: Path) -> QImage:
     """A reopened output's thumbnail for the chat, read scaled from its file (safe off the GUI thread)."""
-    reader = QImageReader(str(path))
-    size = reader.size()
-    if size.isValid() and max(size.width(), size.height()) > CHAT_THUMBNAIL_EDGE:
-        reader.setScaledSize(size.scaled(QSize(CHAT_THUMBNAIL_EDGE, CHAT_THUMBNAIL_EDGE),
-                                         Qt.AspectRatioMode.KeepAspectRatio))
-    return reader.read()
+    return read_scaled(path, CHAT_THUMBNAIL_EDGE)
 
 
 def looks_like_image(data: bytes) -> bool:
