@@ -6,7 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QSize, QTimer, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap, QTextCursor
 from PySide6.QtWidgets import (
     QLabel,
@@ -26,6 +26,7 @@ from ..common.widgets import named
 log = logging.getLogger(__name__)
 
 THUMB = 160
+REFRESH_MS = 50  # a lane shows what streamed at most this often: four columns repainted per token stall the window
 
 
 class LaneColumn(QWidget):
@@ -60,18 +61,29 @@ class LaneColumn(QWidget):
         self._attached = True
         self._shown = ""  # the text in the box: a streamed reply is appended to, never set again whole
         self._decoding: set[asyncio.Task[None]] = set()
+        self._pending = QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(REFRESH_MS)
+        self._pending.timeout.connect(self.refresh)
         lane.run.add_listener(self._heard)
         self.refresh()
 
     def detach(self) -> None:
         """Stops showing the run's events (the column is going away; the run may still end later)."""
         self._attached = False
+        self._pending.stop()
         for task in self._decoding:
             task.cancel()
 
     def _heard(self, _event: SessionEvent) -> None:
-        if self._attached:
+        """Tokens are gathered for a moment and shown together; the end of the run is shown at once."""
+        if not self._attached:
+            return
+        if self.lane.run.end is not None:
+            self._pending.stop()
             self.refresh()
+        elif not self._pending.isActive():
+            self._pending.start()
 
     def refresh(self) -> None:
         self._show_text(self.lane.text)
