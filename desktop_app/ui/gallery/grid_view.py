@@ -29,7 +29,7 @@ from .delegate import CELL, GalleryDelegate, edge_for
 from .grid_model import GalleryGridModel
 from .thumbnails import ThumbnailLoader
 
-#: Adds what other parts of the app offer for one output ("Use as input", "Send to…") to a menu about it.
+# Adds what other parts of the app offer for one output ("Use as input", "Send to…") to a menu about it.
 ItemMenu = Callable[[QMenu, GalleryItem], None]
 
 MAX_DRAGGED = 500  # files one drag carries at most

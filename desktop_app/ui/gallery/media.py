@@ -86,7 +86,7 @@ class InlinePlayer(QWidget):
         self.button.setText(self.tr("Pause") if playing else self.tr("Play"))
 
 
-#: Hears a poster: the decoded frame (a ``QVideoFrame``: the thumbnail worker converts it) or ``None`` and why not.
+# Hears a poster: the decoded frame (a ``QVideoFrame``: the thumbnail worker converts it) or ``None`` and why not.
 Grabbed = Callable[[Any, str], None]
 GRAB_MS = 8000  # a video that shows no frame in this time gets the card instead
 SEEK_MS = 1000  # the poster is the frame this far in (or a tenth of a shorter video): past a fade from black
