@@ -219,6 +219,9 @@ class DetailPane(QWidget):
     def _set_player(self, player: QWidget | None) -> None:
         if self._player is not None:
             self._layout.removeWidget(self._player)
+            release = getattr(self._player, "release", None)
+            if release is not None:
+                release()
             self._player.deleteLater()
         self._player = player
         if player is not None:

@@ -71,6 +71,11 @@ class InlinePlayer(QWidget):
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self.player.playbackStateChanged.connect(self._on_state_changed)
 
+    def release(self) -> None:
+        """Stops playing and lets go of the file (before the player is deleted)."""
+        self.player.stop()
+        self.player.setSource(QUrl())
+
     def _toggle(self) -> None:
         from PySide6.QtMultimedia import QMediaPlayer
 
@@ -137,11 +142,13 @@ class PosterGrabber(QObject):
         return len(self._waiting) + (self._current is not None)
 
     def stop(self) -> None:
-        """Drops what waits and stops the one being read (its listener hears nothing)."""
+        """Drops what waits and stops the one being read (its listener hears nothing), releasing the file and the
+        player's decoding threads now rather than whenever the player is collected."""
         self._waiting.clear()
         self._current = None
         self._timer.stop()
         self.player.stop()
+        self.player.setSource(QUrl())
 
     def _next(self) -> None:
         if not self._waiting:

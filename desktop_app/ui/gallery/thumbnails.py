@@ -12,6 +12,7 @@ from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QImageWriter, QPixmap
 
@@ -187,6 +188,8 @@ class ThumbnailLoader(QObject):
             self._alive = False
         if self._posters is not None:
             self._posters.stop()
+            shiboken6.delete(self._posters)  # its player's threads end now, not at some later collection
+            self._posters, self._posters_wanted = None, False
         self._pool.waitForDone()
         self._update_timer.stop()
 
