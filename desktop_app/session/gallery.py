@@ -307,28 +307,6 @@ class Gallery:
 
         return await self.recorder.call(store_file)
 
-    async def clean_inputs(self, *, folders: Sequence[Path] = (), in_use: Iterable[Path] = (),
-                           queue_db: Path | None = None, grace: timedelta = INPUTS_GRACE) -> SweptInputs:
-        """Removes the kept inputs (painted masks, pasted pictures) that no run in the history and no job of the
-        queue at ``queue_db`` takes, that are not ``in_use`` (a form, an open painter) and that were kept more
-        than ``grace`` ago: in the history's ``inputs`` folder and in ``folders`` (where they are kept without a
-        history). Off the loop, in turn with the history's writes; when the references cannot be read (the
-        queue's database is locked, say) nothing is removed."""
-        keep = {digest for path in in_use if (digest := input_digest(path)) is not None}
-        cutoff = (self.now() - grace).timestamp()
-
-        def sweep(store: HistoryStore | None) -> SweptInputs:
-            known = keep | (referenced_in_queue(queue_db) if queue_db is not None else set())
-            roots = list(folders)
-            if store is not None:
-                known |= referenced_in_history(store)
-                roots.insert(0, store.library_dir / INPUTS_FOLDER)
-            return sweep_inputs(roots, known, older_than=0.0, now=cutoff)
-
-        if self.enabled:
-            return await self.recorder.call(sweep)
-        return await asyncio.to_thread(sweep, None)
-
     # --- helpers ------------------------------------------------------------------------------------
 
     async def _expire(self, pending: _Pending) -> None:
@@ -350,3 +328,26 @@ class Gallery:
     def _report(self, result: Purged) -> None:
         if result.failures and self.on_warning is not None:
             self.on_warning(f"Some deleted files could not be removed: {', '.join(result.failures)}.")
+
+
+async def clean_inputs(gallery: Gallery, *, folders: Sequence[Path] = (), in_use: Iterable[Path] = (),
+                       queue_db: Path | None = None, grace: timedelta = INPUTS_GRACE) -> SweptInputs:
+    """Removes the kept inputs (painted masks, pasted pictures) that no run in ``gallery``'s history and no job of
+    the queue at ``queue_db`` takes, that are not ``in_use`` (a form, an open painter) and that were kept more than
+    ``grace`` ago (by the gallery's clock): in the history's ``inputs`` folder and in ``folders`` (where they are
+    kept without a history). Off the loop, in turn with the history's writes; when the references cannot be read
+    (the queue's database is locked, say) nothing is removed."""
+    keep = {digest for path in in_use if (digest := input_digest(path)) is not None}
+    cutoff = (gallery.now() - grace).timestamp()
+
+    def sweep(store: HistoryStore | None) -> SweptInputs:
+        known = keep | (referenced_in_queue(queue_db) if queue_db is not None else set())
+        roots = list(folders)
+        if store is not None:
+            known |= referenced_in_history(store)
+            roots.insert(0, store.library_dir / INPUTS_FOLDER)
+        return sweep_inputs(roots, known, older_than=0.0, now=cutoff)
+
+    if gallery.enabled:
+        return await gallery.recorder.call(sweep)
+    return await asyncio.to_thread(sweep, None)

@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 
 from desktop_app.session import Gallery, HistoryRecorder
+from desktop_app.session.gallery import clean_inputs
 from desktop_app.storage import HistoryStore
 from desktop_app.storage.gallery_inputs import input_digest, sweep_inputs
 from desktop_app.storage.queue_records import NewJob
@@ -84,7 +85,7 @@ async def test_only_old_inputs_that_nothing_refers_to_are_removed(world: World) 
     queue = QueueStore.open(world.root / "data" / "queue.sqlite3")
     try:
         queue.add_batch("later", [NewJob(MODEL, {"image": queued, "prompt": "a door"})])
-        swept = await world.gallery.clean_inputs(in_use=[shown], queue_db=world.root / "data" / "queue.sqlite3")
+        swept = await clean_inputs(world.gallery, in_use=[shown], queue_db=world.root / "data" / "queue.sqlite3")
     finally:
         queue.close()
 
@@ -108,7 +109,7 @@ async def test_without_a_history_the_cache_folder_is_cleaned_and_other_files_sta
     leftover = written(folder / f".{names[0]}.abc123.tmp", 2)  # a write that never finished
     gallery = Gallery(HistoryRecorder(None))
     assert not gallery.enabled
-    swept = await gallery.clean_inputs(folders=[folder], in_use=[used], queue_db=tmp_path / "no-queue.sqlite3")
+    swept = await clean_inputs(gallery, folders=[folder], in_use=[used], queue_db=tmp_path / "no-queue.sqlite3")
     assert set(swept.removed) == {old, leftover}
     assert used.is_file() and young.is_file() and stray.is_file()
 
@@ -118,15 +119,15 @@ async def test_an_unreadable_queue_removes_nothing(world: World) -> None:
     broken = world.root / "queue.sqlite3"
     broken.write_bytes(b"this is not a database" * 10)
     with pytest.raises(sqlite3.DatabaseError):
-        await world.gallery.clean_inputs(queue_db=broken)
+        await clean_inputs(world.gallery, queue_db=broken)
     assert orphan.is_file()
 
 
 async def test_the_grace_period_follows_the_galleries_clock(world: World) -> None:
     orphan = await kept(world, 12, days=0)
     later = Gallery(world.recorder, now=lambda: datetime.now(UTC) + timedelta(days=2))
-    assert (await world.gallery.clean_inputs()).removed == ()
-    assert (await later.clean_inputs()).removed == (orphan,)
+    assert (await clean_inputs(world.gallery)).removed == ()
+    assert (await clean_inputs(later)).removed == (orphan,)
 
 
 def test_the_sweep_touches_only_files_named_by_their_content(tmp_path: Path) -> None:

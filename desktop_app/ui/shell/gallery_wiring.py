@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from ...session import Gallery, Services
+from ...session.gallery import clean_inputs
 from ...storage.gallery import GalleryItem
 from ...storage.gallery_inputs import SweptInputs
 from ...storage.history_records import HistoryError
@@ -105,7 +106,8 @@ class GalleryWiring(QObject):
         form or the painter on screen uses, once a day old (off the loop); ``None`` when that failed."""
         pictures = self.pictures
         try:
-            swept = await self.gallery.clean_inputs(
+            swept = await clean_inputs(
+                self.gallery,
                 folders=[pictures.inputs_dir] if pictures is not None else [],
                 in_use=pictures.flows.files_in_use() if pictures is not None else (), queue_db=self.queue_db)
         except (OSError, sqlite3.Error, HistoryError, RuntimeError) as error:
