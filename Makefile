@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) packaging/check_python.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,media]'  # media: the gallery's video posters are tested too
 	@touch $(STAMP)
 
 # Debian packages (packaging/qt-system-deps.sh installs them as root, or names them otherwise): Qt offscreen; a real
@@ -22,7 +22,7 @@ display-deps:
 	@bash packaging/qt-system-deps.sh qt display
 
 test-deps:
-	@bash packaging/qt-system-deps.sh qt display packaging xvfb keyring
+	@bash packaging/qt-system-deps.sh qt display packaging xvfb keyring media
 
 run: $(STAMP) display-deps
 	$(BIN)/replicate-desktop $(ARGS)

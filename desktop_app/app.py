@@ -177,7 +177,7 @@ async def main(
 def attach_window(window: MainWindow, services: Services, paths: AppPaths, *,
                   initial_model: str | None = None) -> AppController:
     """Gives the window its history list, its parameter form and its controller, all working through ``services``."""
-    from .session import Presets
+    from .session import Gallery, Presets
     from .storage.presets import PresetStore
     from .ui.shell.controller import AppController
     from .ui.shell.starting_values import StartingValues
@@ -191,6 +191,7 @@ def attach_window(window: MainWindow, services: Services, paths: AppPaths, *,
     starting.schema = catalogue.schema
     controller = AppController(window, services, catalogue=catalogue, initial_model=initial_model)
     attach_pictures(window, services, catalogue, starting, presets, controller.tasks,
+                    gallery=Gallery(services.recorder),  # the app's one: attach_gallery's window shares it
                     busy=lambda: controller.busy, release_viewer=controller.release_viewer,
                     inputs_dir=paths.cache_dir / "inputs")
     if services.recorder.store is not None:
@@ -218,11 +219,13 @@ def attach_on_demand(window: MainWindow, services: Services, paths: AppPaths,
 
 def attach_gallery(window: MainWindow, services: Services, controller: AppController,
                    paths: AppPaths) -> GalleryWiring:
-    """View → Gallery: every kept output, its thumbnails cached in the user's cache folder."""
+    """View → Gallery: every kept output, its thumbnails cached in the user's cache folder; it works through the
+    Gallery ``attach_window`` made for the window's pictures, and offers their ways on ("Use as input", "Send to…")."""
     from .ui.shell.gallery_wiring import GalleryWiring
+    from .ui.shell.wiring import PictureWiring
 
     return GalleryWiring(window, services, paths.thumbnails_dir, open_conversation=controller.open_conversation,
-                         catalogue=controller.catalogue)
+                         catalogue=controller.catalogue, pictures=PictureWiring.of(window), queue_db=paths.queue_db)
 
 
 def settle_heap() -> None:

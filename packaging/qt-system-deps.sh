@@ -12,6 +12,7 @@
 #   xvfb      a virtual X server, for the tests that open a real window
 #   keyring   a real Secret Service (gnome-keyring in a private dbus-run-session) and secret-tool, for the
 #             token store's tests
+#   media     what Qt's multimedia module (the optional `media` extra: PySide6-Addons) loads: libpulse
 # --list prints the packages of the groups, one a line, and exits.
 set -euo pipefail
 
@@ -23,6 +24,7 @@ declare -A groups=(
     [packaging]="desktop-file-utils appstream binutils"
     [xvfb]="xvfb xauth"
     [keyring]="gnome-keyring dbus libsecret-tools"
+    [media]="libpulse0"
 )
 
 list=0

@@ -653,6 +653,14 @@ Plays in your system&apos;s player.</source>
         <source>Open conversation</source>
         <translation>Открыть беседу</translation>
     </message>
+    <message>
+        <source>Use</source>
+        <translation>Использовать</translation>
+    </message>
+    <message>
+        <source>Use this picture as an input, paint a mask over it, or send it to another model</source>
+        <translation>Сделать картинку входом модели, нарисовать на ней маску или отправить её в другую модель</translation>
+    </message>
 </context>
 <context>
     <name>EntryActions</name>
@@ -1063,6 +1071,14 @@ Plays in your system&apos;s player.</source>
         <source>damaged</source>
         <translation>файл повреждён</translation>
     </message>
+    <message>
+        <source>no frame in time</source>
+        <translation>кадр не получен вовремя</translation>
+    </message>
+    <message>
+        <source>not a video Qt can play</source>
+        <translation>это не видео, которое может воспроизвести Qt</translation>
+    </message>
 </context>
 <context>
     <name>GalleryWindow</name>
@@ -1092,6 +1108,22 @@ Plays in your system&apos;s player.</source>
     <message>
         <source>Every kept output, from every conversation</source>
         <translation>Все сохранённые результаты из всех бесед</translation>
+    </message>
+    <message>
+        <source>Use as input</source>
+        <translation>Сделать входом модели</translation>
+    </message>
+    <message>
+        <source>Paint a mask</source>
+        <translation>Нарисовать маску</translation>
+    </message>
+    <message>
+        <source>None known yet: choose a model once to learn its inputs</source>
+        <translation>Пока неизвестны: выберите модель хотя бы раз, чтобы узнать её входы</translation>
+    </message>
+    <message>
+        <source>Send to</source>
+        <translation>Отправить в</translation>
     </message>
     <message>
         <source>&amp;View</source>

@@ -13,8 +13,9 @@ import contextlib
 import functools
 import itertools
 import logging
+import os
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,14 @@ from typing import Any
 from ..replicate import InputSchema
 from ..storage.gallery import GalleryCursor, GalleryDetail, GalleryFilter, GalleryItem, GalleryPage, GalleryQueries
 from ..storage.gallery_actions import Exported, Purged, export_outputs, mark_deleted, purge, restore, set_flags
+from ..storage.gallery_inputs import (
+    INPUTS_FOLDER,
+    SweptInputs,
+    input_digest,
+    referenced_in_history,
+    referenced_in_queue,
+    sweep_inputs,
+)
 from ..storage.history import HistoryStore
 from ..storage.history_library import OutputLibrary
 from ..storage.history_records import NotFoundError
@@ -33,6 +42,7 @@ from .recorder import HistoryRecorder, NewConversation
 log = logging.getLogger(__name__)
 
 UNDO_SECONDS = 8.0
+INPUTS_GRACE = timedelta(days=1)  # a kept input nothing refers to is removed once it is this old
 STRIDE = 200  # rows per block: a listing reads whole blocks, from the nearest anchor
 CACHED_BLOCKS = 32
 Sleep = Callable[[float], Awaitable[None]]
@@ -287,9 +297,13 @@ class Gallery:
         retries and "use again" find it; identical files are kept once."""
 
         def store_file(store: HistoryStore) -> Path:
-            library = OutputLibrary(store.library_dir / "inputs")
-            relative, _created = library.store(data, extension)
-            return library.path(relative)
+            library = OutputLibrary(store.library_dir / INPUTS_FOLDER)
+            relative, created = library.store(data, extension)
+            path = library.path(relative)
+            if not created:
+                with contextlib.suppress(OSError):
+                    os.utime(path)  # kept again: the clean-up's grace period starts anew
+            return path
 
         return await self.recorder.call(store_file)
 
@@ -314,3 +328,26 @@ class Gallery:
     def _report(self, result: Purged) -> None:
         if result.failures and self.on_warning is not None:
             self.on_warning(f"Some deleted files could not be removed: {', '.join(result.failures)}.")
+
+
+async def clean_inputs(gallery: Gallery, *, folders: Sequence[Path] = (), in_use: Iterable[Path] = (),
+                       queue_db: Path | None = None, grace: timedelta = INPUTS_GRACE) -> SweptInputs:
+    """Removes the kept inputs (painted masks, pasted pictures) that no run in ``gallery``'s history and no job of
+    the queue at ``queue_db`` takes, that are not ``in_use`` (a form, an open painter) and that were kept more than
+    ``grace`` ago (by the gallery's clock): in the history's ``inputs`` folder and in ``folders`` (where they are
+    kept without a history). Off the loop, in turn with the history's writes; when the references cannot be read
+    (the queue's database is locked, say) nothing is removed."""
+    keep = {digest for path in in_use if (digest := input_digest(path)) is not None}
+    cutoff = (gallery.now() - grace).timestamp()
+
+    def sweep(store: HistoryStore | None) -> SweptInputs:
+        known = keep | (referenced_in_queue(queue_db) if queue_db is not None else set())
+        roots = list(folders)
+        if store is not None:
+            known |= referenced_in_history(store)
+            roots.insert(0, store.library_dir / INPUTS_FOLDER)
+        return sweep_inputs(roots, known, older_than=0.0, now=cutoff)
+
+    if gallery.enabled:
+        return await gallery.recorder.call(sweep)
+    return await asyncio.to_thread(sweep, None)

@@ -22,6 +22,7 @@ from tests.fake_replicate import FakeReplicate, Script
 from tests.storage.gallery_helpers import make_output
 from tests.ui.gallery_helpers import MUSIC, SDXL, VIDEO, Library, build_library, english, picture, wav
 from tests.ui.harness import Harness, child, make_harness, until
+from tests.ui.video_helpers import tiny_mp4
 
 FLUX = "black-forest-labs/flux-schnell"
 
@@ -104,9 +105,10 @@ async def showcase(tmp_path: Path) -> AsyncIterator[Library]:
         model = (FLUX, SDXL, "bytedance/sdxl-lightning-4step")[n % 3]
         made.append(make_output(store, conversation, model, prompts[n % len(prompts)], seed=2000 + n,
                                 data=picture(n, 512, 384 + (n % 3) * 64)))
-        if n == 18:
+        if n == 18:  # a real video: its poster frame is its thumbnail
             made.append(make_output(store, conversation, VIDEO, "waves rolling in", seed=3001,
-                                    content_type="video/mp4", data=b"\x00\x00\x00\x18ftypmp42" + bytes(64)))
+                                    content_type="video/mp4", data=await tiny_mp4(
+                                        tmp_path / "waves.mp4", QColor(38, 110, 150), width=192, height=128)))
         if n == 19:
             made.append(make_output(store, conversation, MUSIC, "a calm piano tune", seed=3002,
                                     content_type="audio/wav", data=wav(1.5)))
@@ -121,6 +123,7 @@ async def test_screenshot_in_light_and_dark(showcase: Library, tmp_path: Path, t
                                             qapp: QApplication) -> None:
     style, palette = qapp.style().name(), qapp.palette()
     presenter = GalleryPresenter(showcase.gallery, ThumbnailCache(tmp_path / "thumbnails"))
+    presenter.set_item_menu(lambda _menu, _item: None)  # the main window's picture flows would fill it
     try:
         apply_theme(qapp, theme)
         await presenter.start()
@@ -141,8 +144,8 @@ async def test_screenshot_in_light_and_dark(showcase: Library, tmp_path: Path, t
         def painted() -> bool:
             low, high = grid.visible_rows()
             items = [model.item(row) for row in range(low, high + 1)]
-            return all(item is not None and (item.kind != "image" or presenter.loader.pixmap(item, edge) is not None)
-                       for item in items)
+            return all(item is not None and (item.kind not in ("image", "video")
+                                             or presenter.loader.pixmap(item, edge) is not None) for item in items)
 
         await until(painted, message="the thumbnails")
         await until(lambda: window.detail.picture.has_image() and window.detail.parameters.topLevelItemCount() > 0,

@@ -1,5 +1,6 @@
-"""Paints one gallery cell: the thumbnail (a placeholder until it is decoded), a card for video, audio and other
-files, the favourite and reject marks, and the model's name under it."""
+"""Paints one gallery cell: the thumbnail (a placeholder until it is decoded), a video's poster frame with a play
+mark (or a card, where none can be made), a card for audio and other files, the favourite and reject marks, and the
+model's name under it."""
 
 from __future__ import annotations
 
@@ -109,7 +110,10 @@ class GalleryDelegate(QStyledItemDelegate):
             elif self.loader.failure(item, edge_for(ratio)) is not None:
                 self._card(painter, thumb, palette, "!", QCoreApplication.translate("GalleryCell", "Cannot show"))
         elif item.kind == "video":
-            self._video(painter, thumb, item)
+            poster = self.loader.pixmap(item, edge_for(ratio))
+            if poster is not None:
+                self._picture(painter, thumb, poster, ratio)
+            self._video(painter, thumb, item, poster is None)
         elif item.kind == "audio":
             self._audio(painter, thumb, item, palette)
         else:
@@ -123,15 +127,18 @@ class GalleryDelegate(QStyledItemDelegate):
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, scale < 1.0)
         painter.drawPixmap(target, pixmap, QRectF(pixmap.rect()))  # its corners come rounded
 
-    def _video(self, painter: QPainter, thumb: QRectF, item: GalleryItem) -> None:
-        painter.setBrush(QColor("#1f242b"))
-        painter.drawRoundedRect(thumb, 6, 6)
+    def _video(self, painter: QPainter, thumb: QRectF, item: GalleryItem, card: bool) -> None:
+        """The video's card, or the play mark over its poster frame (drawn before)."""
+        if card:
+            painter.setBrush(QColor("#1f242b"))
+            painter.drawRoundedRect(thumb, 6, 6)
         centre = thumb.center()
-        painter.setBrush(QColor(255, 255, 255, 60))
+        painter.setBrush(QColor(255, 255, 255, 60) if card else QColor(0, 0, 0, 110))
         painter.drawEllipse(centre, 26, 26)
         painter.setBrush(QColor("#ffffff"))
         painter.drawPolygon(QPolygonF([centre + QPointF(-9, -13), centre + QPointF(-9, 13), centre + QPointF(14, 0)]))
-        self._label(painter, thumb, kind_label(item), QColor("#d7dde4"))
+        if card:
+            self._label(painter, thumb, kind_label(item), QColor("#d7dde4"))
 
     def _audio(self, painter: QPainter, thumb: QRectF, item: GalleryItem, palette: QPalette) -> None:
         shape: Peaks | None = self.loader.peaks(item)

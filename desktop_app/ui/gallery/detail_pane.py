@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QToolButton,
@@ -24,6 +25,7 @@ from ...storage.gallery import GalleryDetail, GalleryItem
 from ..common.widgets import named
 from .delegate import kind_label
 from .grid_model import format_when
+from .grid_view import ItemMenu
 from .media import inline_player
 
 LARGE_EDGE = 1600  # the longest edge the pane decodes a picture at
@@ -92,6 +94,7 @@ class DetailPane(QWidget):
         self.setObjectName("galleryDetail")
         self._item: GalleryItem | None = None
         self._player: QWidget | None = None
+        self.item_menu: ItemMenu | None = None  # fills the "Use" button's menu: what the app offers for a picture
         self._setup_ui()
 
     def item(self) -> GalleryItem | None:
@@ -116,6 +119,7 @@ class DetailPane(QWidget):
                                  else self.tr("Open with default app"))
         for button in (self.use_button, self.conversation_button, self.open_button):
             button.setEnabled(True)
+        self.take_button.setVisible(self.item_menu is not None and item.kind == "image")
 
     def set_image(self, output_id: int, image: QImage | None, reason: str = "") -> None:
         """The decoded picture (or why there is none), if the pane still shows that output."""
@@ -144,6 +148,7 @@ class DetailPane(QWidget):
 
     def clear(self) -> None:
         self._item = None
+        self.take_button.hide()
         self._set_player(None)
         self.parameters.clear()
         self.picture.set_image(None)
@@ -182,10 +187,18 @@ class DetailPane(QWidget):
         self.conversation_button.clicked.connect(lambda: self._emit(self.open_conversation_requested))
         self.open_button = named(QPushButton(self.tr("Open with default app")), "galleryOpenExternally")
         self.open_button.clicked.connect(lambda: self._emit(self.open_externally_requested))
+        self.take_button = named(QPushButton(self.tr("Use")), "galleryTakeFurther")
+        self.take_button.setToolTip(self.tr("Use this picture as an input, paint a mask over it, or send it to "
+                                            "another model"))
+        self.take_menu = named(QMenu(self.take_button), "galleryTakeFurtherMenu")
+        self.take_menu.aboutToShow.connect(self._fill_take_menu)
+        self.take_button.setMenu(self.take_menu)
+        self.take_button.hide()
         buttons = QHBoxLayout()
-        for button in (self.use_button, self.conversation_button, self.open_button):
+        for button in (self.take_button, self.use_button, self.conversation_button, self.open_button):
             button.setEnabled(False)
             buttons.addWidget(button)
+        self.take_button.setEnabled(True)
         buttons.addStretch(1)
         self._layout = layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
@@ -196,9 +209,19 @@ class DetailPane(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.parameters, 2)
 
+    def _fill_take_menu(self) -> None:
+        self.take_menu.clear()
+        for submenu in self.take_menu.findChildren(QMenu):
+            submenu.deleteLater()
+        if self.item_menu is not None and self._item is not None:
+            self.item_menu(self.take_menu, self._item)
+
     def _set_player(self, player: QWidget | None) -> None:
         if self._player is not None:
             self._layout.removeWidget(self._player)
+            release = getattr(self._player, "release", None)
+            if release is not None:
+                release()
             self._player.deleteLater()
         self._player = player
         if player is not None:

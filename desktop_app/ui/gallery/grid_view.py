@@ -22,11 +22,15 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
+from ...storage.gallery import GalleryItem
 from ..common.drag import drag_out, output_mime
 from ..common.widgets import named
 from .delegate import CELL, GalleryDelegate, edge_for
 from .grid_model import GalleryGridModel
 from .thumbnails import ThumbnailLoader
+
+# Adds what other parts of the app offer for one output ("Use as input", "Send to…") to a menu about it.
+ItemMenu = Callable[[QMenu, GalleryItem], None]
 
 MAX_DRAGGED = 500  # files one drag carries at most
 SETTLE_MS = 120  # the scroll bar still this long: the grid has settled, its thumbnails are made
@@ -92,6 +96,8 @@ class GalleryGrid(QListView):
         self._fit_timer.setInterval(0)
         self._fit_timer.timeout.connect(self._fit_cells)
         self._empty_text = ""
+        self.item_menu: ItemMenu | None = None
+        self.menu: QMenu | None = None  # the context menu last shown
         self._setup_actions()
 
     def set_empty_text(self, text: str) -> None:
@@ -174,15 +180,20 @@ class GalleryGrid(QListView):
             self.select_row(index.row())
         if not self.selectionModel().hasSelection():
             return
-        menu = QMenu(self)
+        menu = named(QMenu(self), "galleryContextMenu")
         menu.addAction(self.open_action)
         menu.addSeparator()
+        item = self.grid_model.item(index.row() if index.isValid() else self.currentIndex().row())
+        if self.item_menu is not None and item is not None:
+            self.item_menu(menu, item)
+            menu.addSeparator()
         for action in (self.favourite_action, self.reject_action, self.copy_action, self.export_action):
             menu.addAction(action)
         menu.addSeparator()
         menu.addAction(self.delete_action)
         menu.popup(event.globalPos())
         menu.aboutToHide.connect(menu.deleteLater)
+        self.menu = menu
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

@@ -1,13 +1,17 @@
-"""Video and audio in the gallery: the system's player always; inline playback only where Qt's multimedia module
-is installed (the optional ``media`` extra: PySide6-Addons), never a requirement of the app or its bundle."""
+"""Video and audio in the gallery: the system's player always; inline playback and the poster frame of a video only
+where Qt's multimedia module is installed (the optional ``media`` extra: PySide6-Addons), never a requirement of the
+app or its bundle."""
 
 from __future__ import annotations
 
 import importlib.util
 import logging
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
@@ -67,6 +71,11 @@ class InlinePlayer(QWidget):
         self.player.setSource(QUrl.fromLocalFile(str(path)))
         self.player.playbackStateChanged.connect(self._on_state_changed)
 
+    def release(self) -> None:
+        """Stops playing and lets go of the file (before the player is deleted)."""
+        self.player.stop()
+        self.player.setSource(QUrl())
+
     def _toggle(self) -> None:
         from PySide6.QtMultimedia import QMediaPlayer
 
@@ -80,3 +89,101 @@ class InlinePlayer(QWidget):
 
         playing = self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
         self.button.setText(self.tr("Pause") if playing else self.tr("Play"))
+
+
+# Hears a poster: the decoded frame (a ``QVideoFrame``: the thumbnail worker converts it) or ``None`` and why not.
+Grabbed = Callable[[Any, str], None]
+GRAB_MS = 8000  # a video that shows no frame in this time gets the card instead
+SEEK_MS = 1000  # the poster is the frame this far in (or a tenth of a shorter video): past a fade from black
+
+
+def poster_grabber(parent: QObject | None = None) -> PosterGrabber | None:
+    """A grabber of poster frames, or ``None`` where the multimedia module is missing or cannot load."""
+    if not multimedia_available():
+        return None
+    try:
+        return PosterGrabber(parent)
+    except Exception as error:  # a broken multimedia install (a missing system library): the card stays
+        log.warning("Video posters are unavailable: %s", error)
+        return None
+
+
+class PosterGrabber(QObject):
+    """Decodes one frame of a video at a time with a silent QMediaPlayer into a QVideoSink (the decoding runs on
+    Qt's multimedia threads, never in a paint); built only when the module exists."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        from PySide6.QtMultimedia import QMediaPlayer, QVideoSink
+
+        self.player = QMediaPlayer(self)  # no audio output: it plays nothing aloud
+        self.sink = QVideoSink(self)
+        self.player.setVideoOutput(self.sink)
+        self.sink.videoFrameChanged.connect(self._on_frame)
+        self.player.mediaStatusChanged.connect(self._on_status)
+        self.player.errorOccurred.connect(lambda _error, text: self._finish(None, text or self._reason()))
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(GRAB_MS)
+        self._timer.timeout.connect(lambda: self._finish(None, QCoreApplication.translate(
+            "GalleryThumbnails", "no frame in time")))
+        self._waiting: deque[tuple[Path, Grabbed]] = deque()
+        self._current: Grabbed | None = None
+        self._seeking = False
+
+    def grab(self, path: Path, then: Grabbed) -> None:
+        """Calls ``then(frame, "")`` with a frame of the video at ``path``, or ``then(None, reason)``."""
+        self._waiting.append((path, then))
+        if self._current is None:
+            self._next()
+
+    def pending(self) -> int:
+        """Videos waiting or being read."""
+        return len(self._waiting) + (self._current is not None)
+
+    def stop(self) -> None:
+        """Drops what waits and stops the one being read (its listener hears nothing), releasing the file and the
+        player's decoding threads now rather than whenever the player is collected."""
+        self._waiting.clear()
+        self._current = None
+        self._timer.stop()
+        self.player.stop()
+        self.player.setSource(QUrl())
+
+    def _next(self) -> None:
+        if not self._waiting:
+            return
+        path, self._current = self._waiting.popleft()
+        self._seeking = False
+        self._timer.start()
+        self.player.setSource(QUrl.fromLocalFile(str(path)))
+
+    def _on_status(self, status: object) -> None:
+        from PySide6.QtMultimedia import QMediaPlayer
+
+        if self._current is None:
+            return
+        if status == QMediaPlayer.MediaStatus.LoadedMedia and not self._seeking:
+            self._seeking = True
+            duration = self.player.duration()
+            self.player.setPosition(min(SEEK_MS, duration // 10) if duration > 0 else 0)
+            self.player.play()
+        elif status == QMediaPlayer.MediaStatus.InvalidMedia:
+            self._finish(None, self._reason())
+
+    def _on_frame(self, frame: Any) -> None:
+        if self._current is not None and frame.isValid():
+            self._finish(frame, "")
+
+    def _finish(self, frame: Any, reason: str) -> None:
+        listener, self._current = self._current, None
+        if listener is None:
+            return
+        self._timer.stop()
+        self.player.stop()
+        self.player.setSource(QUrl())
+        listener(frame, reason)
+        QTimer.singleShot(0, self._next)
+
+    def _reason(self) -> str:
+        return self.player.errorString() or QCoreApplication.translate("GalleryThumbnails", "not a video Qt can play")

@@ -17,6 +17,7 @@ from .background import Background
 from .delegate import edge_for
 from .detail_pane import LARGE_EDGE
 from .grid_model import GalleryGridModel, newest_picture
+from .grid_view import ItemMenu
 from .media import open_externally
 from .rendering import RenderError, scaled_image
 from .selection import SelectionActions
@@ -61,6 +62,7 @@ class GalleryPresenter(QObject):
         self.window: GalleryWindow | None = None
         self.actions: SelectionActions | None = None
         self._stale = True
+        self._item_menu: ItemMenu | None = None
         self._newest = newest  # the newest picture known: those after it are new (their thumbnails made ahead)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
@@ -87,6 +89,13 @@ class GalleryPresenter(QObject):
         if self._stale:
             self.reload(keep_position=self.model.listing() is not None)
         return window
+
+    def set_item_menu(self, fill: ItemMenu) -> None:
+        """What the grid's context menu and the detail pane's "Use" button offer for one output besides the
+        gallery's own actions ("Use as input", "Send to…": the app's, not the gallery's)."""
+        self._item_menu = fill
+        if self.window is not None:
+            self.window.grid.item_menu = self.window.detail.item_menu = fill
 
     def refresh(self, _conversation_id: int | None = None) -> None:
         """The history changed: read it again soon (once for a burst of writes)."""
@@ -118,6 +127,7 @@ class GalleryPresenter(QObject):
         if self.window is not None:
             return self.window
         self.window = window = GalleryWindow(self.model, self.loader, self.owner)
+        window.grid.item_menu = window.detail.item_menu = self._item_menu
         self.actions = SelectionActions(self.gallery, self.model, window, self.jobs, reload=self.reload,
                                         report=self.report)
         window.filter_bar.filter_changed.connect(lambda query: self._load(query, keep_position=False))

@@ -1,5 +1,6 @@
 """Thumbnails for the gallery grid: made on worker threads (newest request first), kept on disk in the
-thumbnail cache, and a bounded number of them in memory as pixmaps for painting."""
+thumbnail cache, and a bounded number of them in memory as pixmaps for painting. A video's thumbnail is its poster
+frame, where Qt's multimedia module can decode one (:mod:`.media`)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import sys
 import threading
 from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
+import shiboken6
 from PySide6.QtCore import QObject, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtGui import QImage, QImageWriter, QPixmap
 
 from ...storage.gallery import GalleryItem
 from ...storage.thumbnails import ThumbnailCache
+from .media import PosterGrabber, multimedia_available, poster_grabber
 from .rendering import Peaks, RenderError, encoded, peaks, read_image, rounded, scaled_image
 
 log = logging.getLogger(__name__)
@@ -32,8 +35,16 @@ class _Job:
 
     key: Key
     item: GalleryItem
-    work: Literal["image", "peaks"]
+    work: Literal["image", "peaks", "poster", "frame"]  # poster: from the disk cache; frame: from a decoded one
     keep: bool  # deliver the result for painting; a prefetch only fills the disk cache
+    frame: Any = None  # the QVideoFrame a "frame" job scales
+
+
+class _NeedsFrame:
+    """A poster that is not in the disk cache: a frame of the video has to be decoded first."""
+
+
+_NEEDS_FRAME = _NeedsFrame()
 
 
 def cache_format() -> str:
@@ -62,8 +73,10 @@ class ThumbnailLoader(QObject):
     _finished = Signal(object, object)  # job, QImage | Peaks | str (a reason) | None
 
     def __init__(self, cache: ThumbnailCache | None, *, memory_bytes: int = MEMORY_BYTES,
-                 threads: int | None = None, parent: QObject | None = None) -> None:
+                 threads: int | None = None, parent: QObject | None = None, posters: bool = True) -> None:
         super().__init__(parent)
+        self._posters: PosterGrabber | None = None
+        self._posters_wanted = posters and multimedia_available()  # made on the first video shown
         self.cache = cache
         self.format = cache.suffix if cache is not None else "png"
         self.memory_bytes = memory_bytes
@@ -88,15 +101,25 @@ class ThumbnailLoader(QObject):
         self._update_timer.timeout.connect(self.updated)
         self.made = 0  # thumbnails made from originals (not read from the disk cache): for the benchmarks
 
+    @property
+    def posters(self) -> PosterGrabber | None:
+        """What decodes the videos' poster frames; ``None`` without the multimedia module (their card stays)."""
+        if self._posters is None and self._posters_wanted:
+            self._posters = poster_grabber(self)
+            self._posters_wanted = self._posters is not None
+        return self._posters
+
     def pixmap(self, item: GalleryItem, edge: int) -> QPixmap | None:
-        """The item's thumbnail if it is in memory; otherwise ``None``, and a worker is asked for it."""
+        """The item's thumbnail (a video's poster frame) if it is in memory; otherwise ``None``, and a worker is
+        asked for it (never for a video where no poster can be made)."""
         key = (item.sha256, edge)
         found = self._pixmaps.get(key)
         if found is not None:
             self._pixmaps.move_to_end(key)
             return found
-        if key not in self._failed and key not in self._asked:
-            self._ask(_Job(key, item, "image", True))
+        video = item.kind == "video"
+        if key not in self._failed and key not in self._asked and (not video or self.posters is not None):
+            self._ask(_Job(key, item, "poster" if video else "image", True))
         return None
 
     def peaks(self, item: GalleryItem) -> Peaks | None:
@@ -109,7 +132,7 @@ class ThumbnailLoader(QObject):
 
     def failure(self, item: GalleryItem, edge: int) -> str | None:
         """Why the item has no thumbnail (``None`` when it has one, or may still get one)."""
-        return self._failed.get((item.sha256, edge if item.kind == "image" else 0))
+        return self._failed.get((item.sha256, edge if item.kind in ("image", "video") else 0))
 
     def prefetch(self, items: list[GalleryItem], edge: int) -> None:
         """Makes the pictures' thumbnails into the disk cache in the background (after any request to paint)."""
@@ -163,6 +186,10 @@ class ThumbnailLoader(QObject):
             self._urgent.clear()
             self._background.clear()
             self._alive = False
+        if self._posters is not None:
+            self._posters.stop()
+            shiboken6.delete(self._posters)  # its player's threads end now, not at some later collection
+            self._posters, self._posters_wanted = None, False
         self._pool.waitForDone()
         self._update_timer.stop()
 
@@ -201,7 +228,7 @@ class ThumbnailLoader(QObject):
             self._run(job)
 
     def _run(self, job: _Job) -> None:
-        result: QImage | Peaks | str | None
+        result: QImage | Peaks | _NeedsFrame | str | None
         try:
             result = self._make(job)
         except RenderError as error:
@@ -213,18 +240,20 @@ class ThumbnailLoader(QObject):
             if self._alive:
                 self._finished.emit(job, result)
 
-    def _make(self, job: _Job) -> QImage | Peaks | None:
+    def _make(self, job: _Job) -> QImage | Peaks | _NeedsFrame | None:
         item, (sha256, edge) = job.item, job.key
         if job.work == "peaks":
             return peaks(item.path, item.content_type, sha256)
-        cached = self.cache.get(sha256, edge) if self.cache is not None else None
+        cached = self.cache.get(sha256, edge) if self.cache is not None and job.work != "frame" else None
         if cached is not None:
             if not job.keep:
                 return None
             image = read_image(cached)
             if not image.isNull():
                 return rounded(image, edge)
-        image = scaled_image(item.path, edge)
+        if job.work == "poster":
+            return _NEEDS_FRAME
+        image = scaled_image(item.path, edge) if job.work == "image" else _scaled_frame(job.frame, edge)
         self.made += 1
         if self.cache is not None:
             try:
@@ -236,6 +265,9 @@ class ThumbnailLoader(QObject):
     # --- GUI side ------------------------------------------------------------------------------------
 
     def _on_finished(self, job: _Job, result: object) -> None:
+        if result is _NEEDS_FRAME and self.posters is not None:
+            self.posters.grab(job.item.path, lambda frame, reason: self._on_frame_grabbed(job, frame, reason))
+            return  # still asked: the frame comes next
         self._asked.discard(job.key)
         self._ready.add(job.item.sha256)
         if isinstance(result, str):
@@ -250,6 +282,17 @@ class ThumbnailLoader(QObject):
             return
         if not self._update_timer.isActive():
             self._update_timer.start()
+
+    def _on_frame_grabbed(self, job: _Job, frame: Any, reason: str) -> None:
+        """A video's frame is decoded: a worker scales it and keeps it in the disk cache; or says why not."""
+        if not self._alive:
+            return
+        if frame is None:
+            self._on_finished(job, reason or "no frame")
+            return
+        with self._lock:
+            self._urgent[job.key] = _Job(job.key, job.item, "frame", job.keep, frame)
+        self._kick()
 
     def _keep(self, key: Key, pixmap: QPixmap) -> None:
         old = self._pixmaps.pop(key, None)
@@ -277,6 +320,16 @@ def _yield_to_the_window() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
         except OSError as error:
             log.debug("Could not lower a thumbnail worker's priority: %s", error)
+
+
+def _scaled_frame(frame: Any, edge: int) -> QImage:
+    """A decoded video frame as a picture that fits ``edge`` × ``edge`` (on a worker thread)."""
+    image = frame.toImage() if frame is not None else QImage()
+    if image.isNull():
+        raise RenderError("the video's frame could not be read")
+    if image.width() > edge or image.height() > edge:
+        image = image.scaled(edge, edge, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return image
 
 
 def _size(pixmap: QPixmap) -> int:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QMimeData, QObject, Qt
+from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QImageReader, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QPlainTextEdit
 
@@ -58,6 +59,7 @@ class PictureFlows(QObject):
         self.texts = PictureTexts(self)
         self.bar = PictureBar()
         self.painter: MaskPainter | None = None
+        self._painted: Path | None = None  # the picture the open painter paints over
         self._picture: DroppedFile | None = None
         self._connect()
 
@@ -112,12 +114,36 @@ class PictureFlows(QObject):
         if self.painter is not None:
             self.painter.close()
         painter = MaskPainter(picture, self._earlier_mask(source, schema), title=source.name, parent=self.window)
+        self._painted = source
         painter.mask_painted.connect(lambda png: self._keep_mask(source, model, png))
         painter.finished.connect(painter.deleteLater)
         painter.destroyed.connect(lambda: self._forget_painter(painter))
         self.painter = painter
         painter.show()
         return painter
+
+    def paint_mask_for(self, source: Path, model: str) -> None:
+        """:meth:`paint_mask` for ``model``, chosen first (the painter opens once its form is built)."""
+        if self.starting.is_built_for(model):
+            self.paint_mask(source)
+            return
+
+        def then(_schema: InputSchema) -> Mapping[str, Any]:
+            QTimer.singleShot(0, lambda: self.paint_mask(source) if self.starting.is_built_for(model) else None)
+            return {}
+
+        self.starting.expect(model, then)
+        self._choose(model)
+
+    def files_in_use(self) -> set[Path]:
+        """The local files the form, the picture bar and the mask painter hold now (kept by any clean-up)."""
+        files = {item for value in self.form.values().values()
+                 for item in (value if isinstance(value, list) else [value]) if isinstance(item, Path)}
+        if self._picture is not None:
+            files.add(self._picture.path)
+        if self.painter is not None and self._painted is not None:
+            files.add(self._painted)
+        return files
 
     def restore(self) -> bool:
         """Restores the model (this app's files name it exactly) and the settings of the picture in the bar."""
@@ -361,6 +387,8 @@ async def keep_in_folder(folder: Path, data: bytes, extension: str) -> Path:
             temporary = path.with_suffix(path.suffix + ".part")
             temporary.write_bytes(data)
             temporary.replace(path)
+        else:
+            os.utime(path)  # kept again: the clean-up's grace period starts anew
         return path
 
     return await asyncio.to_thread(write)

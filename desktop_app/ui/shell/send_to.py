@@ -88,20 +88,29 @@ class SendToFlow(QObject):
             return None
         menu = QMenu(self.window)
         menu.setObjectName("sendToMenu")
-        yours = self.targets.takers()
-        menu.addSection(self.tr("Your models that take a picture"))
-        if not yours:
-            menu.addAction(self.tr("None known yet: choose a model once to learn its inputs")).setEnabled(False)
-        for model in yours:
-            menu.addAction(model).triggered.connect(lambda _checked=False, chosen=model: self.send(path, chosen))
-        menu.addSection(self.tr("Upscale and remove the background"))
-        for model in SEND_TO_EXAMPLES:
-            if model not in yours:
-                menu.addAction(model).triggered.connect(lambda _checked=False, chosen=model: self.send(path, chosen))
+        self.fill_menu(menu, path)
         menu.aboutToHide.connect(menu.deleteLater)
         self.menu = menu
         menu.popup(at)
         return menu
+
+    def fill_menu(self, menu: QMenu, path: Path, then: Callable[[], object] | None = None) -> None:
+        """Adds the models ``path`` can be sent to (the user's that take a picture, then a few upscalers and
+        background removers) to ``menu``; choosing one sends it, then calls ``then``."""
+        yours = self.targets.takers()
+
+        def add(model: str) -> None:
+            menu.addAction(model).triggered.connect(lambda _checked=False: self._send_then(path, model, then))
+
+        menu.addSection(self.tr("Your models that take a picture"))
+        if not yours:
+            menu.addAction(self.tr("None known yet: choose a model once to learn its inputs")).setEnabled(False)
+        for model in yours:
+            add(model)
+        menu.addSection(self.tr("Upscale and remove the background"))
+        for model in SEND_TO_EXAMPLES:
+            if model not in yours:
+                add(model)
 
     def send(self, source: Path, model: str) -> None:
         """Runs ``model`` on the kept output ``source`` with its default preset, linked to ``source``."""
@@ -163,6 +172,11 @@ class SendToFlow(QObject):
                         lambda error: self._announce(describe_error(error)), name="open step")
 
     # --- private ------------------------------------------------------------------------------------
+
+    def _send_then(self, path: Path, model: str, then: Callable[[], object] | None) -> None:
+        self.send(path, model)
+        if then is not None:
+            then()
 
     def _start(self, sent: SendTo, model: str) -> None:
         if self.busy():

@@ -7,7 +7,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QScrollArea
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from ...session import Gallery, Presets, Services
 from ..common.tasks import Tasks
@@ -64,17 +65,35 @@ def attach_history(window: MainWindow, services: Services, tasks: Tasks, *,
     return view
 
 
+class PictureWiring(QObject):
+    """What :func:`attach_pictures` gave a window: its picture flows, its "Send to…" and the app's one
+    :class:`Gallery` they work through (which the gallery window then shares: :meth:`of` finds them)."""
+
+    def __init__(self, window: MainWindow, flows: PictureFlows, send_to: SendToFlow, gallery: Gallery,
+                 inputs_dir: Path) -> None:
+        super().__init__(window)
+        self.setObjectName("pictureWiring")
+        self.flows = flows
+        self.send_to = send_to
+        self.gallery = gallery
+        self.inputs_dir = inputs_dir
+
+    @staticmethod
+    def of(window: QWidget) -> PictureWiring | None:
+        """The picture wiring of ``window`` (``None`` when it has no parameter form, so no pictures)."""
+        return window.findChild(PictureWiring, "pictureWiring")
+
+
 def attach_pictures(window: MainWindow, services: Services, catalogue: CatalogueFlow, starting: StartingValues,
-                    presets: Presets, tasks: Tasks, *, busy: Callable[[], bool], release_viewer: Callable[[], None],
-                    inputs_dir: Path) -> tuple[PictureFlows, SendToFlow]:
+                    presets: Presets, tasks: Tasks, *, gallery: Gallery, busy: Callable[[], bool],
+                    release_viewer: Callable[[], None], inputs_dir: Path) -> PictureWiring:
     """Pictures dropped or pasted on the window, the viewer's "Use as input", "Paint a mask…" and "Send to…",
-    the chain of an output, and the preset menu beside the form. ``busy`` says whether a reply has the viewer;
-    ``release_viewer`` keeps what these show out of the chat. Without a history, painted masks and pasted
-    pictures are kept in ``inputs_dir`` and nothing can be sent on."""
-    gallery = Gallery(services.recorder) if services.recorder.enabled else None
+    the chain of an output, and the preset menu beside the form, all through ``gallery``. ``busy`` says whether
+    a reply has the viewer; ``release_viewer`` keeps what these show out of the chat. Without a history, painted
+    masks and pasted pictures are kept in ``inputs_dir`` and nothing can be sent on."""
 
     async def keep(data: bytes, extension: str) -> Path:
-        if gallery is not None:
+        if gallery.enabled:
             return await gallery.keep_input(data, extension)
         return await keep_in_folder(inputs_dir, data, extension)
 
@@ -88,4 +107,4 @@ def attach_pictures(window: MainWindow, services: Services, catalogue: Catalogue
     catalogue.form.add_header(menu)
     starting.on_built.append(menu.set_model)
     menu.announced.connect(lambda message: window.statusBar().showMessage(message, 8000))
-    return pictures, send_to
+    return PictureWiring(window, pictures, send_to, gallery, inputs_dir)

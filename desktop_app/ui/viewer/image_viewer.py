@@ -248,6 +248,7 @@ class ImageViewer(SavingViewer):
         layout.setSpacing(0)
         layout.addWidget(self._toolbar)
         layout.addWidget(self._stack, 1)
+        layout.addWidget(self._toolbar.caption)
         layout.addWidget(self.chain_bar)
         self._strip_rule.setFrameShape(QFrame.Shape.HLine)
         self._strip_rule.setFrameShadow(QFrame.Shadow.Plain)
@@ -352,10 +353,8 @@ class ImageViewer(SavingViewer):
         file = self.file_at(self._current) if self._general_error is None else None
         self._toolbar.set_image_available(decoded is not None, bool(self._slots.savable()), file_shown=file is not None)
         self.picture_actions.set_enabled(decoded is not None)
-        if file is not None:
-            self._toolbar.set_info(file.description())
-        elif decoded is None:
-            self._toolbar.set_info("")
+        if decoded is None:
+            self._toolbar.set_info("")  # a file's card says its type and size itself
         else:
             size = decoded.image.size()
             self._toolbar.set_info(f"{size.width()} × {size.height()} · {decoded.format.upper()}")

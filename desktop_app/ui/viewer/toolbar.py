@@ -1,16 +1,19 @@
-"""The image viewer's row of actions (fit, 100 %, zoom, copy, save, save all, open folder) and its info labels."""
+"""The image viewer's row of actions (fit, 100 %, zoom, copy, save, save all, open folder), its zoom label, and the
+caption under the image with its size and format."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QKeySequence, QResizeEvent
+from PySide6.QtGui import QAction, QKeySequence, QPalette, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QSizePolicy, QToolBar, QToolButton, QWidget
 
 __all__ = ["ImageToolbar"]
 
 
 class ImageToolbar(QWidget):
-    """Owns the viewer's QActions (the viewer connects them) and shows the zoom and the image size.
+    """Owns the viewer's QActions (the viewer connects them) and shows the zoom; its :attr:`caption` (the image's
+    size and format) goes under the image, where the whole of it fits even in a narrow pane: in the row it was
+    squeezed to "768 …" at 1280 px, and to nothing in Russian.
 
     Shortcuts apply while focus is inside the viewer: Ctrl+= / Ctrl++ zoom in, Ctrl+- zoom out, Ctrl+0 fit,
     Ctrl+S save, Ctrl+Shift+S save all, Ctrl+C copy.
@@ -32,7 +35,7 @@ class ImageToolbar(QWidget):
             self.tr("Open folder"), self.tr("Show the last saved image in its folder")
         )
         self._zoom_label = QLabel(self)
-        self._info_label = _ElidingLabel(self)
+        self.caption = _ElidingLabel(self)  # the viewer lays it out under the image
         self._setup_ui()
 
     def actions_with_shortcuts(self) -> list[QAction]:
@@ -81,12 +84,13 @@ class ImageToolbar(QWidget):
         self.actual_action.setChecked(available and not fit and abs(factor - 1.0) < 1e-6)
 
     def set_info(self, text: str) -> None:
-        """Shows e.g. "1024 × 1024 · WEBP" for the current image (empty hides it)."""
-        self._info_label.set_full_text(text)
+        """Shows e.g. "1024 × 1024 · WEBP" for the current image in the caption (empty hides it)."""
+        self.caption.set_full_text(text)
+        self.caption.setVisible(bool(text))
 
     def info_text(self) -> str:
         """The size/format text currently shown."""
-        return self._info_label.full_text()
+        return self.caption.full_text()
 
     def zoom_text(self) -> str:
         """The zoom percentage currently shown."""
@@ -100,10 +104,13 @@ class ImageToolbar(QWidget):
         self._zoom_label.setObjectName("imageZoomLabel")
         self._zoom_label.setMinimumWidth(self.fontMetrics().horizontalAdvance("00000 %"))
         self._zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._info_label.setObjectName("imageInfoLabel")
-        self._info_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._info_label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        self._info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setObjectName("imageInfoLabel")
+        self.caption.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.caption.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.caption.setContentsMargins(6, 3, 6, 1)
+        self.caption.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.caption.hide()
 
         # A QToolBar, so that in a narrow pane (or a longer language) the last buttons move into its "»" menu
         # instead of widening the pane or clipping their text.
@@ -117,8 +124,6 @@ class ImageToolbar(QWidget):
             bar.addAction(action)
         self._zoom_label_action = bar.addWidget(self._zoom_label)
         bar.addAction(self.zoom_in_action)
-        bar.addSeparator()
-        bar.addWidget(self._info_label)
         bar.addSeparator()
         for action in (self.copy_action, self.save_action, self.save_all_action, self.open_folder_action):
             bar.addAction(action)
