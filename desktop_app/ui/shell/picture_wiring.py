@@ -9,7 +9,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QMimeData, QObject, Qt, QTimer
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QImageReader, QKeyEvent, QKeySequence
@@ -21,13 +21,15 @@ from ...session.picture_inputs import input_field
 from ..common.tasks import Tasks
 from ..form.parameter_form import ParameterForm
 from ..mask.mask_image import png_bytes
-from ..mask.painter import MaskPainter
 from ..models.catalogue_flow import CatalogueFlow
 from .main_window import MainWindow
 from .picture_bar import THUMBNAIL, PictureBar
 from .picture_targets import PictureTargets
 from .picture_texts import PictureTexts
 from .starting_values import StartingValues
+
+if TYPE_CHECKING:
+    from ..mask.painter import MaskPainter
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +115,8 @@ class PictureFlows(QObject):
             return None
         if self.painter is not None:
             self.painter.close()
+        from ..mask.painter import MaskPainter  # the painter's modules load when it is first opened
+
         painter = MaskPainter(picture, self._earlier_mask(source, schema), title=source.name, parent=self.window)
         self._painted = source
         painter.mask_painted.connect(lambda png: self._keep_mask(source, model, png))
