@@ -61,7 +61,7 @@ class GalleryWiring(QObject):
         self.action.setEnabled(recorder.enabled)
         self.action.setToolTip(self.tr("Every kept output, from every conversation"))
         self.action.triggered.connect(lambda: self.presenter.open())
-        self._view_menu().addAction(self.action)
+        self.window.view_menu().addAction(self.action)
         heard = recorder.on_changed
 
         def changed(conversation_id: int) -> None:
@@ -151,14 +151,6 @@ class GalleryWiring(QObject):
                 submenu.addAction(self.tr("None known yet: choose a model once to learn its inputs")).setEnabled(False)
         send = named(menu.addMenu(self.tr("Send to")), "gallerySendToMenu")
         pictures.send_to.fill_menu(send, path, then=lambda: self._back(lambda: None))
-
-    def _view_menu(self) -> QMenu:
-        bar = self.window.menuBar()
-        for action in bar.actions():
-            menu = action.menu()
-            if action.objectName() == "menu_view" and isinstance(menu, QMenu):
-                return menu
-        return self.window.add_menu(self.tr("&View"), "menu_view", after_edit=True)
 
     def _back(self, call: Callable[[], Any]) -> None:
         """Does it in the main window and brings that window to the front."""
