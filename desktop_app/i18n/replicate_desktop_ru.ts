@@ -1125,10 +1125,6 @@ Plays in your system&apos;s player.</source>
         <source>Send to</source>
         <translation>Отправить в</translation>
     </message>
-    <message>
-        <source>&amp;View</source>
-        <translation>&amp;Вид</translation>
-    </message>
 </context>
 <context>
     <name>HardwarePrices</name>
@@ -1570,8 +1566,8 @@ Your chats and images will be listed here.</source>
         <translation>Продолжить с этой</translation>
     </message>
     <message>
-        <source>no price known</source>
-        <translation>цена неизвестна</translation>
+        <source>no price known (say which hardware it runs on in Queue → Prices and hardware…)</source>
+        <translation>цена неизвестна (укажите её оборудование: Очередь → Цены и оборудование…)</translation>
     </message>
     <message>
         <source> (estimate)</source>

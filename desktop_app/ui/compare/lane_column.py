@@ -154,7 +154,8 @@ class LaneColumn(QWidget):
         speed = metrics.tokens_per_second
         cost = metrics.cost
         if cost is None or cost.amount is None:
-            priced = dash if cost is None else self.tr("no price known")
+            priced = dash if cost is None else self.tr(
+                "no price known (say which hardware it runs on in Queue → Prices and hardware…)")
         else:
             priced = f"${cost.amount:.5f}" + (self.tr(" (estimate)") if cost.estimate else "")
         lines = [self.tr("First token: %1").replace("%1", seconds(metrics.time_to_first_token)),
