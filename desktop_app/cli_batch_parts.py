@@ -92,6 +92,7 @@ class FolderLock:
 
     def __init__(self, path: Path) -> None:
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # --out names a folder to make, as generate's does
             self._handle: TextIO = path.open("a")
         except OSError as error:
             raise UsageError(f"Could not create {path}: {(error.strerror or str(error)).lower()}.") from None

@@ -96,6 +96,13 @@ def test_text_replies_are_saved_as_text_and_a_matrix_multiplies(fake: FakeReplic
     assert run.stdout.count(".txt\n") == 4
 
 
+def test_an_out_folder_that_does_not_exist_yet_is_made(fake: FakeReplicate, tmp_path: Path) -> None:
+    out = tmp_path / "new" / "batch"
+    run = batch("flux-schnell", "a red fox", "-n", "2", "--out", str(out))
+    assert run.code == 0, run.stderr
+    assert len(list(out.glob("*.png"))) == 2
+
+
 def test_a_failed_job_makes_exit_4_with_a_summary(threaded_fake: ThreadedFake, fake: FakeReplicate,
                                                    tmp_path: Path) -> None:
     threaded_fake.call(lambda: fake.set_script(FLUX, Script(kind="image", official=True, end="failed",
