@@ -122,7 +122,7 @@ async def _batch(checked: BatchArgs, token: str, out: BatchReporter) -> int:
         try:
             batch = await _batch_to_run(queue, store, checked, out)
         except (BatchCheckError, UsageError, SchemaReadError) as error:
-            code = EXIT_API if isinstance(error, SchemaReadError) and error.exit_code != EXIT_USAGE else EXIT_USAGE
+            code = error.exit_code if isinstance(error, SchemaReadError) else EXIT_USAGE
             out.error(str(error), code)
             store.close()
             return code

@@ -39,7 +39,7 @@ class SchemaReadError(ReplicateError):
     def __init__(self, model: str, error: ReplicateError) -> None:
         self.model = model
         self.error = error
-        self.exit_code = 2 if isinstance(error, NotFoundError) else error.exit_code
+        self.exit_code = error.exit_code  # as generate's for the same answer (a model not found: 3)
         super().__init__(f"The inputs of {model} could not be read, so nothing was added: {error}")
 
 

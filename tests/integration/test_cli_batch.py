@@ -152,7 +152,7 @@ def test_a_matrix_over_models_checks_every_models_schema_before_creating_anythin
     assert sorted(r.path for r in fake.requests) == sorted([f"/v1/models/{FLUX}", f"/v1/models/{llama}"])
     missing = batch("flux-schnell", "a kite", "--matrix", "model=flux-schnell,acme/no-such-model", "--out",
                     str(tmp_path))
-    assert missing.code == 2
+    assert missing.code == 3  # as generate's for a model Replicate does not know
     assert "acme/no-such-model" in missing.stderr and "does not exist" in missing.stderr
     assert [r for r in fake.requests if r.method == "POST"] == []  # nothing created
     both = batch("flux-schnell", "a kite", "--matrix", "model=flux-schnell,stability-ai/stable-diffusion-3", "-i",
