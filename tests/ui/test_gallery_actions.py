@@ -4,7 +4,7 @@ undo, export with the metadata kept, copy, and the ways back into work."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -21,16 +21,13 @@ from desktop_app.ui.gallery import media
 from desktop_app.ui.gallery import presenter as presenter_module
 from desktop_app.ui.gallery.grid_view import GalleryGrid
 from desktop_app.ui.gallery.presenter import GalleryPresenter
-from tests.ui.gallery_helpers import FLUX, Library, build_library, english
+from tests.ui.gallery_helpers import FLUX, Library, build_library
 from tests.ui.harness import until
 
 Image = pytest.importorskip("PIL.Image")
 
 
-@pytest.fixture(autouse=True)
-def _english(qapp: object) -> Iterator[None]:
-    with english():
-        yield
+pytestmark = pytest.mark.usefixtures("english_texts")
 
 
 @pytest_asyncio.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -22,14 +22,10 @@ from desktop_app.ui.gallery.grid_view import GalleryGrid
 from desktop_app.ui.gallery.presenter import GalleryPresenter
 from desktop_app.ui.gallery.rendering import peaks, scaled_image
 from desktop_app.ui.gallery.thumbnails import ThumbnailLoader
-from tests.ui.gallery_helpers import FLUX, Library, build_library, english, picture
+from tests.ui.gallery_helpers import FLUX, Library, build_library, picture
 from tests.ui.harness import until
 
-
-@pytest.fixture(autouse=True)
-def _english(qapp: object) -> Iterator[None]:
-    with english():
-        yield
+pytestmark = pytest.mark.usefixtures("english_texts")
 
 
 @pytest_asyncio.fixture

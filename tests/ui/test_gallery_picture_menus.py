@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +24,6 @@ from desktop_app.ui.shell.send_to import SendToFlow
 from desktop_app.ui.shell.wiring import PictureWiring
 from tests.fake_replicate import FakeReplicate, Script
 from tests.storage.gallery_helpers import tiny_png
-from tests.ui.gallery_helpers import english
 from tests.ui.harness import Harness, make_harness, until
 from tests.ui.test_picture_flows import INPAINT, created_inputs, flows, form, form_for
 
@@ -32,10 +31,7 @@ FLUX = "black-forest-labs/flux-schnell"
 UPSCALE = "nightmareai/real-esrgan"
 
 
-@pytest.fixture(autouse=True)
-def _english(qapp: object) -> Iterator[None]:
-    with english():
-        yield
+pytestmark = pytest.mark.usefixtures("english_texts")
 
 
 @pytest_asyncio.fixture

@@ -5,7 +5,7 @@ without the module, or for a file no frame comes out of, the video's card stays.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from desktop_app.ui.gallery.delegate import edge_for
 from desktop_app.ui.gallery.presenter import GalleryPresenter
 from desktop_app.ui.gallery.thumbnails import ThumbnailLoader
 from tests.storage.gallery_helpers import make_output
-from tests.ui.gallery_helpers import VIDEO, Library, build_library, english
+from tests.ui.gallery_helpers import VIDEO, Library, build_library
 from tests.ui.harness import until
 from tests.ui.video_helpers import tiny_mp4
 
@@ -28,10 +28,7 @@ RED = QColor(210, 40, 40)
 EDGE = 160
 
 
-@pytest.fixture(autouse=True)
-def _english(qapp: object) -> Iterator[None]:
-    with english():
-        yield
+pytestmark = pytest.mark.usefixtures("english_texts")
 
 
 @pytest_asyncio.fixture

@@ -4,7 +4,7 @@ the main window, "Open conversation" shows the conversation; and the screenshots
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,17 +20,14 @@ from desktop_app.ui.shell.gallery_wiring import GalleryWiring
 from desktop_app.ui.shell.theme import apply_theme
 from tests.fake_replicate import FakeReplicate, Script
 from tests.storage.gallery_helpers import make_output
-from tests.ui.gallery_helpers import MUSIC, SDXL, VIDEO, Library, build_library, english, picture, wav
+from tests.ui.gallery_helpers import MUSIC, SDXL, VIDEO, Library, build_library, picture, wav
 from tests.ui.harness import Harness, child, make_harness, until
 from tests.ui.video_helpers import tiny_mp4
 
 FLUX = "black-forest-labs/flux-schnell"
 
 
-@pytest.fixture(autouse=True)
-def _english(qapp: object) -> Iterator[None]:
-    with english():
-        yield
+pytestmark = pytest.mark.usefixtures("english_texts")
 
 
 @pytest_asyncio.fixture
