@@ -53,6 +53,7 @@ QUEUE_RUN_IDS = 1_000_001  # the queue's runs are numbered apart from the chat's
 QueueListener = Callable[[QueueEvent], None]
 DEFAULT_CONCURRENCY = 4
 CONCURRENCY_KEY = "concurrency"
+CANCEL_GRACE = 10.0  # seconds a closing queue waits for the cancels it was asked for to reach Replicate
 
 
 class JobQueue:
@@ -271,6 +272,11 @@ class JobQueue:
         await self.runs.aclose()
         if self._tasks:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self._background:  # a cancel the user asked for still reaching Replicate: let it, for a while
+            _done, late = await asyncio.wait(set(self._background), timeout=CANCEL_GRACE)
+            for task in late:
+                log.warning("Quitting before task %s ended", task.get_name())
+                task.cancel()
         for inbox in list(self._inboxes):
             inbox.put_nowait(None)
 
