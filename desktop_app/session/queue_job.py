@@ -142,9 +142,10 @@ class JobWork:
                 self.context.emit(JobThrottled(job.id, held, pacer.snapshot()))
                 first = True
                 continue
-            except MalformedPrediction:
-                raise  # the core cancels a prediction it cannot follow
             except (NetworkError, ServerError, UnexpectedResponse) as error:
+                if isinstance(error, MalformedPrediction) and error.prediction_id:
+                    raise  # it exists but cannot be followed: the core cancels it
+                # an answer lost, unreadable or naming no usable id: the prediction it may have made is looked for
                 log.info("Job %s: the answer to its create was lost (%s); looking for it", job.id, error)
                 found = await self._look_for(call, sent)
                 if found is not None:
