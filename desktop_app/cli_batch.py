@@ -153,7 +153,7 @@ async def _batch(checked: BatchArgs, token: str, out: BatchReporter) -> int:
             if queue.board.summary(batch.id).done:
                 done.set()
             await done.wait()
-            if interrupted:
+            if interrupted or queue.reason:  # the jobs in flight end (and keep what they made) before the exit
                 await queue.wait_idle()
         finally:
             with contextlib.suppress(NotImplementedError):

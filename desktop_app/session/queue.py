@@ -10,9 +10,10 @@ kept in their own database so that they survive quitting and crashes.
     await queue.aclose()                        # quitting: running predictions are left to be followed next time
 
 Jobs never run twice: a create whose answer was lost is looked for among the account's recent predictions before
-anything is sent again (also after a restart), and every prediction a job had stays its own. Every job is checked
-against its own model's input schema before anything is added; a batch keeps those schemas, so its jobs are sent
-the same way after a restart.
+anything is sent again (also after a restart), every prediction a job had stays its own, and a retried job whose
+prediction still runs or succeeded (its outputs could not be downloaded) takes it up again instead of paying twice.
+Every job is checked against its own model's input schema before anything is added; a batch keeps those schemas,
+so its jobs are sent the same way after a restart.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ QUEUE_RUN_IDS = 1_000_001  # the queue's runs are numbered apart from the chat's
 QueueListener = Callable[[QueueEvent], None]
 DEFAULT_CONCURRENCY = 4
 CONCURRENCY_KEY = "concurrency"
+CANCEL_GRACE = 10.0  # seconds a closing queue waits for the cancels it was asked for to reach Replicate
 
 
 class JobQueue:
@@ -243,10 +245,10 @@ class JobQueue:
         """Queues the failed jobs again (of one batch); returns their ids."""
         failed = self.store.jobs(batch_id=batch_id, states=("failed",))
         for job in failed:
-            fresh = {"state": "queued", "error": None}
-            if job.prediction_id is not None:  # it ran and failed: the next create is a new one
-                fresh |= {"prediction_id": None, "sent_at": None, "sent_input": None, "sent_version": None}
-            self.store.update_job(job.id, **fresh)  # a create with no answer keeps sent_at: looked for first
+            # A job keeps its prediction: when its turn comes, that prediction's state decides between following it
+            # again and a new run (a retry never pays twice for one run); a create with no answer keeps sent_at and
+            # is looked for first.
+            self.store.update_job(job.id, state="queued", error=None)
             self._finished_batches.discard(job.batch_id)
             self._changed(job.id)
         self._wakeup()
@@ -271,6 +273,11 @@ class JobQueue:
         await self.runs.aclose()
         if self._tasks:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self._background:  # a cancel the user asked for still reaching Replicate: let it, for a while
+            _done, late = await asyncio.wait(set(self._background), timeout=CANCEL_GRACE)
+            for task in late:
+                log.warning("Quitting before task %s ended", task.get_name())
+                task.cancel()
         for inbox in list(self._inboxes):
             inbox.put_nowait(None)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from ..replicate import (
     MalformedPrediction,
     MissingTokenError,
     NetworkError,
+    NotFoundError,
     RateLimitedError,
     ReplicateClient,
     ReplicateError,
@@ -28,10 +29,11 @@ from ..replicate import (
     ServerError,
     UnexpectedResponse,
     claim_prediction,
+    parse_prediction,
 )
 from ..storage.queue_store import JobRecord, QueueStore, QueueStoreError
 from .costs import usage_of
-from .events import ProgressChanged, RunCanceled, RunEnd, RunFailed, RunFinished, SessionEvent
+from .events import OutputFailed, ProgressChanged, RunCanceled, RunEnd, RunFailed, RunFinished, SessionEvent
 from .lost_creates import find_sent, new_send, sent_create
 from .pacing import CreatePacer, Send
 from .queue_events import JobOutput, JobProgress, JobThrottled, QueueEvent
@@ -87,14 +89,19 @@ class JobWork:
         self.job = job
         self.run: Run | None = None
         self.following = False  # the run follows a prediction made before (no server cancel on stop)
+        self.refetch = False  # it follows a prediction that succeeded before, to download its outputs again
         self._percent: float | None = None
         self._status = ""
 
     async def work(self) -> RunEnd | None:
         """Runs the job; returns how its run ended (``None`` when it could not start)."""
         context = self.context
+        if self.job.prediction_id is not None and self.job.state == "queued" and not await self._take_up_retried():
+            return None
         job = self.job
         if job.prediction_id is not None and job.state in ("creating", "running"):
+            # running when the app last stopped, or retried while its prediction runs or holds its outputs: followed
+            # again by its id, never run again
             claim_prediction(job.prediction_id)
             self.following = True
             self.run = context.runs.follow(job.prediction_id, model=job.model, prompt=str(job.input.get("prompt", "")),
@@ -117,6 +124,27 @@ class JobWork:
             return end
         await self._ended(end)
         return end
+
+    async def _take_up_retried(self) -> bool:
+        """A retried job that had a prediction goes on as that prediction's state says, so that a retry never pays
+        twice for one run: one still running, or succeeded with its outputs held (they could not be downloaded, or
+        following it failed), is followed again; one that failed, was canceled or whose outputs are gone makes way
+        for a new run. False when Replicate could not tell (the job fails again, keeping its prediction)."""
+        prediction_id = str(self.job.prediction_id)
+        try:
+            found = parse_prediction(await self.context.client().get_json(f"predictions/{prediction_id}"))
+        except NotFoundError:
+            found = {"status": "gone"}
+        except ReplicateError as error:
+            self._set(state="failed", error=f"{str(error).rstrip('. ')}; retry the job to try again.")
+            return False
+        status = found.get("status")
+        if status in ("starting", "processing") or (status == "succeeded" and found.get("data_removed") is not True):
+            self.refetch = status == "succeeded"
+            self._set(state="running", error=None)
+        else:
+            self._set(prediction_id=None, sent_at=None, sent_input=None, sent_version=None)
+        return True
 
     # ---- the create -------------------------------------------------------------------------------
 
@@ -142,9 +170,10 @@ class JobWork:
                 self.context.emit(JobThrottled(job.id, held, pacer.snapshot()))
                 first = True
                 continue
-            except MalformedPrediction:
-                raise  # the core cancels a prediction it cannot follow
             except (NetworkError, ServerError, UnexpectedResponse) as error:
+                if isinstance(error, MalformedPrediction) and error.prediction_id:
+                    raise  # it exists but cannot be followed: the core cancels it
+                # an answer lost, unreadable or naming no usable id: the prediction it may have made is looked for
                 log.info("Job %s: the answer to its create was lost (%s); looking for it", job.id, error)
                 found = await self._look_for(call, sent)
                 if found is not None:
@@ -196,16 +225,26 @@ class JobWork:
         run = self.run
         assert run is not None
         if isinstance(end, RunFinished):
+            cost = None
+            if context.spending is not None and run.prediction_id is not None:  # paid, whatever is kept of it
+                usage = usage_of(self.job.model, end.predict_time, end.metrics, len(run.outputs), end.text,
+                                 self.job.input)
+                cost = context.spending.record(run.prediction_id, usage, batch_id=self.job.batch_id).amount
+            # All or nothing: a job whose outputs could not all be downloaded fails (a retry follows its prediction
+            # again instead of paying for another run).
+            failed = [event for event in run.events if isinstance(event, OutputFailed)]
+            if failed:
+                self._set(state="failed", error=outputs_lost(failed, len(run.outputs)), predict_time=end.predict_time,
+                          cost=cost)
+                return
+            if self.refetch and not run.outputs and not end.text:  # Replicate removed them: only a new run helps
+                self._set(state="failed", error=OUTPUTS_GONE, predict_time=None, cost=cost)
+                return
             paths: list[Path] = []
             if context.outputs is not None:
                 paths = await context.outputs.keep(self.job, run, end)
             for index, path in enumerate(paths):
                 context.emit(JobOutput(self.job.id, index, path, None))
-            cost = None
-            if context.spending is not None and run.prediction_id is not None:
-                usage = usage_of(self.job.model, end.predict_time, end.metrics, len(run.outputs), end.text,
-                                 self.job.input)
-                cost = context.spending.record(run.prediction_id, usage, batch_id=self.job.batch_id).amount
             self._set(state="succeeded", error=None, predict_time=end.predict_time, cost=cost, outputs=paths)
         elif isinstance(end, RunFailed):
             self._set(state="failed", error=end.problem.message)
@@ -218,6 +257,19 @@ class JobWork:
         self.job = self.context.store.update_job(self.job.id, **changes)
         if "state" in changes:
             self.context.changed(self.job.id)
+
+
+OUTPUTS_GONE = ("Replicate no longer holds this job's outputs (they are removed about an hour after a run); retry "
+                "the job to run it again.")
+
+
+def outputs_lost(failed: Sequence[OutputFailed], kept: int) -> str:
+    """One sentence for a run that succeeded on Replicate but whose outputs could not all be downloaded."""
+    total = len(failed) + kept
+    what = "its output" if total == 1 else f"{len(failed)} of its {total} outputs"
+    reason = failed[0].problem.message.rstrip(". ")
+    return (f"The run succeeded but {what} could not be downloaded ({reason}); retry the job to download "
+            f"{'it' if total == 1 else 'them'} again without running it again.")
 
 
 def _hints(pacer: CreatePacer, send: Send, _status: int, headers: Mapping[str, str]) -> None:

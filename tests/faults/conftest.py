@@ -15,6 +15,7 @@ from tests.fake_replicate import FakeReplicate
 from tests.fake_replicate.elsewhere import ELSEWHERE, LoopbackResolver, TLSMaterial
 
 from .matrix import ROWS
+from .queue_matrix import QUEUE_ROWS
 from .report import Report
 
 _REPORT = pytest.StashKey[Report]()
@@ -49,8 +50,8 @@ def fault_report(request: pytest.FixtureRequest) -> Report:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """With FAULT_REPORT=<path> set (make faults, make test), writes the table once every row has run."""
+    """With FAULT_REPORT=<path> set (make faults, make test), writes the tables once every row has run."""
     target = os.environ.get("FAULT_REPORT")
     report = session.config.stash.get(_REPORT, None)
-    if target and report is not None and report.complete(ROWS):
-        Path(target).write_text(report.markdown(ROWS), encoding="utf-8")
+    if target and report is not None and report.complete((*ROWS, *QUEUE_ROWS)):
+        Path(target).write_text(report.markdown(ROWS, QUEUE_ROWS), encoding="utf-8")

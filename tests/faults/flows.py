@@ -24,7 +24,8 @@ from desktop_app.replicate import (
 from desktop_app.replicate.uploads import upload_file
 from tests.fake_replicate import FakeReplicate, Script
 
-Flow = Literal["text", "image", "upload", "cancel"]
+Flow = Literal["text", "image", "upload", "cancel",
+               "batch", "batch restart", "batch cancel", "cli batch", "compare"]  # the last: queue_flows.py
 
 TEXT_MODEL = "meta/meta-llama-3-70b-instruct"
 IMAGE_MODEL = "acme/matrix-image"

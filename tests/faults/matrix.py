@@ -42,7 +42,7 @@ from tests.fake_replicate.faults import (
 
 from .flows import TEXT_MODEL, Flow
 
-Expect = Literal["result", "error", "quiet"]
+Expect = Literal["result", "error", "quiet", "paused"]
 ONCE, ALWAYS = 1, 99
 RETRY_NOW = {"Retry-After": "0"}
 
@@ -82,14 +82,16 @@ class Row:
 
     @property
     def how_often(self) -> str:
-        return "once" if self.times == ONCE else "every time"
+        return {ONCE: "once", ALWAYS: "every time"}.get(self.times, f"{self.times} times")
 
     @property
     def id(self) -> str:
         slug = "".join(c if c.isalnum() else "-" for c in self.kind.describe().lower()).strip("-")
         while "--" in slug:
             slug = slug.replace("--", "-")
-        return f"{self.phase}-{self.flow}-{slug[:60]}-{'once' if self.times == ONCE else 'always'}"
+        flow = self.flow.replace(" ", "-")
+        often = {ONCE: "once", ALWAYS: "always"}.get(self.times, f"{self.times}x")
+        return f"{self.phase}-{flow}-{slug[:60]}-{often}"
 
     @property
     def may_go_elsewhere(self) -> bool:
