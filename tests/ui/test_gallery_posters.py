@@ -146,3 +146,20 @@ async def test_the_grid_paints_the_poster_under_a_play_mark_or_the_card(
         if presenter.window is not None:
             presenter.window.hide()
             presenter.window.deleteLater()
+
+
+async def test_the_poster_grabber_is_made_once_the_window_has_painted_not_when_scrolling_reaches_a_video(
+        tmp_path: Path, qapp: QApplication) -> None:
+    made = build_library(tmp_path, pictures=2, media=False)  # no video at all: the first one may come later
+    presenter = GalleryPresenter(made.gallery, ThumbnailCache(tmp_path / "thumbnails"))
+    try:
+        await presenter.start()
+        assert presenter.loader._posters is None
+        presenter.open()
+        await until(lambda: presenter.loader._posters is not None, message="the grabber made after the first paint")
+    finally:
+        await presenter.aclose()
+        await made.close()
+        if presenter.window is not None:
+            presenter.window.hide()
+            presenter.window.deleteLater()

@@ -86,6 +86,7 @@ class GalleryPresenter(QObject):
         window.show()
         window.raise_()
         window.activateWindow()
+        QTimer.singleShot(0, self.loader.warm_posters)  # after the first paint, before any scrolling
         if self._stale:
             self.reload(keep_position=self.model.listing() is not None)
         return window

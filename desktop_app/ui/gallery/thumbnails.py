@@ -101,6 +101,13 @@ class ThumbnailLoader(QObject):
         self._update_timer.timeout.connect(self.updated)
         self.made = 0  # thumbnails made from originals (not read from the disk cache): for the benchmarks
 
+    def warm_posters(self) -> None:
+        """Makes the poster grabber now (the multimedia module and its backend load in some 35 ms on the GUI
+        thread): called once the gallery window has painted, so that cost never falls in a paint while scrolling
+        reaches the first video."""
+        if self._alive:
+            _ = self.posters
+
     @property
     def posters(self) -> PosterGrabber | None:
         """What decodes the videos' poster frames; ``None`` without the multimedia module (their card stays)."""
