@@ -478,6 +478,13 @@
     </message>
 </context>
 <context>
+    <name>CostText</name>
+    <message>
+        <source>~%1 (estimate)</source>
+        <translation>~%1 (оценка)</translation>
+    </message>
+</context>
+<context>
     <name>CostsWiring</name>
     <message>
         <source>Prices and hardware saved: costs are estimated with them.</source>

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest_asyncio
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QLabel, QTextBrowser
 
 from desktop_app.session.jobs import JobSpec
 from desktop_app.storage import TrainingRecord, TrainingsStore
@@ -107,6 +107,23 @@ async def test_a_chat_run_reaches_the_spend_ledger_without_building_the_queue(ha
         (row,) = entry.spending.by("model")
         assert row.key == LLAMA and row.runs == 1
         assert not entry.built
+    finally:
+        await entry.aclose()
+
+
+async def test_a_finished_run_shows_its_cost_under_the_reply_and_in_the_status(harness: Harness) -> None:
+    harness.fake.set_script(FLUX, Script(kind="image", official=True, steps=2))
+    entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller)
+    try:
+        harness.choose(FLUX)
+        harness.send("a lighthouse")
+        await harness.wait_idle()
+        status = harness.window.progress.findChild(QLabel, "progress_status")
+        assert status is not None and status.text().endswith(" · ~$0.0030 (estimate)"), status.text()
+        transcript = harness.window.chat.findChild(QTextBrowser)
+        assert transcript is not None and "· ~$0.0030 (estimate)" in transcript.toPlainText()
+        (row,) = entry.spending.by("model")
+        assert (row.key, row.runs, round(row.cost, 4)) == (FLUX, 1, 0.003)  # shown and kept once
     finally:
         await entry.aclose()
 

@@ -103,9 +103,10 @@ class ChatPane(QWidget):
         if turn.state != "streaming":
             self._render_footer(turn)  # "Copy" depends on there being text
 
-    def finish_turn(self, turn_id: int, *, predict_time: float | None = None) -> None:
-        """Ends a reply: renders its markdown once, in its own region of the document."""
-        self._end_turn(turn_id, "done", predict_time=predict_time)
+    def finish_turn(self, turn_id: int, *, predict_time: float | None = None, cost: str | None = None) -> None:
+        """Ends a reply: renders its markdown once, in its own region of the document; its compute time (and
+        ``cost``, worded by the caller) under it."""
+        self._end_turn(turn_id, "done", predict_time=predict_time, cost=cost)
 
     def mark_stopped(self, turn_id: int) -> None:
         """Ends a reply the user stopped: keeps the partial text and marks it "Stopped"."""

@@ -61,6 +61,7 @@ class TurnRecord:
     error: str | None = None
     auth: bool = False
     predict_time: float | None = None
+    cost: str | None = None  # what the run cost, as the window words it (an estimate says so)
     images: dict[int, QImage] = field(default_factory=dict)
     frame: QTextFrame | None = None
     body: QTextFrame | None = None
@@ -218,7 +219,8 @@ class TranscriptView(QTextBrowser):
             if turn.predict_time is not None:
                 seconds = self.tr("%1 s").replace("%1", QLocale().toString(turn.predict_time, "f", 1))
                 spacer = "   " if cursor.positionInBlock() else ""
-                cursor.insertText(spacer + seconds, char_format(self._muted, small=True))
+                cost = f" · {turn.cost}" if turn.cost else ""
+                cursor.insertText(spacer + seconds + cost, char_format(self._muted, small=True))
         if cursor.position() == block.position():
             set_gap(cursor, 0)
         else:

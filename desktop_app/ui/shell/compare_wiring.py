@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QPlainTextEdit
 
 from ...session import Comparison, RunFinished, Services
+from ..common.cost_text import cost_text
 from ..compare.window import CompareWindow
 from .controller import AppController
 from .main_window import MainWindow
@@ -55,7 +56,8 @@ class CompareWiring(QObject):
         turn = chat.begin_assistant_turn(lane.model)
         chat.append_text(turn, lane.text)
         end = lane.run.end
-        chat.finish_turn(turn, predict_time=end.predict_time if isinstance(end, RunFinished) else None)
+        chat.finish_turn(turn, predict_time=end.predict_time if isinstance(end, RunFinished) else None,
+                         cost=cost_text(lane.metrics.cost))
         self.controller.models.show_model(lane.model)
         self.window.raise_()
         self.window.activateWindow()

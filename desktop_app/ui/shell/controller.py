@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from PySide6.QtGui import QDesktopServices
 from ...replicate import InputSchema
 from ...session import (
     ChatSession,
+    Cost,
     InputProblems,
     LogsAppended,
     OutputFailed,
@@ -33,6 +35,7 @@ from ...session import (
     TextReplaced,
     problem_of,
 )
+from ..common.cost_text import cost_text
 from ..common.errors import describe_error, describe_problem
 from ..common.tasks import Tasks
 from ..models.catalogue_flow import CatalogueFlow
@@ -72,6 +75,7 @@ class AppController(QObject):
         self.catalogue = catalogue
         self.tasks = Tasks()
         self._shown: _Shown | None = None
+        self.price_run: Callable[[Run, RunFinished], Cost | None] | None = None  # a finished run's cost, if priced
         self._viewer_turn: int | None = None  # the reply whose outputs the viewer shows
         self._viewer_files: dict[int, Path] = {}
         self.account = AccountView(window, services.account, services.preferences, self.tasks,
@@ -257,8 +261,9 @@ class AppController(QObject):
     def _show_end(self, shown: _Shown, event: SessionEvent) -> None:
         w, turn = self.window, shown.turn_id
         if isinstance(event, RunFinished):
-            w.progress.finish(event.status, event.predict_time)
-            w.chat.finish_turn(turn, predict_time=event.predict_time)
+            cost = cost_text(self.price_run(shown.run, event)) if self.price_run is not None else None
+            w.progress.finish(event.status, event.predict_time, cost)
+            w.chat.finish_turn(turn, predict_time=event.predict_time, cost=cost)
         elif isinstance(event, RunCanceled):
             w.progress.fail(self.tr("Stopped; the prediction was canceled on Replicate."))
             w.chat.mark_stopped(turn)

@@ -85,8 +85,9 @@ class ProgressPanel(QWidget):
             if not self._log_timer.isActive():
                 self._log_timer.start()
 
-    def finish(self, status: str, predict_time: float | None = None) -> None:
-        """Shows the end: "Succeeded in 2.7 s (model time)" and a full bar, or how it ended."""
+    def finish(self, status: str, predict_time: float | None = None, cost: str | None = None) -> None:
+        """Shows the end: "Succeeded in 2.7 s (model time) · ~$0.0030 (estimate)" and a full bar, or how it
+        ended."""
         self._stop(status)
         seconds = self.elapsed()
         word = self._status_word()
@@ -94,7 +95,7 @@ class ProgressPanel(QWidget):
             text = self.tr("%1 in %2 s (model time)").replace("%1", word).replace("%2", _seconds(predict_time))
         else:
             text = self.tr("%1 after %2 s").replace("%1", word).replace("%2", _seconds(seconds))
-        self._status_label.setText(text)
+        self._status_label.setText(text + (f" · {cost}" if cost else ""))
         if status == "succeeded":
             self._set_bar(0, 100, 100, self.tr("Done"))
         else:

@@ -18,7 +18,7 @@ from ..common.widgets import named
 from .main_window import MainWindow
 
 if TYPE_CHECKING:
-    from ...session import RunFinished, Services, Spending
+    from ...session import Cost, RunFinished, Services, Spending
     from ...session.runs import Run
     from ...storage.queue_store import QueueStore
     from ..models.catalogue_flow import CatalogueFlow
@@ -66,6 +66,7 @@ class QueueEntry(QObject):
         menu.addAction(self.prices_action)
         if services.runs.on_finished is None:  # the chat's runs (and comparisons) go in the queue's spend ledger
             services.runs.on_finished = self.record_run
+        controller.price_run = self.record_run  # the cost a finished run shows is the one the ledger keeps
 
     @property
     def built(self) -> bool:
@@ -126,7 +127,9 @@ class QueueEntry(QObject):
             self._costs = CostsWiring(self.window, self.spending, self.window.model_picker.current_model)
         return self._costs
 
-    def record_run(self, run: Run, finished: RunFinished) -> object:
+    def record_run(self, run: Run, finished: RunFinished) -> Cost | None:
+        """Puts a finished run of the chat (or a comparison) in the ledger, once per prediction, and returns
+        its cost (``None`` without a price, or when the ledger cannot be written)."""
         try:
             return self.spending.record_run(run, finished)
         except Exception as error:  # the ledger is a record; a failing file never breaks the run that paid
