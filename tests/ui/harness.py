@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,7 +15,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QPlainTextEdit, QPushButton
 
-from desktop_app.app import attach_window, open_history
+from desktop_app.app import attach_gallery, attach_window, open_history
 from desktop_app.replicate import ReplicateClient
 from desktop_app.session import Services, build_services
 from desktop_app.storage.history import HistoryStore
@@ -23,6 +24,7 @@ from desktop_app.storage.secrets import TokenStore
 from desktop_app.storage.settings import Settings, SettingsStore
 from desktop_app.ui.chat.pane import ChatTurn
 from desktop_app.ui.shell.controller import AppController
+from desktop_app.ui.shell.gallery_wiring import GalleryWiring
 from desktop_app.ui.shell.main_window import MainWindow
 from desktop_app.ui.shell.model_view import CogServers
 from desktop_app.ui.shell.wiring import attach_history
@@ -139,3 +141,19 @@ async def make_harness(
             attach_history(window, services, controller.tasks, open_conversation=controller.open_conversation)
     await controller.start()
     return Harness(fake, window, controller, services, session, paths, history_store)
+
+
+@contextlib.asynccontextmanager
+async def gallery_harness(fake: FakeReplicate, tmp_path: Path) -> AsyncIterator[tuple[Harness, GalleryWiring]]:
+    """The window with its form and history, and the gallery attached as the app attaches it, signed in."""
+    h = await make_harness(fake, tmp_path, history=True, catalogue=True)
+    wiring = attach_gallery(h.window, h.services, h.controller, h.paths)
+    await wiring.start()
+    await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
+    try:
+        yield h, wiring
+    finally:
+        await wiring.aclose()
+        if wiring.presenter.window is not None:
+            wiring.presenter.window.hide()
+        await h.close()

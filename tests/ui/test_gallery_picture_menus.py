@@ -16,7 +16,6 @@ import pytest_asyncio
 from PySide6.QtGui import QAction, QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
-from desktop_app.app import attach_gallery
 from desktop_app.session import Gallery
 from desktop_app.ui.gallery.window import GalleryWindow
 from desktop_app.ui.shell.gallery_wiring import GalleryWiring
@@ -24,7 +23,7 @@ from desktop_app.ui.shell.send_to import SendToFlow
 from desktop_app.ui.shell.wiring import PictureWiring
 from tests.fake_replicate import FakeReplicate, Script
 from tests.storage.gallery_helpers import tiny_png
-from tests.ui.harness import Harness, make_harness, until
+from tests.ui.harness import Harness, gallery_harness, until
 from tests.ui.test_picture_flows import INPAINT, created_inputs, flows, form, form_for
 
 FLUX = "black-forest-labs/flux-schnell"
@@ -40,17 +39,8 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[tu
     fake_replicate.set_script(UPSCALE, Script(kind="image", task="upscale", output_kind="single",
                                               images=[("png", 160, 160)]))
     fake_replicate.set_script(INPAINT, Script(kind="image", task="inpaint"))
-    h = await make_harness(fake_replicate, tmp_path, catalogue=True, history=True)
-    wiring = attach_gallery(h.window, h.services, h.controller, h.paths)  # as the app attaches it
-    await wiring.start()
-    await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
-    try:
-        yield h, wiring
-    finally:
-        await wiring.aclose()
-        if wiring.presenter.window is not None:
-            wiring.presenter.window.hide()
-        await h.close()
+    async with gallery_harness(fake_replicate, tmp_path) as made:
+        yield made
 
 
 async def a_fox_in_the_gallery(h: Harness, wiring: GalleryWiring) -> tuple[Path, GalleryWindow]:

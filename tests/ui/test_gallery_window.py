@@ -12,7 +12,6 @@ import pytest_asyncio
 from PySide6.QtGui import QAction, QColor, QPalette
 from PySide6.QtWidgets import QApplication, QMenu
 
-from desktop_app.app import attach_gallery
 from desktop_app.storage.thumbnails import ThumbnailCache
 from desktop_app.ui.gallery.delegate import edge_for
 from desktop_app.ui.gallery.presenter import GalleryPresenter
@@ -21,7 +20,7 @@ from desktop_app.ui.shell.theme import apply_theme
 from tests.fake_replicate import FakeReplicate, Script
 from tests.storage.gallery_helpers import make_output
 from tests.ui.gallery_helpers import MUSIC, SDXL, VIDEO, Library, build_library, picture, wav
-from tests.ui.harness import Harness, child, make_harness, until
+from tests.ui.harness import Harness, child, gallery_harness, until
 from tests.ui.video_helpers import tiny_mp4
 
 FLUX = "black-forest-labs/flux-schnell"
@@ -32,17 +31,8 @@ pytestmark = pytest.mark.usefixtures("english_texts")
 
 @pytest_asyncio.fixture
 async def harness(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[tuple[Harness, GalleryWiring]]:
-    h = await make_harness(fake_replicate, tmp_path, history=True, catalogue=True)
-    wiring = attach_gallery(h.window, h.services, h.controller, h.paths)  # as the app attaches it
-    await wiring.start()
-    await until(lambda: "fake-user" in h.window.account_label.text(), message="the account check")
-    try:
-        yield h, wiring
-    finally:
-        await wiring.aclose()
-        if wiring.presenter.window is not None:
-            wiring.presenter.window.hide()
-        await h.close()
+    async with gallery_harness(fake_replicate, tmp_path) as made:
+        yield made
 
 
 async def test_view_gallery_shows_a_new_output_and_leads_back_into_work(

@@ -41,8 +41,7 @@ class Rig:
 async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Rig]:
     harness = await make_harness(fake_replicate, tmp_path, history=True)
     entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller)
-    queue = entry.wiring
-    queue.start()
+    queue = entry.wiring  # made and dispatching, as Queue → Show the queue makes it
     yield Rig(harness, entry, queue, entry.costs)
     await entry.aclose()
     await harness.close()

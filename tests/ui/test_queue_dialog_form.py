@@ -63,8 +63,7 @@ async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Ri
     flow = harness.controller.catalogue
     assert flow is not None
     entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller, flow)
-    wiring = entry.wiring
-    wiring.start()
+    wiring = entry.wiring  # made and dispatching, as Queue → Show the queue makes it
     await until(lambda: "fake-user" in harness.window.account_label.text(), message="the account check")
     yield Rig(harness, wiring, flow)
     await entry.aclose()

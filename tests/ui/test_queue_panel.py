@@ -40,8 +40,7 @@ class Rig:
 async def rig(fake_replicate: FakeReplicate, tmp_path: Path) -> AsyncIterator[Rig]:
     harness = await make_harness(fake_replicate, tmp_path, history=True)
     entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller)
-    wiring = entry.wiring
-    wiring.start()
+    wiring = entry.wiring  # made and dispatching, as Queue → Show the queue makes it
     yield Rig(harness, wiring)
     await entry.aclose()
     await harness.close()
