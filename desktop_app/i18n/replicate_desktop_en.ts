@@ -76,6 +76,16 @@
     </message>
 </context>
 <context>
+    <name>QueueEntry</name>
+    <message numerus="yes">
+        <source>The queue goes on with %n job(s) left from the last session.</source>
+        <translation>
+            <numerusform>The queue goes on with %n job left from the last session.</numerusform>
+            <numerusform>The queue goes on with %n jobs left from the last session.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>SelectionActions</name>
     <message numerus="yes">
         <source>Restored %n output(s).</source>

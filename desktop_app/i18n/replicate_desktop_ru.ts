@@ -2731,6 +2731,14 @@ Runs of a model whose hardware is not known have no price.</source>
         <source>The queue is not kept this session: %1</source>
         <translation>Очередь в этом сеансе не сохраняется: %1</translation>
     </message>
+    <message numerus="yes">
+        <source>The queue goes on with %n job(s) left from the last session.</source>
+        <translation>
+            <numerusform>Очередь продолжает работу: осталось %n задание с прошлого сеанса.</numerusform>
+            <numerusform>Очередь продолжает работу: осталось %n задания с прошлого сеанса.</numerusform>
+            <numerusform>Очередь продолжает работу: осталось %n заданий с прошлого сеанса.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>QueuePanel</name>

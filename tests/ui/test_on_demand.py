@@ -79,7 +79,7 @@ async def test_an_idle_start_builds_no_queue_and_its_menu_builds_it(harness: Har
         await entry.aclose()
 
 
-async def test_jobs_a_last_session_left_queued_are_run_at_start(harness: Harness) -> None:
+async def test_jobs_a_last_session_left_queued_are_run_at_start(harness: Harness, english_texts: None) -> None:
     harness.fake.set_script(FLUX, Script(kind="image", official=True, steps=2))
     with QueueStore.open(harness.paths.queue_db) as left:
         left.add_batch("left over", [NewJob(FLUX, {"prompt": "a lighthouse"}, "1"),
@@ -87,7 +87,9 @@ async def test_jobs_a_last_session_left_queued_are_run_at_start(harness: Harness
     entry = QueueEntry(harness.window, harness.services, harness.paths, harness.controller)
     try:
         entry.start()
-        assert entry.built
+        assert entry.built and entry.wiring.dock.isVisible()  # where it was: the queue shown, going on
+        message = harness.window.statusBar().currentMessage()
+        assert message == "The queue goes on with 2 jobs left from the last session.", message
         await until(lambda: [job.state for job in entry.wiring.queue.board.jobs()] == ["succeeded"] * 2,
                     message="the two left-over jobs to run")
         sent = sorted((r.json or {})["input"]["prompt"]

@@ -139,12 +139,14 @@ class QueueEntry(QObject):
     def start(self) -> None:
         """Takes up the jobs a last session left queued or running; with none, only the file is opened."""
         try:
-            left = bool(self.store.jobs(states=UNFINISHED_STATES))
+            left = len(self.store.jobs(states=UNFINISHED_STATES))
         except Exception as error:  # a damaged queue file: the menu still opens it and says why
             log.warning("The queue cannot be read: %s", error)
             return
         if left:
-            self.wiring.start()  # made and started: jobs left running are followed again, queued ones sent
+            self.wiring.show_panel()  # made and started: jobs left running are followed again, queued ones sent
+            self.window.statusBar().showMessage(
+                self.tr("The queue goes on with %n job(s) left from the last session.", "", left), 15000)
 
     async def aclose(self) -> None:
         """Leaves predictions in flight running (followed next start) and closes the queue file."""
