@@ -42,6 +42,7 @@ class Turn:
     error: str | None = None
     problem: RunProblem | None = None
     predict_time: float | None = None
+    prediction_id: str | None = None  # the prediction that made a reply kept in the history
     outputs: list[Path] = field(default_factory=list)
     _parts: list[str] = field(default_factory=list, repr=False)
 
@@ -149,6 +150,7 @@ class Conversation:
             turn.replace(record.text)
             if generation is not None:
                 turn.predict_time = generation.predict_time
+                turn.prediction_id = generation.prediction_id
                 turn.outputs = [output.path for output in generation.outputs]
             interrupted = generation is not None and generation.status == "interrupted"
             if record.state == "stopped":

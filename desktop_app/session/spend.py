@@ -3,7 +3,7 @@ spend view by day, model and batch, and the soft budget the user sets (a warning
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -167,6 +167,17 @@ class Spending:
         cost = self._late_pricing()
         spent = sum(cost(entry) or 0.0 for entry in self.store.spend(since=start, until=now + timedelta(seconds=1)))
         return BudgetStatus(budget, spent, planned)
+
+    def costs_of(self, prediction_ids: Sequence[str]) -> dict[str, Cost]:
+        """What these predictions cost, as the ledger keeps them (priced late where no price was known then);
+        those it does not have, or cannot price, are left out."""
+        cost = self._late_pricing()
+        found = {}
+        for prediction_id, entry in self.store.spend_of(prediction_ids).items():
+            amount = cost(entry)
+            if amount is not None:
+                found[prediction_id] = Cost(amount, entry.basis)
+        return found
 
     def _late_pricing(self) -> Callable[[SpendEntry], float | None]:
         """An entry's cost: as recorded, else (no price was known then) from today's prices and hardware, read

@@ -234,6 +234,16 @@ class QueueStore:
             )
             return cursor.rowcount == 1
 
+    def spend_of(self, prediction_ids: Sequence[str]) -> dict[str, SpendEntry]:
+        """The ledger's entries of these predictions (those it has), by prediction id."""
+        if not prediction_ids:
+            return {}
+        marks = ", ".join("?" * len(prediction_ids))
+        with self._read() as db:
+            rows = db.execute("SELECT prediction_id, model, basis, predict_time, outputs, cost, batch_id, at "
+                              f"FROM spend WHERE prediction_id IN ({marks})", list(prediction_ids)).fetchall()
+        return {str(row[0]): _spend_entry(row) for row in rows}
+
     def spend(self, *, since: datetime | None = None, until: datetime | None = None) -> list[SpendEntry]:
         """Ledger entries in time order, within ``[since, until)`` when given."""
         where: list[str] = []
@@ -248,8 +258,7 @@ class QueueStore:
         with self._read() as db:
             rows = db.execute("SELECT prediction_id, model, basis, predict_time, outputs, cost, batch_id, at "
                               f"FROM spend {clause}ORDER BY at, id", params).fetchall()
-        return [SpendEntry(row[0], row[1], row[2], row[3], int(row[4]), row[5], row[6], _parse(row[7]) or _now())
-                for row in rows]
+        return [_spend_entry(row) for row in rows]
 
     def recent_predict_times(self, model: str, limit: int = 20) -> list[float]:
         """The model's latest compute times in the ledger, newest first (what estimates are based on)."""
@@ -353,3 +362,7 @@ __all__ = [
     "decode_input",
     "encode_input",
 ]
+
+
+def _spend_entry(row: Sequence[Any]) -> SpendEntry:
+    return SpendEntry(row[0], row[1], row[2], row[3], int(row[4]), row[5], row[6], _parse(row[7]) or _now())

@@ -126,6 +126,12 @@ async def test_a_finished_run_shows_its_cost_under_the_reply_and_in_the_status(h
         assert transcript is not None and "· ~$0.0030 (estimate)" in transcript.toPlainText()
         (row,) = entry.spending.by("model")
         assert (row.key, row.runs, round(row.cost, 4)) == (FLUX, 1, 0.003)  # shown and kept once
+        assert harness.store is not None
+        (kept,) = harness.store.list_entries()
+        harness.window.new_chat_requested.emit()
+        assert "$0.0030" not in transcript.toPlainText()
+        harness.controller.open_conversation(kept.conversation_id)  # reopened later: the ledger's cost again
+        await until(lambda: "· ~$0.0030 (estimate)" in transcript.toPlainText(), message="the reopened cost")
     finally:
         await entry.aclose()
 

@@ -76,6 +76,7 @@ class AppController(QObject):
         self.tasks = Tasks()
         self._shown: _Shown | None = None
         self.price_run: Callable[[Run, RunFinished], Cost | None] | None = None  # a finished run's cost, if priced
+        self.past_costs: Callable[[list[str]], dict[str, Cost]] | None = None  # kept runs' costs, by prediction
         self._viewer_turn: int | None = None  # the reply whose outputs the viewer shows
         self._viewer_files: dict[int, Path] = {}
         self.account = AccountView(window, services.account, services.preferences, self.tasks,
@@ -298,6 +299,8 @@ class AppController(QObject):
         w.progress.reset()
         thumbnails = {image.path: image.thumbnail for image in reopened.images}
         self._viewer_turn, self._viewer_files = None, {}  # the reopened turns have their thumbnails already
+        predictions = [turn.prediction_id for turn in reopened.conversation if turn.prediction_id]
+        costs = self.past_costs(predictions) if self.past_costs is not None and predictions else {}
         for turn in reopened.conversation:
             if turn.role == "user":
                 w.chat.add_user_turn(turn.text, turn.model)
@@ -313,7 +316,8 @@ class AppController(QObject):
             elif turn.state == "failed":
                 w.chat.show_error(turn_id, turn.error or self.tr("This reply was interrupted before it finished."))
             else:
-                w.chat.finish_turn(turn_id, predict_time=turn.predict_time)
+                cost = costs.get(turn.prediction_id) if turn.prediction_id else None
+                w.chat.finish_turn(turn_id, predict_time=turn.predict_time, cost=cost_text(cost))
         self.models.show_model(reopened.stored.model)
         images = reopened.last_images
         if images:

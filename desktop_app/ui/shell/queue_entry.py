@@ -67,6 +67,7 @@ class QueueEntry(QObject):
         if services.runs.on_finished is None:  # the chat's runs (and comparisons) go in the queue's spend ledger
             services.runs.on_finished = self.record_run
         controller.price_run = self.record_run  # the cost a finished run shows is the one the ledger keeps
+        controller.past_costs = self.costs_of
 
     @property
     def built(self) -> bool:
@@ -135,6 +136,15 @@ class QueueEntry(QObject):
         except Exception as error:  # the ledger is a record; a failing file never breaks the run that paid
             log.warning("The run's cost was not recorded: %s", error)
             return None
+
+    def costs_of(self, prediction_ids: list[str]) -> dict[str, Cost]:
+        """What the ledger says these predictions cost (a reopened conversation shows them); nothing when the
+        ledger cannot be read."""
+        try:
+            return self.spending.costs_of(prediction_ids)
+        except Exception as error:  # a view of the ledger: a failing file only leaves the costs unshown
+            log.warning("Costs of past runs unavailable: %s", error)
+            return {}
 
     def start(self) -> None:
         """Takes up the jobs a last session left queued or running; with none, only the file is opened."""
