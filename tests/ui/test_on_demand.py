@@ -121,7 +121,8 @@ async def test_a_finished_run_shows_its_cost_under_the_reply_and_in_the_status(h
         harness.send("a lighthouse")
         await harness.wait_idle()
         status = harness.window.progress.findChild(QLabel, "progress_status")
-        assert status is not None and status.text().endswith(" · ~$0.0030 (estimate)"), status.text()
+        assert status is not None
+        assert status.text().endswith(" · ~$0.0030 (estimate)"), status.text()
         transcript = harness.window.chat.findChild(QTextBrowser)
         assert transcript is not None and "· ~$0.0030 (estimate)" in transcript.toPlainText()
         (row,) = entry.spending.by("model")
