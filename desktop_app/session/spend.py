@@ -173,10 +173,10 @@ class Spending:
         those it does not have, or cannot price, are left out."""
         cost = self._late_pricing()
         found = {}
-        for prediction_id, entry in self.store.spend_of(prediction_ids).items():
+        for entry in self.store.spend(predictions=prediction_ids) if prediction_ids else []:
             amount = cost(entry)
             if amount is not None:
-                found[prediction_id] = Cost(amount, entry.basis)
+                found[entry.prediction_id] = Cost(amount, entry.basis)
         return found
 
     def _late_pricing(self) -> Callable[[SpendEntry], float | None]:

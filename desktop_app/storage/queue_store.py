@@ -234,20 +234,14 @@ class QueueStore:
             )
             return cursor.rowcount == 1
 
-    def spend_of(self, prediction_ids: Sequence[str]) -> dict[str, SpendEntry]:
-        """The ledger's entries of these predictions (those it has), by prediction id."""
-        if not prediction_ids:
-            return {}
-        marks = ", ".join("?" * len(prediction_ids))
-        with self._read() as db:
-            rows = db.execute("SELECT prediction_id, model, basis, predict_time, outputs, cost, batch_id, at "
-                              f"FROM spend WHERE prediction_id IN ({marks})", list(prediction_ids)).fetchall()
-        return {str(row[0]): _spend_entry(row) for row in rows}
-
-    def spend(self, *, since: datetime | None = None, until: datetime | None = None) -> list[SpendEntry]:
-        """Ledger entries in time order, within ``[since, until)`` when given."""
+    def spend(self, *, since: datetime | None = None, until: datetime | None = None,
+              predictions: Sequence[str] | None = None) -> list[SpendEntry]:
+        """Ledger entries in time order, within ``[since, until)`` when given, of ``predictions`` when given."""
         where: list[str] = []
         params: list[Any] = []
+        if predictions is not None:
+            where.append(f"prediction_id IN ({', '.join('?' * len(predictions))})")
+            params.extend(predictions)
         if since is not None:
             where.append("at >= ?")
             params.append(_stamp(since))

@@ -120,9 +120,10 @@ def test_spend_ledger_once_per_prediction_and_by_time(tmp_path: Path) -> None:
         store.add_spend(SpendEntry("p3", "other", "unknown", None, 0, None, 3, now + timedelta(days=1)))
         assert [entry.prediction_id for entry in store.spend(since=now + timedelta(minutes=1))] == ["p2", "p3"]
         assert store.recent_predict_times("m") == [4.0, 2.0]
-        found = store.spend_of(["p3", "p1", "never-run"])
-        assert sorted(found) == ["p1", "p3"] and found["p1"].cost == 0.00045 and found["p1"].basis == "T4 × 2 s"
-        assert store.spend_of([]) == {}
+        found = store.spend(predictions=["p3", "p1", "never-run"])
+        assert [(entry.prediction_id, entry.cost, entry.basis) for entry in found] == [
+            ("p1", 0.00045, "T4 × 2 s"), ("p3", None, "unknown")]
+        assert store.spend(predictions=[]) == []
 
 
 def test_hardware_and_settings(tmp_path: Path) -> None:
