@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 
 from ...session import Cost
 from ...session.costs import format_dollars
@@ -15,7 +15,13 @@ def cost_text(cost: Cost | None) -> str | None:
     if cost is None or cost.amount is None:
         return None
     tiny = 0 < cost.amount < SMALLEST
-    amount = f"<{format_dollars(SMALLEST)}" if tiny else format_dollars(cost.amount)
+    amount = f"<{_local(format_dollars(SMALLEST))}" if tiny else _local(format_dollars(cost.amount))
     if not cost.estimate:
         return amount
     return QCoreApplication.translate("CostText", "~%1 (estimate)").replace("%1", amount)
+
+
+def _local(dollars: str) -> str:
+    """``format_dollars``'s rounding, with the decimal mark of the window's language ("$0,0030" in Russian)."""
+    mark = QLocale().decimalPoint()
+    return dollars if mark == "." else dollars.replace(",", "\u2009").replace(".", mark)
