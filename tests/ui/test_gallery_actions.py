@@ -4,11 +4,9 @@ undo, export with the metadata kept, copy, and the ways back into work."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
@@ -16,12 +14,11 @@ from PySide6.QtWidgets import QFileDialog
 
 from desktop_app.session import Reuse
 from desktop_app.storage.gallery import GalleryQueries
-from desktop_app.storage.thumbnails import ThumbnailCache
 from desktop_app.ui.gallery import media
 from desktop_app.ui.gallery import presenter as presenter_module
 from desktop_app.ui.gallery.grid_view import GalleryGrid
 from desktop_app.ui.gallery.presenter import GalleryPresenter
-from tests.ui.gallery_helpers import FLUX, Library, build_library
+from tests.ui.gallery_helpers import FLUX, Library
 from tests.ui.harness import until
 
 Image = pytest.importorskip("PIL.Image")
@@ -30,25 +27,6 @@ Image = pytest.importorskip("PIL.Image")
 pytestmark = pytest.mark.usefixtures("english_texts")
 
 
-@pytest_asyncio.fixture
-async def library(tmp_path: Path) -> AsyncIterator[Library]:
-    made = build_library(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
-
-
-@pytest_asyncio.fixture
-async def presenter(library: Library, tmp_path: Path) -> AsyncIterator[GalleryPresenter]:
-    shown = GalleryPresenter(library.gallery, ThumbnailCache(tmp_path / "thumbnails"))
-    await shown.start()
-    try:
-        yield shown
-    finally:
-        await shown.aclose()
-        if shown.window is not None:
-            shown.window.deleteLater()
 
 
 async def grid_of(presenter: GalleryPresenter) -> GalleryGrid:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QImage
 
@@ -28,25 +26,6 @@ from tests.ui.harness import until
 pytestmark = pytest.mark.usefixtures("english_texts")
 
 
-@pytest_asyncio.fixture
-async def library(tmp_path: Path) -> AsyncIterator[Library]:
-    made = build_library(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.close()
-
-
-@pytest_asyncio.fixture
-async def presenter(library: Library, tmp_path: Path) -> AsyncIterator[GalleryPresenter]:
-    shown = GalleryPresenter(library.gallery, ThumbnailCache(tmp_path / "thumbnails"))
-    await shown.start()
-    try:
-        yield shown
-    finally:
-        await shown.aclose()
-        if shown.window is not None:
-            shown.window.deleteLater()  # not close(): the last window closed would quit the test's loop
 
 
 async def opened(presenter: GalleryPresenter) -> GalleryGrid:
