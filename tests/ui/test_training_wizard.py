@@ -14,6 +14,7 @@ from PySide6.QtGui import QImage, QImageReader
 from PySide6.QtWidgets import QWidget
 
 from desktop_app.session import TrainingCanceled, TrainingSucceeded
+from desktop_app.ui.training.follow_panel import TrainingPanel
 from desktop_app.ui.training.images import prepare_photos
 from desktop_app.ui.training.wizard import DESTINATION, PHOTOS, SUMMARY, TRAINER, TrainingWizard
 from tests.fake_replicate import FakeReplicate
@@ -159,7 +160,9 @@ async def test_from_a_folder_of_photos_to_a_trained_model_in_the_picker(rig: Tra
     await shot(rig.wiring.dock_contents, screenshots, "training-5-follow.png")
 
 
-async def test_cancel_in_the_panel_cancels_the_training_on_replicate(rig: TrainingRig) -> None:
+async def start_a_held_training(rig: TrainingRig) -> tuple[asyncio.Event, TrainingPanel]:
+    """A training started from the wizard into fake-user/faces, held running on the fake until the event is set;
+    its follow panel once it says "Training…"."""
     held = asyncio.Event()
     rig.fake.trainings.scripts[FLUX_TRAINER] = TrainingScript(gate=held, gate_after=2)
     wizard = rig.open_wizard()
@@ -170,6 +173,11 @@ async def test_cancel_in_the_panel_cancels_the_training_on_replicate(rig: Traini
     wizard.go_next()
     (panel,) = rig.wiring.dock_contents.panels
     await until(lambda: panel.status.text() == "Training…", message="the training to run")
+    return held, panel
+
+
+async def test_cancel_in_the_panel_cancels_the_training_on_replicate(rig: TrainingRig) -> None:
+    _held, panel = await start_a_held_training(rig)
 
     panel.cancel.click()
     await until(lambda: panel.end is not None, message="the cancel")
@@ -181,16 +189,7 @@ async def test_cancel_in_the_panel_cancels_the_training_on_replicate(rig: Traini
 
 
 async def test_a_training_goes_on_after_quitting_and_is_picked_up_at_the_next_start(rig: TrainingRig) -> None:
-    held = asyncio.Event()
-    rig.fake.trainings.scripts[FLUX_TRAINER] = TrainingScript(gate=held, gate_after=2)
-    wizard = rig.open_wizard()
-    await fill_up_to_destination(rig, wizard, photos(rig.tmp_path / "photos"))
-    wizard.destination.name.setText("fake-user/faces")
-    wizard.go_next()
-    await wizard.settle()
-    wizard.go_next()
-    (panel,) = rig.wiring.dock_contents.panels
-    await until(lambda: panel.status.text() == "Training…", message="the training to run")
+    held, panel = await start_a_held_training(rig)
     (training,) = rig.fake.trainings.trainings.values()
 
     await rig.quit_app()
