@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ from .cli_common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    LineReporter,
     parse_args,
     schema_source,
     stored_token,
@@ -145,7 +145,7 @@ async def _save_image(
     out.saved(url, path, saved.size)
 
 
-class Reporter:
+class Reporter(LineReporter):
     """Writes events: text to stdout, progress to stderr, or JSON lines with ``--json``.
 
     Printed text cannot be taken back: when the core replaces a garbled stream with the model's exact output
@@ -153,7 +153,7 @@ class Reporter:
     ``--json`` emits a ``textreplaced`` event whose ``text`` supersedes the ``textdelta`` events before it."""
 
     def __init__(self, stdout: TextIO, stderr: TextIO, *, as_json: bool) -> None:
-        self.stdout, self.stderr, self.as_json = stdout, stderr, as_json
+        super().__init__(stdout, stderr, as_json=as_json)
         self._last_progress = ""
         self._text_open = False
 
@@ -194,11 +194,6 @@ class Reporter:
             self.stdout.write(f"{path}\n")
             self.stdout.flush()
 
-    def error(self, message: str, code: int) -> None:
-        if self.as_json:
-            self._json({"event": "error", "message": message, "exit_code": code})
-        self._err(f"Error: {message}")
-
     def _progress(self, event: Progress) -> None:
         if event.percent is not None:
             line = f"{event.status}: {event.percent:.0f} %"
@@ -209,13 +204,6 @@ class Reporter:
         if line != self._last_progress:
             self._last_progress = line
             self._err(line)
-
-    def _err(self, line: str) -> None:
-        print(line, file=self.stderr, flush=True)
-
-    def _json(self, payload: dict[str, Any]) -> None:
-        self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
-        self.stdout.flush()
 
 
 def _plain(event: object) -> dict[str, Any]:

@@ -30,7 +30,16 @@ import aiohttp
 
 from .cli_batch_parts import BatchArgs, FolderOutputs, check_batch_args, lock_folder
 from .cli_checks import UsageError
-from .cli_common import EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, schema_source, stored_token
+from .cli_common import (
+    EXIT_API,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    LineReporter,
+    schema_source,
+    stored_token,
+)
 from .replicate import MissingTokenError, PollBudget, ReplicateClient
 from .session.backends import Backends
 from .session.costs import format_dollars
@@ -190,24 +199,12 @@ async def _batch_to_run(queue: JobQueue, store: QueueStore, checked: BatchArgs, 
     return await queue.add_checked(checked.jobs, key=key)
 
 
-class BatchReporter:
+class BatchReporter(LineReporter):
     """Job events as lines on stderr (saved files on stdout), or one JSON object per event with ``--json``."""
 
     def __init__(self, stdout: TextIO, stderr: TextIO, *, as_json: bool) -> None:
-        self.stdout, self.stderr, self.as_json = stdout, stderr, as_json
+        super().__init__(stdout, stderr, as_json=as_json)
         self._ended = 0
-
-    def error(self, message: str, code: int) -> None:
-        if self.as_json:
-            self._json({"event": "error", "message": message, "exit_code": code})
-        self._err(f"Error: {message}")
-
-    def _err(self, line: str) -> None:
-        print(line, file=self.stderr, flush=True)
-
-    def _json(self, payload: dict[str, Any]) -> None:
-        self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
-        self.stdout.flush()
 
     def event(self, event: object, queue: JobQueue | None = None) -> None:
         if self.as_json:

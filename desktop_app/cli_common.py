@@ -1,11 +1,13 @@
-"""What every headless command shares: exit codes, the stored token, and models' schemas cached on disk."""
+"""What every headless command shares: exit codes, the stored token, models' schemas cached on disk, and how it
+reports (lines on stderr, or JSON lines on stdout)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from .replicate import ModelSchemas
 
@@ -43,3 +45,23 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str], stdout: Tex
             return parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_USAGE if exit_.code else EXIT_OK
+
+
+class LineReporter:
+    """The part of every command's reporter that is the same: errors and notes as lines on stderr, or with
+    ``--json`` one JSON object a line on stdout."""
+
+    def __init__(self, stdout: TextIO, stderr: TextIO, *, as_json: bool) -> None:
+        self.stdout, self.stderr, self.as_json = stdout, stderr, as_json
+
+    def error(self, message: str, code: int | None) -> None:
+        if self.as_json:
+            self._json({"event": "error", "message": message, "exit_code": code})
+        self._err(f"Error: {message}")
+
+    def _err(self, line: str) -> None:
+        print(line, file=self.stderr, flush=True)
+
+    def _json(self, payload: dict[str, Any]) -> None:
+        self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        self.stdout.flush()

@@ -18,7 +18,16 @@ from typing import Any, TextIO
 import aiohttp
 
 from .cli_checks import UsageError, parse_inputs
-from .cli_common import EXIT_API, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, parse_args, stored_token
+from .cli_common import (
+    EXIT_API,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    LineReporter,
+    parse_args,
+    stored_token,
+)
 from .replicate import (
     DeadlineError,
     PollBudget,
@@ -207,11 +216,11 @@ def _on_server(end: TrainingEnd) -> bool:
     return isinstance(end, TrainingCanceled) and end.on_server
 
 
-class Reporter:
+class Reporter(LineReporter):
     """Writes events: the new version to stdout, progress to stderr — or JSON lines with ``--json``."""
 
     def __init__(self, stdout: TextIO, stderr: TextIO, *, as_json: bool) -> None:
-        self.stdout, self.stderr, self.as_json = stdout, stderr, as_json
+        super().__init__(stdout, stderr, as_json=as_json)
         self._last = ""
 
     def plan(self, plan: TrainingPlan) -> None:
@@ -268,13 +277,6 @@ class Reporter:
         if line != self._last:
             self._last = line
             self._err(line)
-
-    def _err(self, line: str) -> None:
-        print(line, file=self.stderr, flush=True)
-
-    def _json(self, payload: dict[str, Any]) -> None:
-        self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
-        self.stdout.flush()
 
 
 def _event_name(event: object) -> str:

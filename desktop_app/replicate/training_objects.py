@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import PredictionError, UnexpectedResponse, UnknownModelError, excerpt
 from .models import ModelRef
-from .parse import ID_PATTERN, KNOWN_STATUSES, describe_value
+from .parse import ID_PATTERN, describe_value
 
 _PART = r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}"
 _TRAINER = re.compile(rf"^(?P<owner>{_PART})/(?P<name>{_PART}):(?P<version>[0-9a-f]{{64}})$")
@@ -202,10 +202,6 @@ def training_result(training: dict[str, Any], destination: str | None = None) ->
         )
     weights = output.get("weights") if isinstance(output, dict) else None
     return TrainingResult(version, weights if isinstance(weights, str) and weights else None)
-
-
-def is_known_status(status: str) -> bool:
-    return status in KNOWN_STATUSES
 
 
 def _wrong(training_id: str, field: str, value: object, expected: str) -> MalformedTraining:

@@ -4,6 +4,7 @@ of another model on it ("Send to…"); or the settings it was made with ("restor
 from __future__ import annotations
 
 import math
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,12 +71,13 @@ class DroppedFile:
 def inspect_file(path: Path) -> DroppedFile:
     """Looks at a dropped file (read only; never raises)."""
     try:
-        size = path.stat().st_size
-        if not path.is_file():
-            return DroppedFile(path, "other", 0, False, note=f"{path.name} is not a file.")
+        info = path.stat()
     except OSError as error:
         return DroppedFile(path, "other", 0, False,
                            note=f"{path.name} cannot be read: {(error.strerror or str(error)).lower()}.")
+    if not stat.S_ISREG(info.st_mode):
+        return DroppedFile(path, "other", 0, False, note=f"{path.name} is not a file.")
+    size = info.st_size
     kind = file_kind(path)
     from ..replicate import MAX_UPLOAD_BYTES  # here: the uploads module loads aiohttp, which an idle window does not
 

@@ -12,6 +12,7 @@ import logging
 import math
 import re
 import shlex
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,7 +126,11 @@ def own_settings(values: Mapping[str, str]) -> GenerationSettings | None:
 
 def _own_sidecar(path: Path) -> GenerationSettings | None:
     side = sidecar_path(path)
-    if not side.is_file() or side.stat().st_size > MAX_JSON:
+    try:
+        info = side.stat()
+    except OSError:  # no sidecar (or none that can be looked at): the picture simply has no settings of ours
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_JSON:
         return None
     raw = load_json(side.read_text(encoding="utf-8", errors="replace"))
     return own_settings({str(k): str(v) for k, v in raw.items()}) if isinstance(raw, dict) else None

@@ -173,10 +173,6 @@ class TrainingsStore:
                                    "WHERE sha256 = ?", (sha256,)).fetchone()
         return StoredUpload(*row) if row else None
 
-    def forget_upload(self, sha256: str) -> None:
-        with self._write() as db:
-            db.execute("DELETE FROM uploads WHERE sha256 = ?", (sha256,))
-
     def add_destination(self, name: str, *, hardware: str = "", visibility: str = "private") -> None:
         with self._write() as db:
             db.execute("INSERT OR IGNORE INTO destinations VALUES (?, ?, ?, ?)",
