@@ -8,7 +8,6 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, is_dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +21,7 @@ from .cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     LineReporter,
+    event_fields,
     parse_args,
     schema_source,
     stored_token,
@@ -159,7 +159,7 @@ class Reporter(LineReporter):
 
     def event(self, event: object) -> None:
         if self.as_json:
-            self._json({"event": type(event).__name__.lower(), **_plain(event)})
+            self._json({"event": type(event).__name__.lower(), **event_fields(event)})
             return
         if isinstance(event, TextDelta):
             self.stdout.write(event.text)
@@ -204,9 +204,3 @@ class Reporter(LineReporter):
         if line != self._last_progress:
             self._last_progress = line
             self._err(line)
-
-
-def _plain(event: object) -> dict[str, Any]:
-    if is_dataclass(event) and not isinstance(event, type):
-        return asdict(event)
-    return {"value": str(event)}

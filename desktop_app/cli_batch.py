@@ -37,6 +37,7 @@ from .cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     LineReporter,
+    event_fields,
     schema_source,
     stored_token,
 )
@@ -209,7 +210,7 @@ class BatchReporter(LineReporter):
     def event(self, event: object, queue: JobQueue | None = None) -> None:
         if self.as_json:
             name = _EVENT_NAMES.get(type(event), type(event).__name__)
-            self._json({"event": name, **_plain(event)})
+            self._json({"event": name, **event_fields(event)})
             return
         if isinstance(event, JobChanged) and event.job.state in ("succeeded", "failed", "canceled"):
             self._ended += 1
@@ -247,9 +248,3 @@ class BatchReporter(LineReporter):
             self._json({"event": "summary", **asdict(summary), "estimate": True})
         self._err(f"{summary.total} runs: {summary.succeeded} succeeded, {summary.failed} failed, "
                   f"{summary.canceled} canceled; {summary.compute_seconds:.1f} s of compute; {cost}.")
-
-
-def _plain(event: object) -> dict[str, Any]:
-    data = asdict(event)  # type: ignore[call-overload]
-    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
-    return plain

@@ -7,6 +7,7 @@ import argparse
 import contextlib
 import json
 from collections.abc import Sequence
+from dataclasses import asdict, is_dataclass
 from typing import Any, TextIO
 
 from .replicate import ModelSchemas
@@ -65,3 +66,10 @@ class LineReporter:
     def _json(self, payload: dict[str, Any]) -> None:
         self.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
         self.stdout.flush()
+
+
+def event_fields(event: object) -> dict[str, Any]:
+    """An event's fields for a ``--json`` line (a dataclass as a dict; anything else as its text)."""
+    if is_dataclass(event) and not isinstance(event, type):
+        return asdict(event)
+    return {"value": str(event)}

@@ -11,7 +11,6 @@ import math
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +24,7 @@ from .cli_common import (
     EXIT_OK,
     EXIT_USAGE,
     LineReporter,
+    event_fields,
     parse_args,
     stored_token,
 )
@@ -285,13 +285,11 @@ def _event_name(event: object) -> str:
 
 
 def _plain(event: object) -> dict[str, Any]:
-    if not is_dataclass(event) or isinstance(event, type):
-        return {"value": str(event)}
     if isinstance(event, TrainingFailed):
         problem = event.problem
         return {"run_id": event.run_id, "training_id": event.training_id, "message": problem.message,
                 "kind": problem.kind, "fields": dict(problem.fields)}
-    return asdict(event)
+    return event_fields(event)
 
 
 def _minutes(seconds: float | None) -> str:
