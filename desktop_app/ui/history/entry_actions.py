@@ -6,6 +6,8 @@ from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QListView, QMenu, QToolButton, QWidget
 
+from ..common.widgets import widget_action
+
 
 class EntryActions(QObject):
     """Open, Rename (F2), Use these settings again, Copy parameters, Export as Markdown/JSON, Import and
@@ -28,14 +30,7 @@ class EntryActions(QObject):
         super().__init__(owner)
 
         def action(name: str, text: str, signal: SignalInstance, shortcut: Qt.Key | None = None) -> QAction:
-            created = QAction(text, self)
-            created.setObjectName(name)
-            created.triggered.connect(signal)
-            if shortcut is not None:
-                created.setShortcut(shortcut)
-                created.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-                view.addAction(created)
-            return created
+            return widget_action(self, name, text, signal, shortcut, view)
 
         opening = action("history_action_open", self.tr("Open"), self.open_triggered)
         rename = action("history_action_rename", self.tr("Rename"), self.rename_triggered, Qt.Key.Key_F2)
