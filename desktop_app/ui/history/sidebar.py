@@ -120,10 +120,6 @@ class HistorySidebar(QWidget):
         indexes = self._list.selectionModel().selectedIndexes()
         return int(indexes[0].data(ID_ROLE)) if indexes else None
 
-    def search_text(self) -> str:
-        """What the search field holds."""
-        return self._search.text()
-
     def focus_search(self) -> None:
         """Puts the keyboard focus in the search field, its text selected."""
         self._search.setFocus(Qt.FocusReason.ShortcutFocusReason)
