@@ -18,13 +18,14 @@ def named(obj: T, name: str) -> T:
     return obj
 
 
-def widget_action(owner: QObject, name: str, text: str, slot: Callable[[], object] | SignalInstance,
+def widget_action(owner: QObject, name: str, text: str, slot: Callable[[], object] | SignalInstance | None,
                   keys: str | QKeySequence | QKeySequence.StandardKey | Qt.Key | None = None,
                   scope: QWidget | None = None) -> QAction:
-    """A named action connected to ``slot``; with ``keys`` its shortcut works only while ``scope`` (or a
+    """A named action connected to ``slot`` (when given); with ``keys`` its shortcut works only while ``scope`` (or a
     child of it) has focus, and ``scope`` holds the action so the shortcut is live."""
     action = named(QAction(text, owner), name)
-    action.triggered.connect(slot)
+    if slot is not None:
+        action.triggered.connect(slot)
     if keys is not None and scope is not None:
         action.setShortcut(QKeySequence(keys))
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
