@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from ...session import Lane, RunFinished, SessionEvent
 from ..common.pictures import read_scaled
+from ..common.tasks import Tasks
 from ..common.widgets import named
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class LaneColumn(QWidget):
         layout.addWidget(self.continue_button)
         self._attached = True
         self._shown = ""  # the text in the box: a streamed reply is appended to, never set again whole
-        self._decoding: set[asyncio.Task[None]] = set()
+        self._decoding = Tasks()
         self._pending = QTimer(self)
         self._pending.setSingleShot(True)
         self._pending.setInterval(REFRESH_MS)
@@ -72,8 +73,7 @@ class LaneColumn(QWidget):
         """Stops showing the run's events (the column is going away; the run may still end later)."""
         self._attached = False
         self._pending.stop()
-        for task in self._decoding:
-            task.cancel()
+        self._decoding.cancel_all()
 
     def _heard(self, _event: SessionEvent) -> None:
         """Tokens are gathered for a moment and shown together; the end of the run is shown at once."""
@@ -121,13 +121,11 @@ class LaneColumn(QWidget):
 
     def _decode(self, row: int, path: Path) -> None:
         try:
-            loop = asyncio.get_running_loop()
+            asyncio.get_running_loop()
         except RuntimeError:  # shown before any loop runs (a finished comparison opened in a plain test)
             self._set_picture(row, read_scaled(path, THUMB))
             return
-        task = loop.create_task(self._decode_off_thread(row, path), name=f"compare thumbnail {path.name}")
-        self._decoding.add(task)
-        task.add_done_callback(self._decoding.discard)
+        self._decoding.spawn(self._decode_off_thread(row, path), name=f"compare thumbnail {path.name}")
 
     async def _decode_off_thread(self, row: int, path: Path) -> None:
         try:

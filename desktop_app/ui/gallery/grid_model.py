@@ -3,7 +3,6 @@ the rows the view actually asks about."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -25,6 +24,7 @@ from PySide6.QtCore import (
 
 from ...session import Gallery, GalleryListing
 from ...storage.gallery import GalleryFilter, GalleryItem
+from ..common.tasks import Tasks
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ class GalleryGridModel(QAbstractListModel):
         self._listing: GalleryListing | None = None
         self._wanted: set[int] = set()
         self._loading: set[int] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = Tasks()
         self._rows: dict[int, int] = {}  # output id → row, for the rows read so far
         self._fetch_timer = QTimer(self)
         self._fetch_timer.setSingleShot(True)
@@ -144,9 +144,7 @@ class GalleryGridModel(QAbstractListModel):
             return
         for block in sorted(self._wanted - self._loading):
             self._loading.add(block)
-            task = asyncio.ensure_future(self._read(listing, block))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._tasks.spawn(self._read(listing, block), name=f"gallery rows {block}")
         self._wanted.clear()
 
     async def _read(self, listing: GalleryListing, block: int) -> None:
@@ -177,8 +175,7 @@ class GalleryGridModel(QAbstractListModel):
         """Waits for the reads still running (the app is closing)."""
         self._fetch_timer.stop()
         self._listing = None
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._tasks.wait_all()
 
 
 async def newest_picture(gallery: Gallery) -> int:

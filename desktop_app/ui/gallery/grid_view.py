@@ -24,7 +24,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu, QWidget
 
 from ...storage.gallery import GalleryItem
 from ..common.drag import drag_out, output_mime
-from ..common.widgets import named
+from ..common.widgets import named, widget_action
 from .delegate import CELL, GalleryDelegate, edge_for
 from .grid_model import GalleryGridModel
 from .thumbnails import ThumbnailLoader
@@ -149,12 +149,7 @@ class GalleryGrid(QListView):
 
     def _setup_actions(self) -> None:
         def action(name: str, text: str, keys: str | QKeySequence.StandardKey, slot: Callable[[], object]) -> QAction:
-            made = named(QAction(text, self), name)
-            made.setShortcut(QKeySequence(keys))
-            made.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            made.triggered.connect(slot)
-            self.addAction(made)
-            return made
+            return widget_action(self, name, text, slot, keys, self)
 
         self.open_action = action("gallery_action_open", self.tr("Open"), "Return", self._open_current)
         self.favourite_action = action("gallery_action_favourite", self.tr("Favourite"), "F",

@@ -120,10 +120,6 @@ class HistorySidebar(QWidget):
         indexes = self._list.selectionModel().selectedIndexes()
         return int(indexes[0].data(ID_ROLE)) if indexes else None
 
-    def search_text(self) -> str:
-        """What the search field holds."""
-        return self._search.text()
-
     def focus_search(self) -> None:
         """Puts the keyboard focus in the search field, its text selected."""
         self._search.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -243,18 +239,18 @@ class HistorySidebar(QWidget):
 
     def _build_actions(self) -> None:
         actions = self._actions = EntryActions(self, self._list, self._more)
-        for signal, slot in ((actions.open_triggered, self._on_open_action_triggered),
-                             (actions.rename_triggered, self._on_rename_action_triggered),
-                             (actions.reuse_triggered, lambda: self._emit_for_current(self.reuse_requested.emit)),
-                             (actions.copy_triggered,
+        for action, slot in ((actions.open, self._on_open_action_triggered),
+                             (actions.rename, self._on_rename_action_triggered),
+                             (actions.reuse, lambda: self._emit_for_current(self.reuse_requested.emit)),
+                             (actions.copy,
                               lambda: self._emit_for_current(self.copy_parameters_requested.emit)),
-                             (actions.markdown_triggered, lambda: self._emit_for_current(
+                             (actions.markdown, lambda: self._emit_for_current(
                                  lambda conversation_id: self.export_requested.emit(conversation_id, "markdown"))),
-                             (actions.json_triggered, lambda: self._emit_for_current(
+                             (actions.json, lambda: self._emit_for_current(
                                  lambda conversation_id: self.export_requested.emit(conversation_id, "json"))),
-                             (actions.import_triggered, self.import_requested),
-                             (actions.delete_triggered, self._on_delete_action_triggered)):
-            signal.connect(slot)
+                             (actions.importing, self.import_requested),
+                             (actions.delete, self._on_delete_action_triggered)):
+            action.triggered.connect(slot)
         self._update_actions()
 
     # --- slots ---------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -188,8 +188,6 @@ class MainWindow(QMainWindow):
         self.account_label.setText(text)
 
     def _setup_ui(self) -> None:
-        from PySide6.QtCore import Qt
-
 
         self._model_label = model_label = named(QLabel(self.tr("Model")), "modelLabel")
         self.account_label = named(QLabel(), "accountLabel")
@@ -274,8 +272,6 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
 
     def _setup_pane_actions(self) -> None:
-        from PySide6.QtCore import Qt
-
         self.save_action, self.save_all_action = self.viewer.window_actions()
         self._file_menu.insertActions(self._file_menu_separator, [self.save_action, self.save_all_action])
         self.copy_image_action.triggered.connect(self.viewer.copy_current)
@@ -287,8 +283,6 @@ class MainWindow(QMainWindow):
         self.addAction(self.focus_prompt_action)
 
     def _action(self, text: str, keys: QKeySequence | QKeySequence.StandardKey | None, icon: str | None) -> QAction:
-        from PySide6.QtCore import Qt
-
         action = QAction(text, self)
         if icon:
             action.setIcon(QIcon.fromTheme(icon))

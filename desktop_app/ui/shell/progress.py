@@ -160,9 +160,6 @@ class ProgressPanel(QWidget):
     def logs_text(self) -> str:
         return self._logs.toPlainText()
 
-    def set_logs_visible(self, visible: bool) -> None:
-        self._logs_toggle.setChecked(visible)
-
     # ------------------------------------------------------------------ set-up
 
     def _setup_ui(self) -> None:

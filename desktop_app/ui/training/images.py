@@ -83,16 +83,6 @@ def prepare_photos(images: Sequence[Path], folder: Path, *, max_side: int = MAX_
     return PreparedPhotos(folder, tuple(photos), tuple(broken), downscaled, original)
 
 
-def thumbnail(path: Path, side: int) -> QImage:
-    """A small picture of a photo, decoded at reduced size (a null image when it cannot be read). Thread-safe."""
-    reader = QImageReader(str(path))
-    reader.setAutoTransform(True)
-    size = reader.size()
-    if size.isValid() and not size.isEmpty():
-        reader.setScaledSize(size.scaled(QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio))
-    return reader.read()
-
-
 def _unique(stem: str, used: set[str]) -> str:
     name, number = stem, 2
     while name.casefold() in used:

@@ -24,9 +24,10 @@ from ...session import (
     TrainingService,
     problem_of,
 )
+from ..common.pictures import read_scaled
 from ..common.tasks import TaskSlot
 from ..common.widgets import named
-from .images import PreparedPhotos, prepare_photos, thumbnail
+from .images import PreparedPhotos, prepare_photos
 from .pages import THUMB, DestinationPage, PhotosPage, SummaryPage, TrainerPage, TrainingForm, show_problem
 
 TRAINER, PHOTOS, DESTINATION, SUMMARY = range(4)
@@ -197,7 +198,7 @@ class TrainingWizard(QWidget):
 
     async def _load_thumbnails(self, photos: Sequence[Path]) -> None:
         for path in photos:
-            image = await asyncio.to_thread(thumbnail, path, THUMB)
+            image = await asyncio.to_thread(read_scaled, path, THUMB)
             if not image.isNull():
                 self.photos.add_thumbnail(path.name, image)
 
