@@ -238,3 +238,16 @@ async def test_the_spend_view_totals_by_day_model_and_batch(rig: Rig) -> None:
     assert [[row[0], row[1], row[3]] for row in rows()] == [["a kite (2 runs)", "2", "$0.0060"],
                                                            ["Chat", "1", "$0.0030"]]
     assert view.total.text() == "3 runs, $0.0090 in all"
+
+
+async def test_a_batch_whose_file_was_removed_opens_the_rest_and_names_the_missing_one(rig: Rig) -> None:
+    rig.fake.set_script(FLUX, Script(kind="image", official=True, steps=2))
+    dialog = compose(rig, "a kite\na boat")
+    dialog.add_button.click()
+    await until(lambda: rig.states() == ["succeeded"] * 2, message="the two jobs done")
+    gone = rig.wiring.panel.model.jobs()[0].outputs[0]
+    gone.unlink()
+    rig.wiring.panel.table.selectRow(0)  # "Show batch" shows the selected job's batch
+    rig.wiring.panel.batch_button.click()
+    await until(lambda: rig.harness.window.viewer.image_count() == 1, message="the one file left, in the viewer")
+    assert str(gone) in rig.harness.window.statusBar().currentMessage()

@@ -4,6 +4,7 @@ the viewer."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import mimetypes
 from collections.abc import Sequence
@@ -18,6 +19,7 @@ from ...session import HistoryOutputs, JobQueue, Services, Spending
 from ...session.queue_events import JobView
 from ...storage import AppPaths
 from ...storage.queue_store import QueueStore
+from ..common.tasks import Tasks
 from ..common.widgets import named
 from ..form.parameter_form import ParameterForm
 from ..models.catalogue_flow import CatalogueFlow
@@ -40,6 +42,7 @@ class QueueWiring(QObject):
         self.queue = queue
         self.store = store
         self.dialog: AddToQueueDialog | None = None
+        self.tasks = Tasks()
         self.panel = QueuePanel(queue)
         self.panel.add_requested.connect(self.open_dialog)
         self.panel.open_requested.connect(self.open_outputs)
@@ -106,16 +109,20 @@ class QueueWiring(QObject):
         self.show_files(title, [path for job in jobs for path in job.outputs])
 
     def show_files(self, title: str, paths: Sequence[Path]) -> None:
-        viewer = self.window.viewer
-        readable: list[tuple[Path, bytes]] = []
-        for path in paths:
-            try:
-                readable.append((path, path.read_bytes()))
-            except OSError as error:
+        """Shows kept files in the viewer; they are read off the GUI thread (a batch's outputs can be many MB),
+        and a file that cannot be read is named in the status bar."""
+        self.tasks.call(lambda: asyncio.to_thread(_read_files, list(paths)),
+                        lambda read: self._show_read(title, read), lambda _error: None, name="open queue outputs")
+
+    def _show_read(self, title: str, read: list[tuple[Path, bytes | OSError]]) -> None:
+        readable = [(path, data) for path, data in read if isinstance(data, bytes)]
+        for path, data in read:
+            if isinstance(data, OSError):
                 self.window.statusBar().showMessage(self.tr("Cannot open %1: %2").replace("%1", str(path))
-                                                    .replace("%2", error.strerror or str(error)), 10000)
+                                                    .replace("%2", data.strerror or str(data)), 10000)
         if not readable:
             return
+        viewer = self.window.viewer
         viewer.begin_generation(title, len(readable))
         for index, (path, data) in enumerate(readable):
             viewer.set_image_bytes(index, data, content_type=mimetypes.guess_type(path.name)[0],
@@ -125,6 +132,8 @@ class QueueWiring(QObject):
         self.queue.start()
 
     async def aclose(self) -> None:
+        self.tasks.cancel_all()
+        await self.tasks.wait_all()
         self.panel.stop()
         await self.queue.aclose()
         self.store.close()
@@ -141,3 +150,14 @@ def attach_queue(window: MainWindow, services: Services, paths: AppPaths,
     queue = JobQueue(store, services.runs.backends, outputs=HistoryOutputs(services.recorder, store),
                      spending=spending)
     return QueueWiring(window, queue, store, catalogue)
+
+
+def _read_files(paths: list[Path]) -> list[tuple[Path, bytes | OSError]]:
+    """Each file's bytes, or why it could not be read (runs in a worker thread)."""
+    read: list[tuple[Path, bytes | OSError]] = []
+    for path in paths:
+        try:
+            read.append((path, path.read_bytes()))
+        except OSError as error:
+            read.append((path, error))
+    return read
